@@ -1,0 +1,42 @@
+"""The dtype policy: Python floats follow the default float dtype, NumPy arrays keep theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_DEFAULT_FLOAT = [np.dtype(np.float64)]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the float dtype that Python floats and float lists become (``float64`` by default).
+
+    >>> import workbench as wb
+    >>> wb.set_default_dtype("float32"); wb.constant(1.5).dtype
+    dtype('float32')
+    >>> wb.set_default_dtype("float64")
+    """
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise ValueError(f"the default dtype must be a floating dtype, got {dt.name}")
+    _DEFAULT_FLOAT[0] = dt
+
+
+def default_dtype() -> np.dtype:
+    """The current default float dtype."""
+    return _DEFAULT_FLOAT[0]
+
+
+def to_array(value: Any, dtype: Any = None) -> np.ndarray:
+    """Convert ``value`` to an ndarray under the dtype policy (copying nothing it need not)."""
+    if dtype is not None:
+        return np.asarray(value, dtype=np.dtype(dtype))
+    arr = np.asarray(value)
+    if arr.dtype == np.float64 and not isinstance(value, np.ndarray | np.generic):
+        arr = arr.astype(_DEFAULT_FLOAT[0], copy=False)
+    return arr
+
+
+def is_floating(dtype: Any) -> bool:
+    return np.dtype(dtype).kind in "fc"

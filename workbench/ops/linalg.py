@@ -1,0 +1,121 @@
+"""Linear algebra primitives: matmul, inv, solve, det (NumPy semantics, stacked matrices too)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.ops import elementwise as ew
+from workbench.ops import reduce as red
+from workbench.ops import shape as sh
+from workbench.primitive import defprimitive
+from workbench.tensor import Tensor
+
+LINALG = "linalg"
+
+
+def swap_last(x) -> Tensor:
+    """Transpose the last two axes (the matrix transpose of a stack of matrices)."""
+    axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return sh.transpose_p(x, axes=axes)
+
+
+def _column(v) -> Tensor:
+    """``v[..., None]``."""
+    return sh.reshape_p(v, shape=v.shape + (1,))
+
+
+def _row(v) -> Tensor:
+    """``v[..., None, :]``."""
+    return sh.reshape_p(v, shape=v.shape[:-1] + (1, v.shape[-1]))
+
+
+def _drop_last(v) -> Tensor:
+    """``v[..., 0]`` for a trailing axis of size 1."""
+    return sh.reshape_p(v, shape=v.shape[:-1])
+
+
+def _matmul_dx(g, ans, x, y):
+    if y.ndim == 1:  # (..., k) @ (k,): every output element pairs a row of x with y
+        return ew.mul(_column(g), y)
+    if x.ndim == 1:  # (k,) @ (..., k, n)
+        return _drop_last(matmul(y, _column(g)))
+    return matmul(g, swap_last(y))
+
+
+def _matmul_dy(g, ans, x, y):
+    if x.ndim == 1 and y.ndim == 1:
+        return ew.mul(_column(g), x)
+    if x.ndim == 1:  # (k,) @ (..., k, n): outer product of x and g
+        return ew.mul(_column(x), _row(g))
+    if y.ndim == 1:  # (..., m, k) @ (k,)
+        return _drop_last(matmul(swap_last(x), _column(g)))
+    return matmul(swap_last(x), g)
+
+
+matmul = defprimitive(
+    "matmul", np.matmul,
+    vjp=(_matmul_dx, _matmul_dy),
+    sympy=None,
+    kind=LINALG,
+    numba=None,
+)
+inv = defprimitive(
+    "inv", np.linalg.inv,
+    vjp=(lambda g, ans, a: ew.neg(matmul(matmul(swap_last(ans), g), swap_last(ans))),),
+    sympy=None,
+    kind=LINALG,
+    numba=None,
+)
+
+
+def _det_vjp(g, ans, a):
+    scaled = ew.mul(g, ans)
+    return ew.mul(_column(_column(scaled)), swap_last(inv(a)))
+
+
+det = defprimitive(
+    "det", np.linalg.det,
+    vjp=(_det_vjp,),
+    sympy=None,
+    kind=LINALG,
+    numba=None,
+)
+
+
+def _solve_db(g, ans, a, b):
+    if b.ndim == 1:
+        return sh.reshape_p(solve(swap_last(a), _column(g)), shape=g.shape)
+    return solve(swap_last(a), g)
+
+
+def _solve_da(g, ans, a, b):
+    gb = _solve_db(g, ans, a, b)
+    if b.ndim == 1:
+        return ew.neg(ew.mul(_column(gb), _row(ans)))
+    return ew.neg(matmul(gb, swap_last(ans)))
+
+
+solve = defprimitive(
+    "solve", np.linalg.solve,
+    vjp=(_solve_da, _solve_db),
+    sympy=None,
+    kind=LINALG,
+    numba=None,
+)
+
+
+def trace(a) -> Tensor:
+    """Sum of the diagonal of a matrix.
+
+    >>> import workbench as wb
+    >>> float(wb.linalg.trace(wb.eye(3)))
+    3.0
+    """
+    n = min(a.shape[-2:])
+    idx = np.arange(n)
+    return red.sum(sh.getitem(a, (Ellipsis, idx, idx)), axis=-1)
+
+
+def logdet(a) -> Tensor:
+    """``log(det(a))`` for matrices with positive determinant."""
+    return ew.log(det(a))

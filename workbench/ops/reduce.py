@@ -1,0 +1,185 @@
+"""Reductions over axes (sum, max) and the composites built on them (mean, logsumexp, ...)."""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from workbench.ops import elementwise as ew
+from workbench.ops import shape as sh
+from workbench.primitive import NON_DIFFERENTIABLE, defprimitive
+from workbench.tensor import Tensor, as_input
+
+RED = "reduce"
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """``shape`` with the reduced axes kept as size 1 (what keepdims=True gives)."""
+    return tuple(1 if axis is None or i in axis else d for i, d in enumerate(shape))
+
+
+def _spread(g: Tensor, ans: Tensor, x: Tensor, axis) -> Tensor:
+    """Broadcast a reduction's cotangent back over the reduced axes (keeping batch axes)."""
+    batch = g.shape[: g.ndim - ans.ndim]
+    kept = sh.reshape(g, batch + _kept_shape(x.shape, axis))
+    return sh.broadcast_to(kept, batch + x.shape)
+
+
+def _max_vjp(g, ans, x, axis, keepdims):
+    # Ties share the gradient equally (the mask is a constant: it has no derivative of its own).
+    kept = _kept_shape(x.shape, axis)
+    mask = np.equal(x._value, np.reshape(ans._value, kept))
+    share = mask / np.sum(mask, axis=axis, keepdims=True)
+    batch = g.shape[: g.ndim - ans.ndim]
+    return ew.mul(sh.reshape(g, batch + kept), share.astype(x.dtype))
+
+
+reduce_sum_p = defprimitive(
+    "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    vjp=(lambda g, ans, x, axis, keepdims: _spread(g, ans, x, axis),),
+    sympy=None,
+    kind=RED,
+    numba=None,
+)
+reduce_max_p = defprimitive(
+    "max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+    vjp=(_max_vjp,),
+    sympy=None,
+    kind=RED,
+    numba=None,
+)
+argmax_p = defprimitive(
+    "argmax", lambda x, axis: np.argmax(x, axis=axis),
+    vjp=NON_DIFFERENTIABLE,
+    sympy=None,
+    kind=RED,
+    numba=None,
+)
+argmin_p = defprimitive(
+    "argmin", lambda x, axis: np.argmin(x, axis=axis),
+    vjp=NON_DIFFERENTIABLE,
+    sympy=None,
+    kind=RED,
+    numba=None,
+)
+
+
+def normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` as a sorted tuple of non-negative ints (None stays None: all axes)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}")
+        out.append(int(a) % builtins.max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _ndim(x) -> int:
+    return np.ndim(x._value if isinstance(x, Tensor) else x)
+
+
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+    """Sum over ``axis`` (all axes by default).
+
+    >>> import workbench as wb
+    >>> wb.sum(wb.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0).numpy()
+    array([4., 6.])
+    """
+    x = as_input(x)
+    return reduce_sum_p(x, axis=normalize_axis(axis, _ndim(x)), keepdims=bool(keepdims))
+
+
+def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+    """Maximum over ``axis``; tied maxima share the gradient equally.
+
+    >>> import workbench as wb
+    >>> float(wb.max(wb.constant([1.0, 5.0, 2.0])))
+    5.0
+    """
+    x = as_input(x)
+    return reduce_max_p(x, axis=normalize_axis(axis, _ndim(x)), keepdims=bool(keepdims))
+
+
+def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+    """Minimum over ``axis`` (``-max(-x)``)."""
+    return ew.neg(max(ew.neg(x), axis=axis, keepdims=keepdims))
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Mean over ``axis``.
+
+    >>> import workbench as wb
+    >>> float(wb.mean(wb.constant([1.0, 2.0, 6.0])))
+    3.0
+    """
+    x = as_input(x)
+    axes = normalize_axis(axis, _ndim(x))
+    shape = np.shape(x._value if isinstance(x, Tensor) else x)
+    count = math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
+    return ew.div(sum(x, axis=axes, keepdims=keepdims), float(count))
+
+
+def argmax(x, axis=None) -> Tensor:
+    """Index of the maximum (not differentiable: its gradient is None)."""
+    x = as_input(x)
+    return argmax_p(x, axis=axis)
+
+
+def argmin(x, axis=None) -> Tensor:
+    """Index of the minimum (not differentiable: its gradient is None)."""
+    x = as_input(x)
+    return argmin_p(x, axis=axis)
+
+
+def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` computed without overflow.
+
+    >>> import workbench as wb
+    >>> round(float(wb.logsumexp(wb.constant([1000.0, 1000.0]))), 4)
+    1000.6931
+    """
+    x = as_input(x)
+    shift = ew.stop_gradient(max(x, axis=axis, keepdims=True))
+    total = sum(ew.exp(ew.sub(x, shift)), axis=axis, keepdims=True)
+    out = ew.add(ew.log(total), shift)
+    if keepdims:
+        return out
+    axes = normalize_axis(axis, _ndim(x))
+    shape = tuple(d for i, d in enumerate(out.shape) if axes is not None and i not in axes)
+    return sh.reshape(out, shape)
+
+
+def variance(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Population variance over ``axis``."""
+    centered = ew.sub(x, mean(x, axis=axis, keepdims=True))
+    return mean(ew.square(centered), axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Population standard deviation over ``axis``."""
+    return ew.sqrt(variance(x, axis=axis, keepdims=keepdims))
+
+
+def sum_to(ct: Tensor, batch: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
+    """Sum ``ct`` (shaped ``batch + broadcast(shape, ...)``) down to ``batch + shape``.
+
+    This is the one place broadcasting is undone in the reverse pass.
+    """
+    want = batch + tuple(shape)
+    have = ct.shape
+    if have == want:
+        return ct
+    nb, extra = len(batch), len(have) - len(want)
+    if extra < 0:
+        return sh.broadcast_to(ct, want)
+    axes = list(range(nb, nb + extra))
+    for i, dim in enumerate(shape):
+        if dim == 1 and have[nb + extra + i] != 1:
+            axes.append(nb + extra + i)
+    summed = reduce_sum_p(ct, axis=tuple(axes), keepdims=False) if axes else ct
+    return summed if summed.shape == want else sh.reshape(summed, want)

@@ -1,0 +1,214 @@
+"""Shape primitives: reshape, transpose, broadcast_to, indexing (and its transpose), concat."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.ops import reduce as red
+from workbench.primitive import defprimitive
+from workbench.tensor import Tensor, as_input
+
+SHAPE = "shape"
+
+
+def _nbatch(g: Tensor, ans: Tensor) -> int:
+    """Leading batch axes a cotangent carries beyond the output's own (0 outside jacobians)."""
+    return g.ndim - ans.ndim
+
+
+def _transpose_vjp(g, ans, x, axes):
+    nb = _nbatch(g, ans)
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    return transpose_p(g, axes=tuple(range(nb)) + tuple(nb + i for i in inverse))
+
+
+def _broadcast_vjp(g, ans, x, shape):
+    nb = _nbatch(g, ans)
+    return red.sum_to(g, g.shape[:nb], np.shape(x._value if isinstance(x, Tensor) else x))
+
+
+reshape_p = defprimitive(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    vjp=(lambda g, ans, x, shape: reshape_p(g, shape=g.shape[: _nbatch(g, ans)] + x.shape),),
+    sympy=None,
+    kind=SHAPE,
+    numba=None,
+)
+transpose_p = defprimitive(
+    "transpose", lambda x, axes: np.transpose(x, axes),
+    vjp=(_transpose_vjp,),
+    sympy=None,
+    kind=SHAPE,
+    numba=None,
+)
+broadcast_to_p = defprimitive(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    vjp=(_broadcast_vjp,),
+    sympy=None,
+    kind=SHAPE,
+    numba=None,
+)
+
+
+# --- indexing -----------------------------------------------------------------------------
+def _is_advanced(part) -> bool:
+    return isinstance(part, np.ndarray | list)
+
+
+def _batched_index(index: tuple, nb: int) -> tuple:
+    """``index`` for an array with ``nb`` extra leading axes."""
+    if nb == 0:
+        return index
+    advanced = [i for i, part in enumerate(index) if _is_advanced(part)]
+    if advanced and advanced[-1] - advanced[0] + 1 != len(advanced):
+        from workbench.autodiff import BatchingUnsupported
+
+        raise BatchingUnsupported("indexing with separated integer arrays")
+    return (slice(None),) * nb + index
+
+
+def _scatter_add(g, index, shape):
+    out = np.zeros(shape, dtype=np.result_type(g))
+    np.add.at(out, index, g)
+    return out
+
+
+getitem_p = defprimitive(
+    "getitem", lambda x, index: x[index],
+    vjp=(lambda g, ans, x, index: scatter_add_p(
+        g, index=_batched_index(index, _nbatch(g, ans)), shape=g.shape[: _nbatch(g, ans)] + x.shape),),
+    sympy=None,
+    kind=SHAPE,
+    numba=None,
+)
+scatter_add_p = defprimitive(  # getitem's transpose: zeros(shape) with g added at index
+    "scatter_add", _scatter_add,
+    vjp=(lambda g, ans, x, index, shape: getitem_p(g, index=_batched_index(index, _nbatch(g, ans))),),
+    sympy=None,
+    kind=SHAPE,
+    numba=None,
+)
+
+
+def _concat_vjp(argnum: int):
+    def rule(g, ans, *xs, axis):
+        start = int(np.sum([x.shape[axis] for x in xs[:argnum]], dtype=int))
+        stop = start + xs[argnum].shape[axis]
+        trailing = (slice(None),) * (ans.ndim - axis - 1)
+        return getitem_p(g, index=(Ellipsis, slice(start, stop)) + trailing)
+
+    return rule
+
+
+concat_p = defprimitive(
+    "concat", lambda *xs, axis: np.concatenate(xs, axis=axis),
+    vjp=_concat_vjp,
+    sympy=None,
+    kind=SHAPE,
+    numba=None,
+)
+
+
+# --- public functions ---------------------------------------------------------------------
+def reshape(x, shape) -> Tensor:
+    """Reshape (one dimension may be -1).
+
+    >>> import workbench as wb
+    >>> wb.reshape(wb.constant([1.0, 2.0, 3.0, 4.0]), (2, 2)).shape
+    (2, 2)
+    """
+    x = as_input(x)
+    shape = (shape,) if isinstance(shape, int | np.integer) else tuple(int(d) for d in shape)
+    resolved = np.empty(np.shape(_value(x)), dtype=np.bool_).reshape(shape).shape
+    return reshape_p(x, shape=resolved)
+
+
+def transpose(x, perm=None) -> Tensor:
+    """Permute axes (reverse them by default).
+
+    >>> import workbench as wb
+    >>> wb.transpose(wb.constant([[1.0, 2.0]])).shape
+    (2, 1)
+    """
+    x = as_input(x)
+    ndim = np.ndim(_value(x))
+    axes = tuple(range(ndim))[::-1] if perm is None else tuple(int(a) % max(ndim, 1) for a in perm)
+    if sorted(axes) != list(range(ndim)):
+        raise ValueError(f"perm {perm} is not a permutation of the {ndim} axes")
+    return transpose_p(x, axes=axes)
+
+
+def broadcast_to(x, shape) -> Tensor:
+    """Broadcast ``x`` to ``shape`` (its gradient sums back)."""
+    return broadcast_to_p(x, shape=tuple(int(d) for d in shape))
+
+
+def _normalize_index(index) -> tuple:
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part._value
+        if isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu":
+            part = int(part)
+        out.append(part)
+    return tuple(out)
+
+
+def getitem(x, index) -> Tensor:
+    """``x[index]`` with NumPy semantics; differentiable (the gradient scatters back).
+
+    >>> import workbench as wb
+    >>> wb.constant([1.0, 2.0, 3.0])[1:].numpy()
+    array([2., 3.])
+    """
+    return getitem_p(x, index=_normalize_index(index))
+
+
+def concat(values, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis.
+
+    >>> import workbench as wb
+    >>> wb.concat([wb.constant([1.0]), wb.constant([2.0, 3.0])], axis=0).numpy()
+    array([1., 2., 3.])
+    """
+    values = [as_input(v) for v in values]
+    ndim = np.ndim(_value(values[0]))
+    return concat_p(*values, axis=int(axis) % max(ndim, 1))
+
+
+def expand_dims(x, axis: int) -> Tensor:
+    """Insert a size-1 axis at ``axis``."""
+    shape = list(np.shape(_value(as_input(x))))
+    axis = axis % (len(shape) + 1)
+    return reshape(x, shape[:axis] + [1] + shape[axis:])
+
+
+def squeeze(x, axis=None) -> Tensor:
+    """Drop size-1 axes (all of them, or those in ``axis``)."""
+    shape = np.shape(_value(as_input(x)))
+    axes = red.normalize_axis(axis, len(shape))
+    keep = [d for i, d in enumerate(shape) if d != 1 or (axes is not None and i not in axes)]
+    return reshape(x, keep)
+
+
+def stack(values, axis: int = 0) -> Tensor:
+    """Join tensors along a new axis.
+
+    >>> import workbench as wb
+    >>> wb.stack([wb.constant(1.0), wb.constant(2.0)]).numpy()
+    array([1., 2.])
+    """
+    return concat([expand_dims(v, axis) for v in values], axis=axis)
+
+
+def flatten(x) -> Tensor:
+    """Reshape to one dimension."""
+    return reshape(x, (-1,))
+
+
+def _value(x):
+    return x._value if isinstance(x, Tensor) else x
+

@@ -1,0 +1,177 @@
+"""Primitives as data: a name plus one rule per engine, the registry, and ``bind``.
+
+``bind`` is the one place where an operation runs eagerly and is offered to the active tapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from workbench import tape_state
+from workbench.tensor import Tensor, Variable, as_input
+
+#: A VJP rule for one input: ``rule(g, ans, *inputs, **params) -> cotangent Tensor``.
+VJPRule = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NotSupported:
+    """Declares on purpose that a primitive has no rule for one engine, and why."""
+
+    reason: str
+
+
+class _NonDifferentiable:
+    """Marker for primitives whose gradient is None by definition (round, argmax, sign, ...)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NON_DIFFERENTIABLE"
+
+
+NON_DIFFERENTIABLE = _NonDifferentiable()
+
+#: Engines whose rule every built-in primitive must declare (a rule or ``NotSupported``).
+#: An engine adds its name here when it lands; ``validate_registry`` then enforces it.
+REQUIRED_RULES: list[str] = ["forward", "vjp"]
+
+
+class MissingRule(LookupError):
+    """A primitive lacks the rule an engine needs; the message names both."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Primitive:
+    """An operation workbench knows how to evaluate, differentiate, print and compile.
+
+    ``vjp`` is a tuple with one rule per input (``None`` where that input gets no gradient), a
+    callable ``vjp(argnum)`` returning the rule for variadic primitives, ``NON_DIFFERENTIABLE``, or
+    ``None`` (no rule: differentiating raises ``LookupError``). Rules are written in workbench ops,
+    so a reverse pass is itself recorded and differentiable, and they accept cotangents ``g`` with
+    extra *leading* batch axes (``g.shape == batch + ans.shape``) so jacobians need one pass.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    vjp: Any = None
+    sympy: Any = None
+    numba: Any = None
+    kind: str = "custom"
+    batchable: bool = True
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    @property
+    def differentiable(self) -> bool:
+        return self.vjp is not NON_DIFFERENTIABLE
+
+    def vjp_rule(self, argnum: int) -> VJPRule | None:
+        """The VJP rule for input ``argnum``; raises ``LookupError`` naming the primitive if none."""
+        if self.vjp is None:
+            raise MissingRule(
+                f"primitive '{self.name}' has no VJP rule, so it cannot be differentiated; "
+                f"give defprimitive('{self.name}', ..., vjp=(rule_for_arg0, ...)) one"
+            )
+        if isinstance(self.vjp, Sequence):
+            return self.vjp[argnum] if argnum < len(self.vjp) else None
+        return self.vjp(argnum)
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def defprimitive(
+    name: str,
+    forward: Callable[..., Any],
+    vjp: Any = None,
+    *,
+    sympy: Any = None,
+    numba: Any = None,
+    kind: str = "custom",
+    batchable: bool | None = None,
+    register: bool = True,
+) -> Primitive:
+    """Define a primitive: its NumPy forward and its VJP rules (one per input).
+
+    Built-in primitives live in ``workbench/ops``; users define their own the same way.
+
+    >>> import numpy as np, workbench as wb
+    >>> cube = wb.defprimitive("cube", np.cube if hasattr(np, "cube") else lambda x: x**3,
+    ...                        vjp=(lambda g, ans, x: g * 3 * x**2,), register=False)
+    >>> x = wb.constant(2.0)
+    >>> with wb.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = cube(x)
+    >>> float(tape.gradient(y, x))
+    12.0
+
+    User primitives are not assumed to handle batched cotangents (``batchable=False``), so
+    ``jacobian`` falls back to one reverse pass per output row for graphs that contain them.
+    """
+    if isinstance(vjp, Sequence) and not isinstance(vjp, tuple):
+        vjp = tuple(vjp)
+    prim = Primitive(
+        name=name,
+        forward=forward,
+        vjp=vjp,
+        sympy=sympy,
+        numba=numba,
+        kind=kind,
+        batchable=(kind != "custom") if batchable is None else batchable,
+    )
+    if register:
+        if name in REGISTRY:
+            raise ValueError(f"a primitive named '{name}' is already registered")
+        REGISTRY[name] = prim
+    return prim
+
+
+def validate_registry(registry: dict[str, Primitive] | None = None) -> None:
+    """Raise ``MissingRule`` if a registered primitive lacks a rule an engine requires."""
+    for prim in (registry or REGISTRY).values():
+        for rule in REQUIRED_RULES:
+            if getattr(prim, rule) is None:
+                raise MissingRule(
+                    f"primitive '{prim.name}' has no '{rule}' rule: give it one, or declare "
+                    f"{rule}=NotSupported('reason')"
+                )
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
+    """Run ``prim`` eagerly on ``args`` and offer the application to every active tape.
+
+    This is the hot path of eager mode: all-Tensor arguments take the short branch.
+    """
+    for a in args:
+        if type(a) is not Tensor:
+            return _bind_converted(prim, args, params)
+    out = Tensor(prim.forward(*[a._value for a in args], **params))
+    tapes = _active_tapes()
+    if tapes:
+        for tape in tapes:
+            tape._record(prim, args, out, params)
+    return out
+
+
+def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
+    """``bind`` for arguments that are Variables (read them), numbers (kept) or arrays (wrapped)."""
+    inputs = tuple([as_input(a) for a in args])
+    out = Tensor(prim.forward(*[a._value if type(a) is Tensor else a for a in inputs], **params))
+    for a in args:
+        if type(a) is Variable:
+            out._origin = a
+            break
+    tapes = _active_tapes()
+    if tapes:
+        for tape in tapes:
+            tape._record(prim, inputs, out, params)
+    return out
+
+
+_active_tapes = tape_state.ACTIVE.get
+# Calling a primitive binds it; set here, once bind exists, so a call costs no extra frame.
+Primitive.__call__ = bind

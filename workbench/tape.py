@@ -1,0 +1,355 @@
+"""GradientTape: records the ops applied to watched tensors and differentiates them on demand."""
+
+from __future__ import annotations
+
+import enum
+import math
+import warnings
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from workbench import autodiff, tape_state
+from workbench.dtypes import is_floating
+from workbench.structure import flatten
+from workbench.tensor import Tensor, Variable, constant
+
+NON_PERSISTENT_MESSAGE = "GradientTape.gradient can only be called once on non-persistent tapes."
+#: Cotangent elements per chunk when jacobian runs its vectorized reverse pass.
+JACOBIAN_CHUNK_ELEMENTS = 2**25
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class GradientTape:
+    """Records operations on watched tensors so that gradients can be computed.
+
+    >>> import workbench as wb
+    >>> x = wb.constant(3.0)
+    >>> with wb.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> float(tape.gradient(y, x))
+    6.0
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._watch_accessed = watch_accessed_variables
+        self._token = None
+        self._used = False
+        self._clear()
+
+    def _clear(self) -> None:
+        self._records: list[autodiff.Record] = []
+        self._tracked: set[int] = set()  # ids of tensors that depend on something watched
+        self._watched: list[Tensor] = []  # Tensors and Variables, first-watched first
+        self._watched_ids: set[int] = set()
+        self._reads: dict[int, list[Tensor]] = {}  # Variable id -> snapshots the tape saw
+        self._escapes: list[tuple[Tensor, str]] = []  # tracked tensors turned into NumPy values
+        self._assigns: list[tuple[Variable, Any, str]] = []
+
+    # --- context ------------------------------------------------------------------------
+    def __enter__(self) -> GradientTape:
+        if self._token is not None:
+            raise ValueError(
+                "Tape is still recording, This can happen if you try to re-enter an "
+                "already-active tape."
+            )
+        self._token = tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (self,))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        tape_state.ACTIVE.reset(self._token)
+        self._token = None
+
+    @contextmanager
+    def stop_recording(self):
+        """Temporarily stop recording on this tape (``gradient`` may be called inside).
+
+        >>> import workbench as wb
+        >>> x = wb.constant(2.0)
+        >>> with wb.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     with tape.stop_recording():
+        ...         y = x * x
+        >>> print(tape.gradient(y, x))
+        None
+        """
+        if self._token is None:
+            raise ValueError("Tape.stop_recording() can only be called while the tape is recording")
+        with tape_state.paused((self,)):
+            yield
+
+    def reset(self) -> None:
+        """Forget everything recorded and watched; recording goes on if inside the block."""
+        self._clear()
+        self._used = False
+
+    # --- watching -------------------------------------------------------------------------
+    def watch(self, tensor: Any) -> None:
+        """Watch a Tensor or Variable (or a nested list/tuple/dict of them)."""
+        for t in flatten(tensor)[0]:
+            if not isinstance(t, Tensor):
+                raise ValueError(
+                    f"Passed in object of type {type(t).__name__}, not a wb.Tensor or wb.Variable: "
+                    "wrap it with wb.constant(...) first"
+                )
+            if not is_floating(t.dtype):
+                warnings.warn(
+                    f"The dtype of the watched tensor must be floating (e.g. float32), got "
+                    f"{t.dtype.name}: it gets no gradient",
+                    stacklevel=2,
+                )
+                continue
+            if isinstance(t, Variable):
+                self._watch_variable(t)
+            elif id(t) not in self._watched_ids:
+                self._watched.append(t)
+                self._watched_ids.add(id(t))
+                self._tracked.add(id(t))
+
+    def _watch_variable(self, var: Variable) -> None:
+        if id(var) not in self._watched_ids:
+            self._watched.append(var)
+            self._watched_ids.add(id(var))
+
+    def watched_variables(self) -> tuple[Variable, ...]:
+        """The Variables this tape watches, in the order they were first watched."""
+        return tuple(t for t in self._watched if isinstance(t, Variable))
+
+    # --- hooks called by bind and Variable ----------------------------------------------
+    def _record(self, prim: Any, inputs: tuple[Any, ...], out: Tensor, params: dict) -> None:
+        tracked = self._tracked
+        for a in inputs:
+            if id(a) in tracked:
+                self._records.append((prim, inputs, out, params))
+                tracked.add(id(out))
+                return
+
+    def _on_read(self, var: Variable, snapshot: Tensor) -> None:
+        if id(var) not in self._watched_ids:
+            if not (self._watch_accessed and var.trainable and is_floating(var.dtype)):
+                return
+            self._watch_variable(var)
+        if id(snapshot) not in self._tracked:
+            self._tracked.add(id(snapshot))
+            self._reads.setdefault(id(var), []).append(snapshot)
+
+    def _on_escape(self, tensor: Tensor, where: str) -> None:
+        if id(tensor) in self._tracked:
+            self._escapes.append((tensor, where))
+
+    def _on_assign(self, var: Variable, value: Any) -> None:
+        self._assigns.append((var, value, tape_state.caller_location()))
+
+    # --- differentiation ----------------------------------------------------------------
+    def _source_ids(self, source: Any) -> list[int]:
+        if isinstance(source, Variable):
+            return [id(s) for s in self._reads.get(id(source), ())]
+        if isinstance(source, Tensor):
+            return [id(source)] if id(source) in self._tracked else []
+        raise ValueError(
+            f"a gradient source must be a wb.Tensor or wb.Variable, got {type(source).__name__}"
+        )
+
+    def _target_tensor(self, target: Any) -> Tensor:
+        if isinstance(target, Variable):
+            reads = self._reads.get(id(target))
+            return reads[-1] if reads else target
+        if isinstance(target, Tensor):
+            return target
+        raise ValueError(
+            f"a gradient target must be a wb.Tensor, got {type(target).__name__}"
+        )
+
+    def _begin_gradient(self) -> None:
+        if self._used and not self._persistent:
+            raise RuntimeError(NON_PERSISTENT_MESSAGE)
+        self._used = True
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: Any = UnconnectedGradients.NONE) -> Any:
+        """Gradient of ``target`` (summed if several or non-scalar) w.r.t. each source.
+
+        The result has the structure of ``sources``; unconnected sources give None (or zeros
+        with ``unconnected_gradients="zero"``).
+
+        >>> import workbench as wb
+        >>> x = wb.Variable([1.0, 3.0])
+        >>> with wb.GradientTape() as tape:
+        ...     y = x ** 3
+        >>> tape.gradient(y, x).numpy()
+        array([ 3., 27.])
+        """
+        unconnected = _parse_unconnected(unconnected_gradients)
+        self._begin_gradient()
+        targets = [self._target_tensor(t) for t in flatten(target)[0]]
+        if output_gradients is None:
+            out_grads = [None] * len(targets)
+        else:
+            out_grads = flatten(output_gradients)[0]
+            if len(out_grads) != len(targets):
+                raise ValueError(
+                    f"output_gradients has {len(out_grads)} entries for {len(targets)} targets"
+                )
+        seeds = [(t, _seed(t, og)) for t, og in zip(targets, out_grads, strict=True)]
+        flat_sources, rebuild = flatten(sources)
+        groups = [self._source_ids(s) for s in flat_sources]
+        grads = autodiff.reverse_pass(self._records[:], seeds, groups)
+        return rebuild([_fill(g, s, unconnected, ()) for g, s in zip(grads, flat_sources, strict=True)])
+
+    def jacobian(self, target: Any, sources: Any,
+                 unconnected_gradients: Any = UnconnectedGradients.NONE, **_ignored: Any) -> Any:
+        """Full Jacobian: for each source, shape ``target.shape + source.shape``.
+
+        Computed with one reverse pass over a batch of one-hot cotangents (no loop per row).
+
+        >>> import workbench as wb
+        >>> x = wb.constant([1.0, 2.0])
+        >>> with wb.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x * x
+        >>> tape.jacobian(y, x).numpy()
+        array([[2., 0.],
+               [0., 4.]])
+        """
+        unconnected = _parse_unconnected(unconnected_gradients)
+        self._begin_gradient()
+        y = self._target_tensor(target)
+        flat_sources, rebuild = flatten(sources)
+        groups = [self._source_ids(s) for s in flat_sources]
+        n = math.prod(y.shape)
+        basis = np.eye(n, dtype=y.dtype).reshape((n,) + y.shape)
+        grads = self._batched_pass(y, basis, groups)
+        out = []
+        for g, s in zip(grads, flat_sources, strict=True):
+            if g is not None:
+                g = g.reshape(y.shape + s.shape)
+            out.append(_fill(g, s, unconnected, y.shape))
+        return rebuild(out)
+
+    def batch_jacobian(self, target: Any, source: Any,
+                       unconnected_gradients: Any = UnconnectedGradients.NONE,
+                       **_ignored: Any) -> Any:
+        """Per-example Jacobians: shape ``(batch,) + target.shape[1:] + source.shape[1:]``.
+
+        Assumes example ``i`` of the target depends only on example ``i`` of the source.
+
+        >>> import workbench as wb
+        >>> x = wb.constant([[1.0, 2.0], [3.0, 4.0]])
+        >>> with wb.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x ** 2
+        >>> tape.batch_jacobian(y, x).numpy()[1]
+        array([[6., 0.],
+               [0., 8.]])
+        """
+        unconnected = _parse_unconnected(unconnected_gradients)
+        self._begin_gradient()
+        y = self._target_tensor(target)
+        if y.ndim == 0 or source.ndim == 0 or y.shape[0] != source.shape[0]:
+            raise ValueError(
+                f"batch_jacobian needs target and source with the same first (batch) dimension, "
+                f"got shapes {y.shape} and {source.shape}"
+            )
+        batch, inner = y.shape[0], y.shape[1:]
+        m = math.prod(inner)
+        eye = np.eye(m, dtype=y.dtype).reshape((m, 1) + inner)
+        basis = np.broadcast_to(eye, (m,) + y.shape)
+        (g,) = self._batched_pass(y, basis, [self._source_ids(source)])
+        if g is not None:
+            g = _transpose_batch(g).reshape((batch,) + inner + source.shape[1:])
+        return _fill(g, source, unconnected, (batch,) + inner, drop_first=True)
+
+    def _batched_pass(self, y: Tensor, basis: np.ndarray, groups: list[list[int]]) -> list:
+        """Reverse passes for the cotangent rows of ``basis``: vectorized, chunked, or looped."""
+        records = self._records[:]
+        rows = basis.shape[0]
+        widest = max([math.prod(r[2].shape) for r in records] + [1])
+        chunk = max(1, min(rows, JACOBIAN_CHUNK_ELEMENTS // widest))
+        parts: list[list] = []
+        try:
+            for start in range(0, rows, chunk):
+                seed = constant(basis[start:start + chunk])
+                parts.append(autodiff.reverse_pass(records, [(y, seed)], groups, batch_ndim=1))
+        except autodiff.BatchingUnsupported:
+            parts = [[None if g is None else _ew_expand(g)
+                      for g in autodiff.reverse_pass(records, [(y, constant(row))], groups)]
+                     for row in basis]
+        return [_concat_rows([p[i] for p in parts]) for i in range(len(groups))]
+
+    def explain(self, target: Any, source: Any) -> str:
+        """Say in plain words why the gradient of ``target`` w.r.t. ``source`` is (or isn't) None.
+
+        >>> import workbench as wb
+        >>> x = wb.constant(2.0)
+        >>> with wb.GradientTape() as tape:
+        ...     y = x * x
+        >>> print(tape.explain(y, x))  # doctest: +ELLIPSIS
+        No gradient: the source ... is not watched...
+        """
+        from workbench.explain import explain
+
+        return explain(self, target, source)
+
+    def graph(self, outputs: Any = None) -> Any:
+        """The recorded computation of ``outputs`` (default: everything) as an IR ``Graph``."""
+        from workbench.tape_graph import tape_graph
+
+        return tape_graph(self, outputs)
+
+
+def _seed(target: Tensor, output_gradient: Any) -> Tensor:
+    if output_gradient is None:
+        return constant(np.ones(target.shape, dtype=target.dtype))
+    seed = output_gradient if isinstance(output_gradient, Tensor) else constant(output_gradient)
+    if seed.shape != target.shape:
+        raise ValueError(
+            f"output_gradients entry of shape {seed.shape} does not match target shape {target.shape}"
+        )
+    return seed
+
+
+def _parse_unconnected(value: Any) -> UnconnectedGradients:
+    if isinstance(value, UnconnectedGradients):
+        return value
+    try:
+        return UnconnectedGradients(str(value).lower())
+    except ValueError:
+        raise ValueError(
+            f"Unknown value for unconnected_gradients: {value!r} (use 'none' or 'zero')"
+        ) from None
+
+
+def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tuple,
+          drop_first: bool = False) -> Tensor | None:
+    if grad is not None or mode is UnconnectedGradients.NONE:
+        return grad
+    tail = source.shape[1:] if drop_first else source.shape
+    return constant(np.zeros(lead + tail, dtype=source.dtype))
+
+
+def _transpose_batch(g: Tensor) -> Tensor:
+    """(rows, batch, ...) -> (batch, rows, ...)."""
+    perm = (1, 0) + tuple(range(2, g.ndim))
+    return _shape.transpose(g, perm)
+
+
+def _ew_expand(g: Tensor) -> Tensor:
+    return _shape.reshape(g, (1,) + g.shape)
+
+
+def _concat_rows(parts: list) -> Tensor | None:
+    if parts[0] is None:
+        return None
+    return parts[0] if len(parts) == 1 else _shape.concat(parts, axis=0)
+
+
+from workbench.ops import shape as _shape  # noqa: E402

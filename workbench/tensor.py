@@ -1,0 +1,312 @@
+"""Tensor, Variable and constant: NumPy values with operator overloads that dispatch to ops.
+
+A Tensor is immutable. A Variable holds mutable state; every read hands the tapes a snapshot
+Tensor of its current value, so assigning later never changes what a tape recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench import tape_state
+from workbench.dtypes import to_array
+
+
+class Tensor:
+    """An immutable array value that tapes can record.
+
+    >>> import workbench as wb
+    >>> t = wb.constant([1.0, 2.0])
+    >>> (t * 2 + 1).numpy()
+    array([3., 5.])
+    """
+
+    __slots__ = ("_value", "_origin", "_name")
+    # ndarray (op) Tensor defers to Tensor's reflected operator, as TensorFlow's tensors do.
+    __array_priority__ = 100
+    __hash__ = None  # == is elementwise, as in NumPy
+
+    def __init__(self, value: Any, name: str | None = None):
+        self._value = value
+        if name is not None:
+            self._name = name
+        # ``_origin`` (set by bind only when an input is a Variable) stays unset otherwise:
+        # op results cost one attribute store.
+
+    @property
+    def name(self) -> str | None:
+        """The name given at creation (used for symbols and messages), or None."""
+        return getattr(self, "_name", None)
+
+    @property
+    def origin(self) -> Variable | None:
+        """The Variable this Tensor was computed from directly (``v + 1``), if any."""
+        return getattr(self, "_origin", None)
+
+    # --- values -------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The value as an ndarray (a copy is not made; do not mutate it)."""
+        self._note_escape()
+        return np.asarray(self._value)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        self._note_escape()
+        arr = np.asarray(self._value, dtype=dtype)
+        return arr.copy() if copy else arr
+
+    def _note_escape(self) -> None:
+        tapes = tape_state.ACTIVE.get()
+        if tapes:
+            where = tape_state.caller_location()
+            for tape in tapes:
+                tape._on_escape(self, where)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        try:
+            return self._value.shape
+        except AttributeError:  # a user primitive returned a Python number
+            return ()
+
+    @property
+    def dtype(self) -> np.dtype:
+        try:
+            return self._value.dtype
+        except AttributeError:
+            return np.asarray(self._value).dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.size(self._value))
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.ndim != 0 and self.size != 1:
+            raise ValueError(
+                f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                "use wb.reduce_any / wb.reduce_all"
+            )
+        return bool(self._value)
+
+    def __float__(self) -> float:
+        self._note_escape()
+        return float(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub":
+            raise TypeError(f"only integer Tensors can be used as an index, got {self.dtype.name}")
+        return int(self._value)
+
+    def __format__(self, spec: str) -> str:
+        return format(self._value if self.ndim else self._value.item(), spec)
+
+    def __repr__(self) -> str:
+        return f"<wb.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_body(self._value)}>"
+
+    # --- arithmetic (dispatches to primitives; see ops/) ------------------------------------
+    def __add__(self, other):
+        return _ew.add(self, other)
+
+    def __radd__(self, other):
+        return _ew.add(other, self)
+
+    def __sub__(self, other):
+        return _ew.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ew.sub(other, self)
+
+    def __mul__(self, other):
+        return _ew.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ew.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ew.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ew.div(other, self)
+
+    def __pow__(self, other):
+        return _ew.power(self, other)
+
+    def __rpow__(self, other):
+        return _ew.power(other, self)
+
+    def __matmul__(self, other):
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _la.matmul(other, self)
+
+    def __neg__(self):
+        return _ew.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ew.abs(self)
+
+    def __getitem__(self, index):
+        return _shape.getitem(self, index)
+
+    # Comparisons are not recorded: they give boolean Tensors, which have no gradient.
+    def __lt__(self, other):
+        return Tensor(np.less(self._value, _raw(other)))
+
+    def __le__(self, other):
+        return Tensor(np.less_equal(self._value, _raw(other)))
+
+    def __gt__(self, other):
+        return Tensor(np.greater(self._value, _raw(other)))
+
+    def __ge__(self, other):
+        return Tensor(np.greater_equal(self._value, _raw(other)))
+
+    def __eq__(self, other):
+        return Tensor(np.equal(self._value, _raw(other)))
+
+    def __ne__(self, other):
+        return Tensor(np.not_equal(self._value, _raw(other)))
+
+    # --- shape helpers ------------------------------------------------------------------
+    @property
+    def T(self) -> Tensor:
+        return _shape.transpose(self)
+
+    def reshape(self, *shape) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return _shape.reshape(self, shape)
+
+
+class Variable(Tensor):
+    """Mutable state that a tape watches automatically when it is read (if ``trainable``).
+
+    >>> import workbench as wb
+    >>> v = wb.Variable(3.0, name="v")
+    >>> with wb.GradientTape() as tape:
+    ...     y = v * v
+    >>> float(tape.gradient(y, v))
+    6.0
+    >>> v.assign_sub(1.0).numpy()
+    array(2.)
+    """
+
+    __slots__ = ("_snapshot", "trainable")
+
+    def __init__(self, initial_value: Any, trainable: bool = True, name: str | None = None,
+                 dtype: Any = None):
+        value = to_array(_raw(initial_value), dtype)
+        super().__init__(value, name)
+        self._snapshot = Tensor(value, name)
+        self.trainable = bool(trainable)
+
+    def __repr__(self) -> str:
+        return (f"<wb.Variable '{self.name or 'Variable'}' shape={self.shape} "
+                f"dtype={self.dtype.name}, numpy={_body(self._value)}>")
+
+    def _read(self) -> Tensor:
+        """The snapshot Tensor that ops see; tells the active tapes this Variable was read."""
+        snap = self._snapshot
+        for tape in tape_state.ACTIVE.get():
+            tape._on_read(self, snap)
+        return snap
+
+    def value(self) -> Tensor:
+        """The current value as a Tensor (a read, like using the Variable in an op)."""
+        return self._read()
+
+    read_value = value
+
+    def _note_escape(self) -> None:
+        # Handing a Variable to NumPy reads it: the tapes see the read, then the escape.
+        if tape_state.ACTIVE.get():
+            Tensor._note_escape(self._read())
+
+    def assign(self, value: Any) -> Variable:
+        """Set the value (not differentiable: tapes do not record assignments)."""
+        source = as_input(value)
+        return self._set(_raw(source), source)
+
+    def assign_add(self, delta: Any) -> Variable:
+        """``self.assign(self + delta)``."""
+        source = as_input(delta)
+        return self._set(np.add(self._value, _raw(source)), source)
+
+    def assign_sub(self, delta: Any) -> Variable:
+        """``self.assign(self - delta)``."""
+        source = as_input(delta)
+        return self._set(np.subtract(self._value, _raw(source)), source)
+
+    def _set(self, value: Any, source: Any) -> Variable:
+        new = np.asarray(value, dtype=self.dtype)
+        if new.shape != self.shape:
+            try:
+                new = np.broadcast_to(new, self.shape).copy()
+            except ValueError:
+                raise ValueError(
+                    f"cannot assign a value of shape {new.shape} to Variable "
+                    f"'{self.name or 'Variable'}' of shape {self.shape}"
+                ) from None
+        for tape in tape_state.ACTIVE.get():
+            tape._on_assign(self, source)
+        self._value = new
+        self._snapshot = Tensor(new, self.name)
+        return self
+
+
+def _body(value: Any) -> str:
+    """NumPy's own text for a value: ``27.0`` for a scalar, ``[1., 2.]`` for an array."""
+    arr = np.asarray(value)
+    return str(arr[()]) if arr.ndim == 0 else np.array2string(arr, separator=", ")
+
+
+def _raw(value: Any) -> Any:
+    """The NumPy value behind a Tensor (not a read: no tape sees it), else ``value`` itself."""
+    return value._value if isinstance(value, Tensor) else value
+
+
+def constant(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """A Tensor holding ``value`` (Python floats become the default float dtype).
+
+    >>> import workbench as wb
+    >>> wb.constant(3.0)
+    <wb.Tensor: shape=(), dtype=float64, numpy=3.0>
+    """
+    return Tensor(to_array(_raw(value), dtype), name)
+
+
+def as_input(value: Any) -> Any:
+    """What an op sees for an argument: a Tensor, a Variable's snapshot, or a Python number."""
+    if isinstance(value, Variable):
+        return value._read()
+    if isinstance(value, Tensor) or type(value) in (int, float, bool):
+        return value
+    return Tensor(to_array(value))
+
+
+# Ops are imported last: they build on Tensor, and Tensor's operators call them.
+from workbench.ops import elementwise as _ew  # noqa: E402
+from workbench.ops import linalg as _la  # noqa: E402
+from workbench.ops import shape as _shape  # noqa: E402
