@@ -293,7 +293,7 @@ class GradientTape:
         >>> with wb.GradientTape() as tape:
         ...     y = x * x
         >>> print(tape.explain(y, x))  # doctest: +ELLIPSIS
-        No gradient: the source ... is not watched...
+        No gradient: Tensor (shape (), float64) is not watched...
         """
         from workbench.explain import explain
 
