@@ -226,8 +226,12 @@ class GradientTape:
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
         n = math.prod(y.shape)
-        basis = np.eye(n, dtype=y.dtype).reshape((n,) + y.shape)
-        grads = self._batched_pass(y, basis, groups)
+        if self._is_elementwise_path(y, groups):
+            grads = [_diagonal(g, n) for g in autodiff.reverse_pass(
+                self._records[:], [(y, _seed(y, None))], groups)]
+        else:
+            basis = np.eye(n, dtype=y.dtype).reshape((n,) + y.shape)
+            grads = self._batched_pass(y, basis, groups)
         out = []
         for g, s in zip(grads, flat_sources, strict=True):
             if g is not None:
@@ -267,6 +271,22 @@ class GradientTape:
         if g is not None:
             g = _transpose_batch(g).reshape((batch,) + inner + source.shape[1:])
         return _fill(g, source, unconnected, (batch,) + inner, drop_first=True)
+
+    def _is_elementwise_path(self, y: Tensor, groups: list[list[int]]) -> bool:
+        """True if every op from the sources to ``y`` is elementwise on one common shape.
+
+        Then output element i depends on input element i only: the Jacobian is diagonal, and
+        one ordinary reverse pass gives its diagonal.
+        """
+        if len(groups) != 1 or not groups[0]:
+            return False
+        reach, live = autodiff.forward_reach(self._records, set(groups[0]))
+        shape = y.shape
+        return id(y) in reach and all(
+            prim.kind == "elementwise" and out.shape == shape
+            and all(id(a) not in reach or a.shape == shape for a in inputs)
+            for prim, inputs, out, _ in live
+        )
 
     def _batched_pass(self, y: Tensor, basis: np.ndarray, groups: list[list[int]]) -> list:
         """Reverse passes for the cotangent rows of ``basis``: vectorized, chunked, or looped."""
@@ -334,6 +354,14 @@ def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tu
         return grad
     tail = source.shape[1:] if drop_first else source.shape
     return constant(np.zeros(lead + tail, dtype=source.dtype))
+
+
+def _diagonal(g: Tensor | None, n: int) -> Tensor | None:
+    """The n x n matrix with ``g`` (flattened) on its diagonal, built by a differentiable op."""
+    if g is None:
+        return None
+    diag = np.arange(n)
+    return _shape.scatter_add_p(_shape.reshape(g, (n,)), index=(diag, diag), shape=(n, n))
 
 
 def _transpose_batch(g: Tensor) -> Tensor:

@@ -1,0 +1,111 @@
+"""Eager-mode overhead: microseconds per recorded op (forward + record + reverse pass).
+
+A 100-op chain (sin, scale, shift, tanh repeated) on a scalar and on 1000-element arrays, next
+to the same arithmetic in plain Python/NumPy with a hand-written backward pass (the floor),
+measured in the same run. PyTorch and HIPS autograd are timed too when importable.
+
+Run: python benchmarks/eager_overhead.py
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+
+import numpy as np
+
+import workbench as wb
+from _timing import best_time, table
+
+REPEATS = 25  # 4 ops each: 100 ops
+
+
+def wb_chain(x):
+    for _ in range(REPEATS):
+        x = wb.tanh(wb.sin(x) * 1.01 + 0.5)
+    return x
+
+
+def wb_step(x0):
+    with wb.GradientTape() as tape:
+        tape.watch(x0)
+        y = wb_chain(x0)
+    return tape.gradient(y, x0)
+
+
+def numpy_step(x0, sin=np.sin, cos=np.cos, tanh=np.tanh):
+    """Forward keeping intermediates, then the chain rule by hand: the floor."""
+    x, saved = x0, []
+    for _ in range(REPEATS):
+        s = sin(x)
+        t = tanh(s * 1.01 + 0.5)
+        saved.append((x, t))
+        x = t
+    g = 1.0
+    for xi, t in reversed(saved):
+        g = g * (1.0 - t * t) * 1.01 * cos(xi)
+    return g
+
+
+def torch_step_factory(value):
+    import torch
+
+    x0 = torch.tensor(value, dtype=torch.float64, requires_grad=True)
+
+    def step():
+        x = x0
+        for _ in range(REPEATS):
+            x = torch.tanh(torch.sin(x) * 1.01 + 0.5)
+        (g,) = torch.autograd.grad(x.sum(), x0)
+        return g
+
+    return step
+
+
+def autograd_step_factory(value):
+    import autograd
+    import autograd.numpy as anp
+
+    def f(x):
+        for _ in range(REPEATS):
+            x = anp.tanh(anp.sin(x) * 1.01 + 0.5)
+        return anp.sum(x)
+
+    grad = autograd.grad(f)
+    return lambda: grad(value)
+
+
+def main() -> None:
+    n_ops = 4 * REPEATS
+    rows = []
+    for label, value in (("scalar", 0.3), ("1000 elements", np.linspace(-1.0, 1.0, 1000))):
+        x = wb.constant(value)
+        check = wb_step(x).numpy()
+        py_value = value
+        if label == "scalar":
+            ref = best_time(lambda: numpy_step(py_value, math.sin, math.cos, math.tanh))
+            ref_name = "plain Python (math)"
+        else:
+            ref = best_time(lambda: numpy_step(py_value))
+            ref_name = "NumPy, hand-written backward"
+        np.testing.assert_allclose(check, numpy_step(value), rtol=1e-12)
+        t_wb = best_time(lambda: wb_step(x))
+        rows.append((label, "workbench tape", f"{t_wb / n_ops * 1e6:.2f}", f"{t_wb / ref:.1f}x"))
+        rows.append((label, ref_name, f"{ref / n_ops * 1e6:.2f}", "1.0x"))
+        for name, factory in (("PyTorch eager", torch_step_factory),
+                              ("HIPS autograd", autograd_step_factory)):
+            try:
+                other = factory(value)
+            except ImportError:
+                continue
+            t = best_time(other)
+            rows.append((label, name, f"{t / n_ops * 1e6:.2f}", f"{t / ref:.1f}x"))
+    print(table(
+        f"Eager overhead per op, 100-op chain, forward + record + reverse "
+        f"({platform.processor() or platform.machine()}, {platform.python_version()})",
+        ("input", "engine", "us/op", "vs floor"), rows,
+    ))
+
+
+if __name__ == "__main__":
+    main()
