@@ -28,6 +28,11 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def caller_location() -> str:
     """``file:line`` of the innermost frame outside workbench (where the user's code is)."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _is_internal(frame.f_code.co_filename):
         frame = frame.f_back
     return "<unknown>" if frame is None else f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _is_internal(filename: str) -> bool:
+    # The demo is written like user code, so its lines are the ones worth pointing at.
+    return filename.startswith(_PACKAGE_DIR) and not filename.endswith("demo.py")

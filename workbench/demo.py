@@ -1,0 +1,86 @@
+"""The ``workbench demo`` tour: each section shows one capability on the classic examples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+import workbench as wb
+
+
+def tape_basics(out: Callable[[str], None]) -> None:
+    x = wb.constant(3.0, name="x")
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = x**3
+    out(f"d(x^3)/dx at x=3           = {float(tape.gradient(y, x)):g}   (3x^2 = 27)")
+
+    with wb.GradientTape() as outer:
+        outer.watch(x)
+        with wb.GradientTape() as inner:
+            inner.watch(x)
+            y = x**3
+        dy = inner.gradient(y, x)
+    out(f"d2(x^3)/dx2 (nested tapes) = {float(outer.gradient(dy, x)):g}   (6x = 18)")
+
+    x = wb.constant([1.0, 3.0])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        z = y * y
+    out(f"persistent tape: dz/dx = {tape.gradient(z, x).numpy()}, dy/dx = {tape.gradient(y, x).numpy()}")
+
+    x = wb.constant(2.0, name="x")
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.sin(x) * x
+    out("the recorded graph of sin(x) * x:")
+    for line in str(tape.graph(y)).splitlines():
+        out("    " + line)
+
+
+def explain_none(out: Callable[[str], None]) -> None:
+    w = wb.Variable(2.0, name="w")
+    with wb.GradientTape() as tape:
+        y = wb.constant(np.sin(w)) * 2.0  # np.sin takes the value off the tape
+    out(f"gradient: {tape.gradient(y, w)}")
+    out("tape.explain: " + tape.explain(y, w))
+
+
+def linear_regression(out: Callable[[str], None], steps: int = 20_000) -> None:
+    xs = wb.constant(np.arange(11.0))
+    ys = 10.0 * xs + 5.0
+    a, b = wb.Variable(0.0, name="a"), wb.Variable(0.0, name="b")
+    report_every = steps // 4
+    for step in range(1, steps + 1):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_sum(wb.abs(ys - (a * xs + b)))
+        ga, gb = tape.gradient(loss, (a, b))
+        a.assign_sub(0.001 * ga)
+        b.assign_sub(0.001 * gb)
+        if step % report_every == 0:
+            out(f"step {step:6d}  loss {float(loss):9.4f}  a {float(a):.4f}  b {float(b):.4f}")
+
+
+def jacobians(out: Callable[[str], None]) -> None:
+    x = wb.constant([[1.0, 2.0], [3.0, 4.0]])
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.nn.softmax(x)
+    out(f"batch_jacobian of softmax, first example:\n{tape.batch_jacobian(y, x).numpy()[0]}")
+
+
+SECTIONS: dict[str, Callable[[Callable[[str], None]], None]] = {
+    "The tape: first, second and persistent gradients": tape_basics,
+    "Why is my gradient None?": explain_none,
+    "Linear regression y = 10x + 5, absolute error, SGD lr 0.001 (eager)": linear_regression,
+    "Jacobians in one vectorized pass": jacobians,
+}
+
+
+def run(out: Callable[[str], None] = print) -> None:
+    """Print every section of the tour."""
+    for title, section in SECTIONS.items():
+        out(f"\n== {title} ==")
+        section(out)
