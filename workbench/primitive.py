@@ -159,7 +159,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
 
 def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """``bind`` for arguments that are Variables (read them), numbers (kept) or arrays (wrapped)."""
-    inputs = tuple([as_input(a) for a in args])
+    inputs = tuple([a if type(a) in _KEPT_AS_IS else as_input(a) for a in args])
     out = Tensor(prim.forward(*[a._value if type(a) is Tensor else a for a in inputs], **params))
     for a in args:
         if type(a) is Variable:
@@ -173,5 +173,6 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
 
 
 _active_tapes = tape_state.ACTIVE.get
+_KEPT_AS_IS = frozenset((Tensor, float, int))
 # Calling a primitive binds it; set here, once bind exists, so a call costs no extra frame.
 Primitive.__call__ = bind
