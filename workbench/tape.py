@@ -350,7 +350,12 @@ def _parse_unconnected(value: Any) -> UnconnectedGradients:
 
 def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tuple,
           drop_first: bool = False) -> Tensor | None:
-    if grad is not None or mode is UnconnectedGradients.NONE:
+    """The gradient in the source's dtype, or what ``mode`` says an unconnected source gets."""
+    if grad is not None:
+        # A float64 value mixed into a float32 computation promotes the cotangents; the
+        # gradient still belongs to the source, so it comes back in the source's dtype.
+        return grad if grad.dtype == source.dtype else _ew.cast(grad, dtype=source.dtype)
+    if mode is UnconnectedGradients.NONE:
         return grad
     tail = source.shape[1:] if drop_first else source.shape
     return constant(np.zeros(lead + tail, dtype=source.dtype))
@@ -380,4 +385,5 @@ def _concat_rows(parts: list) -> Tensor | None:
     return parts[0] if len(parts) == 1 else _shape.concat(parts, axis=0)
 
 
+from workbench.ops import elementwise as _ew  # noqa: E402
 from workbench.ops import shape as _shape  # noqa: E402
