@@ -32,6 +32,7 @@ from workbench.ops.linalg import matmul
 from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like, zeros, zeros_like
 from workbench import linalg, math, nn, random
 from workbench import optim
+from workbench.check import GradientMismatch, GradientReport, check_gradients
 
 convert_to_tensor = constant
 negative = neg
@@ -41,10 +42,10 @@ reduce_logsumexp = logsumexp
 __version__ = "0.1.0"
 
 __all__ = [
-    "NON_DIFFERENTIABLE", "REGISTRY", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",
+    "NON_DIFFERENTIABLE", "REGISTRY", "Eqn", "GradientMismatch", "GradientReport", "GradientTape", "Graph", "Literal", "MissingRule",
     "NotSupported", "Primitive", "Tensor", "UnconnectedGradients", "Var", "Variable", "abs", "add",
     "arange", "arccos", "arcsin", "arctan", "argmax", "argmin", "broadcast_to", "cast", "ceil",
-    "clip", "concat", "constant", "convert_to_tensor", "cos", "cosh", "custom_gradient",
+    "check_gradients", "clip", "concat", "constant", "convert_to_tensor", "cos", "cosh", "custom_gradient",
     "default_dtype", "defprimitive", "divide", "exp", "expand_dims", "expm1", "eye", "fill",
     "flatten", "floor", "getitem", "linalg", "linspace", "log", "log1p", "logsumexp", "math",
     "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "neg", "negative", "nn",

@@ -1,0 +1,328 @@
+"""Gradient verification, public API: compare the tape, finite differences, SymPy (and any
+registered engine) on a user's function, report the errors and raise when they disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from workbench import tape_state
+from workbench.check_engines import (
+    ENGINES, EngineUnavailable, Estimate, GradientProblem, register_engine,
+)
+from workbench.check_report import DtypeRow, EngineRow, GradientReport, Kink, find_kinks
+from workbench.dtypes import to_array
+from workbench.ops.elementwise import add, mul
+from workbench.ops.reduce import sum as reduce_sum
+from workbench.structure import flatten
+from workbench.tensor import Tensor, Variable, constant
+
+__all__ = ["GradientMismatch", "GradientReport", "Kink", "TOLERANCES", "check_gradients",
+           "register_engine"]
+
+#: Default ``(rtol, atol_factor)`` per (dtype, order). An element fails when
+#: ``|value - reference| > atol + rtol * |reference|`` with ``atol = atol_factor * max(1, S)``,
+#: ``S`` the largest magnitude in the reference (so the check does not depend on units).
+#: float64 finite differences with Richardson extrapolation are good to about 1e-10 relative
+#: (order 1) and 1e-8 (order 2); float32 ones to about 1e-4 and 1e-2.
+TOLERANCES: dict[tuple[str, int], tuple[float, float]] = {
+    ("float64", 1): (1e-6, 1e-8),
+    ("float64", 2): (1e-4, 1e-6),
+    ("float32", 1): (2e-2, 2e-3),
+    ("float32", 2): (2e-1, 5e-2),
+    ("float16", 1): (2e-1, 1e-1),
+    ("float16", 2): (5e-1, 5e-1),
+}
+
+#: Engines preferred as the reference, most exact first (the first one available is used).
+REFERENCE_ORDER = ("sympy", "fd", "tape")
+
+
+class GradientMismatch(AssertionError):
+    """An engine disagrees with the reference beyond tolerance; ``.report`` has the whole table.
+
+    The message names the engine, the reference, the worst element with both values, and the
+    maximum absolute and relative errors.
+    """
+
+    def __init__(self, message: str, report: GradientReport, engine: str):
+        super().__init__(message)
+        self.report = report
+        self.engine = engine
+
+
+def check_gradients(f: Callable[..., Any], *args: Any, order: int = 1, eps: float | None = None,
+                    rtol: float | None = None, atol: float | None = None,
+                    engines: Sequence[str] = ("tape", "fd", "sympy"),
+                    compare_dtypes: bool = False, seed: int = 0, n_directions: int = 3,
+                    reference: str | None = None) -> GradientReport:
+    """Compute the gradient of ``f(*args)`` every available way, compare, and report.
+
+    ``f`` takes the positional ``args`` (Tensors, arrays, floats, or nested lists/tuples/dicts
+    of them; every floating leaf is differentiated, other leaves are passed through) and returns
+    a scalar. A non-scalar result ``y`` is reduced to ``sum(w * y)`` with a fixed random ``w``
+    (seeded): a plain sum would hide errors that cancel, e.g. in softmax, whose outputs always
+    sum to 1. Engines (``ENGINES``, add one with ``register_engine``): ``"tape"`` reverse mode
+    (order 2: nested tapes, Hessian-vector products ``H v``); ``"fd"`` central differences of
+    ``f`` along ``n_directions`` random directions ``u`` (autograd's ``check_vjp`` idea:
+    ``<u, grad>`` against the directional difference; order 2: ``<u, H v>`` from a mixed
+    difference), with step ``eps`` (default ``machine_eps**(1/5)``, ``**(1/6)`` for order 2,
+    along directions scaled by ``max(1, |x|)``) and one Richardson extrapolation; ``"sympy"``
+    the symbolic engine's closed form ``tape.derive(y, x).value`` (reported ``unavailable``,
+    with the reason, when the function cannot be derived symbolically).
+
+    The reference is the first available of sympy, fd, tape. Engines that both give full
+    gradients are compared element by element; otherwise along the random directions.
+    Tolerances default per dtype and order (``TOLERANCES``). A disagreement raises
+    ``GradientMismatch`` unless the recorded tape shows a kink at the input (abs/relu/sign at 0,
+    maximum/minimum with equal arguments, tied maxima, ...): then the row says
+    ``kink-explained`` and the report lists the kinks. ``compare_dtypes=True`` also computes the
+    tape gradient in float32 and float64 and scores both against the exact value.
+
+    >>> import workbench as wb
+    >>> report = wb.check_gradients(lambda x: wb.sum(wb.sin(x) * x), wb.constant([0.5, 1.5]))
+    >>> report.ok, report.row("tape").status
+    (True, 'ok')
+    """
+    if order not in (1, 2):
+        raise ValueError(f"check_gradients supports order=1 or order=2, got {order!r}")
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        raise ValueError(f"unknown gradient engine(s) {unknown}; registered: {sorted(ENGINES)}")
+    rng = np.random.default_rng(seed)
+    problem = _make_problem(f, args, order, eps, rng, n_directions)
+    dtype = np.result_type(*problem.inputs)
+    _warn_low_precision(problem, dtype)
+    rtol_d, atol_factor = TOLERANCES.get((dtype.name, order), TOLERANCES[("float64", order)])
+    rtol = rtol_d if rtol is None else rtol
+
+    estimates: dict[str, Estimate | str] = {}
+    for name in engines:
+        try:
+            estimates[name] = ENGINES[name](problem)
+        except EngineUnavailable as why:
+            estimates[name] = f"unavailable: {why}"
+    available = [n for n in engines if isinstance(estimates[n], Estimate)]
+    ref = reference or next((n for n in REFERENCE_ORDER if n in available),
+                            available[0] if available else "")
+    if ref and ref not in available:
+        raise ValueError(f"reference engine {ref!r} is not available: {estimates.get(ref)}")
+    tape, _, _ = problem.trace()
+    kinks = find_kinks(tape._records)
+
+    rows = []
+    for name in engines:
+        est = estimates[name]
+        if isinstance(est, str):
+            rows.append(EngineRow(name, est))
+            continue
+        row = EngineRow(name, "reference" if name == ref else "ok", _summary(est, problem),
+                        notes=list(est.notes))
+        if name != ref:
+            cmp = _compare(est, estimates[ref], problem, rtol, atol, atol_factor, (name, ref))
+            row.max_abs, row.max_rel, row.worst = cmp["max_abs"], cmp["max_rel"], cmp["worst"]
+            if not cmp["passed"]:
+                row.status = "kink-explained" if kinks else "mismatch"
+        rows.append(row)
+    tol = f"{atol:.3g}" if atol is not None else f"{atol_factor:.0e}*max(1, |reference|)"
+    report = GradientReport(order, dtype.name, problem.labels, len(problem.u), ref,
+                            rtol, tol, rows, kinks)
+    if len(available) < 2:
+        report.notes.append("fewer than two engines available: nothing was compared")
+    if compare_dtypes:
+        _compare_dtypes(report, problem, estimates, atol_factor)
+    if report.mismatches:
+        raise GradientMismatch(_mismatch_message(report, report.mismatches[0]), report,
+                               report.mismatches[0].engine)
+    return report
+
+
+# --- inputs -----------------------------------------------------------------------------
+def _leaf_paths(tree: Any, prefix: str) -> list[str]:
+    """Names of the leaves of ``tree`` in ``flatten`` order: ``arg0``, ``arg1['w']``, ``arg2[1]``."""
+    if isinstance(tree, dict):
+        return [p for k in tree for p in _leaf_paths(tree[k], f"{prefix}[{k!r}]")]
+    if isinstance(tree, list | tuple):
+        return [p for i, c in enumerate(tree) for p in _leaf_paths(c, f"{prefix}[{i}]")]
+    return [prefix]
+
+
+def _as_float_array(leaf: Any) -> np.ndarray | None:
+    """The leaf's value if it is a floating array/number to differentiate, else None."""
+    if isinstance(leaf, Variable):
+        leaf = leaf.value()
+    if isinstance(leaf, Tensor):
+        value = np.asarray(leaf._value)
+    elif isinstance(leaf, float | np.ndarray | np.generic):
+        value = to_array(leaf)
+    else:
+        return None
+    return value.copy() if value.dtype.kind == "f" else None
+
+
+def _make_problem(f: Callable[..., Any], args: tuple, order: int, eps: float | None,
+                  rng: np.random.Generator, n_directions: int) -> GradientProblem:
+    leaves, rebuild = flatten(list(args))
+    paths = [p for i, a in enumerate(args) for p in _leaf_paths(a, f"arg{i}")]
+    values = [_as_float_array(leaf) for leaf in leaves]
+    slots = [i for i, v in enumerate(values) if v is not None]
+    if not slots:
+        raise ValueError("check_gradients needs at least one floating-point argument to "
+                         "differentiate; got " + ", ".join(type(a).__name__ for a in leaves))
+    inputs = [values[i] for i in slots]
+    weights: dict[int, np.ndarray] = {}
+
+    def scalar(xs: list[Tensor]) -> Tensor:
+        new = list(leaves)
+        for slot, x in zip(slots, xs, strict=True):
+            new[slot] = x
+        out = f(*rebuild(new))
+        total: Any = None
+        for j, y in enumerate(flatten(out)[0]):
+            y = y if isinstance(y, Tensor) else constant(y)
+            if y.dtype.kind != "f":
+                raise TypeError(f"check_gradients: f returned a {y.dtype.name} value; it must "
+                                "return floating-point Tensors")
+            if y.ndim:
+                if j not in weights:
+                    weights[j] = rng.standard_normal(y.shape)
+                y = reduce_sum(mul(y, constant(weights[j].astype(y.dtype))))
+            total = y if total is None else add(total, y)
+        return total
+
+    def directions() -> list[list[np.ndarray]]:
+        out = []
+        for _ in range(n_directions):
+            raw = [rng.standard_normal(a.shape) for a in inputs]
+            peak = max(float(np.max(np.abs(r), initial=0.0)) for r in raw) or 1.0
+            out.append([r / peak * max(1.0, float(np.max(np.abs(a), initial=0.0)))
+                        for r, a in zip(raw, inputs, strict=True)])
+        return out
+
+    with tape_state.paused():  # fix the output projection before any engine runs
+        scalar([constant(a) for a in inputs])
+    names = [paths[i] for i in slots]
+    u = directions()
+    v = directions() if order == 2 else []
+    labels = [f"{n} {a.dtype.name}{list(a.shape)}" for n, a in zip(names, inputs, strict=True)]
+    return GradientProblem(scalar, inputs, names, order, u, v, eps, labels)
+
+
+def _warn_low_precision(problem: GradientProblem, dtype: np.dtype) -> None:
+    low = [n for n, a in zip(problem.names, problem.inputs, strict=True) if a.dtype.itemsize < 8]
+    if low:
+        warnings.warn(
+            f"check_gradients: input(s) {', '.join(low)} are {dtype.name}; gradient checks are "
+            "designed for float64 (finite differences in float32 are only good to about 1e-4 "
+            "relative), so loose float32 tolerances are used. Pass float64 inputs for a sharp "
+            "check, or compare_dtypes=True to see the float32 error itself.",
+            UserWarning, stacklevel=3)
+
+
+# --- comparison -------------------------------------------------------------------------
+def _flat(full: list[list[np.ndarray]]) -> np.ndarray:
+    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for e in full for a in e])
+
+
+def _probes(est: Estimate, p: GradientProblem) -> np.ndarray:
+    if est.probes is not None:
+        return np.asarray(est.probes, dtype=np.float64)
+    out = []
+    for k, u in enumerate(p.u):
+        vals = est.full[0] if p.order == 1 else est.full[k]
+        out.append(sum(float(np.vdot(ui.ravel(), np.asarray(g, np.float64).ravel()))
+                       for ui, g in zip(u, vals, strict=True)))
+    return np.array(out)
+
+
+def _element_name(flat_index: int, p: GradientProblem) -> str:
+    sizes = [a.size for a in p.inputs]
+    per_block = sum(sizes)
+    k, rest = divmod(flat_index, per_block)
+    for name, a, size in zip(p.names, p.inputs, sizes, strict=True):
+        if rest < size:
+            idx = np.unravel_index(rest, a.shape) if a.shape else ()
+            where = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if idx else name
+            return where if p.order == 1 else f"(H v_{k}) at {where}"
+        rest -= size
+    return str(flat_index)
+
+
+def _compare(est: Estimate, ref: Estimate, p: GradientProblem, rtol: float,
+             atol: float | None, atol_factor: float, names: tuple[str, str] | None = None
+             ) -> dict[str, Any]:
+    """Errors of ``est`` against ``ref``: element by element if both are full, else per probe."""
+    if est.full is not None and ref.full is not None:
+        a, b = _flat(est.full), _flat(ref.full)
+
+        def label(i: int) -> str:
+            return _element_name(i, p)
+    else:
+        a, b = _probes(est, p), _probes(ref, p)
+
+        def label(i: int) -> str:
+            return f"direction {i}" if p.order == 1 else f"u_{i}ᵀ H v_{i}"
+    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    tol_abs = atol if atol is not None else atol_factor * scale
+    err = np.abs(a - b)
+    err = np.where(np.isnan(a) | np.isnan(b), np.inf, err)
+    allowed = tol_abs + rtol * np.abs(b)
+    rel = err / np.maximum(np.abs(b), tol_abs)
+    worst = int(np.argmax(err / allowed)) if err.size else 0
+    x_name, r_name = names or ("value", "reference")
+    where = (f"{label(worst)}: {x_name} {a[worst]:.10g}, {r_name} {b[worst]:.10g}"
+             if err.size else "")
+    return {"max_abs": float(np.max(err, initial=0.0)), "max_rel": float(np.max(rel, initial=0.0)),
+            "worst": where, "passed": bool(np.all(err <= allowed))}
+
+
+def _summary(est: Estimate, p: GradientProblem) -> str:
+    if est.full is not None:
+        vals = _flat(est.full[:1])
+        kind = "grad" if p.order == 1 else "H v_0"
+    else:
+        vals = _probes(est, p)
+        kind = "<u,grad>" if p.order == 1 else "<u,H v>"
+    shown = ", ".join(f"{x:.6g}" for x in vals[:3]) + (", …" if vals.size > 3 else "")
+    return f"{kind} [{shown}] (n={vals.size})"
+
+
+def _compare_dtypes(report: GradientReport, p: GradientProblem,
+                    estimates: dict[str, Estimate | str], atol_factor: float) -> None:
+    p64 = _recast(p, np.float64)
+    ref_name, ref = "", None
+    if "sympy" in ENGINES:
+        sym = estimates.get("sympy") if p.inputs[0].dtype == np.float64 else None
+        try:
+            ref = sym if isinstance(sym, Estimate) else ENGINES["sympy"](p64)
+            ref_name = "sympy (exact closed form)"
+        except EngineUnavailable:
+            ref = None
+    if ref is None:
+        ref, ref_name = ENGINES["fd"](p64), "fd in float64 (Richardson-extrapolated)"
+    report.dtype_reference = ref_name
+    for dt in (np.float32, np.float64):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = ENGINES["tape"](_recast(p, dt))
+        cmp = _compare(est, ref, p64, 0.0, None, atol_factor, names=(np.dtype(dt).name, "exact"))
+        report.dtype_rows.append(DtypeRow(np.dtype(dt).name, cmp["max_abs"], cmp["max_rel"],
+                                          cmp["worst"]))
+
+
+def _recast(p: GradientProblem, dtype: Any) -> GradientProblem:
+    return GradientProblem(p.scalar, [a.astype(dtype) for a in p.inputs], p.names, p.order, p.u,
+                           p.v, p.eps, p.labels)
+
+
+def _mismatch_message(report: GradientReport, row: EngineRow) -> str:
+    ratio = "" if math.isinf(row.max_rel or 0.0) else f", max rel err {row.max_rel:.3g}"
+    return (f"gradient check failed: engine {row.engine!r} disagrees with the reference "
+            f"{report.reference!r} beyond tolerance (rtol={report.rtol:.3g}, "
+            f"atol={report.atol}).\nworst element {row.worst}; max abs err {row.max_abs:.3g}"
+            f"{ratio}.\n\n{report}")
