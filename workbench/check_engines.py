@@ -55,6 +55,7 @@ class GradientProblem:
     v: list[list[np.ndarray]]
     eps: float | None = None
     labels: list[str] = field(default_factory=list)  # "arg0 float64[3]", for the report
+    steps: list[tuple[float, list[np.ndarray]]] = field(default_factory=list)  # fd's (h, d)
 
     def tensors(self) -> list[Tensor]:
         """Fresh constant Tensors holding the inputs."""
@@ -66,9 +67,10 @@ class GradientProblem:
             y = self.scalar([constant(a) for a in arrays])
         return float(np.asarray(y._value if isinstance(y, Tensor) else y, dtype=np.float64))
 
-    def trace(self) -> tuple[GradientTape, list[Tensor], Tensor]:
+    def trace(self, arrays: list[np.ndarray] | None = None
+              ) -> tuple[GradientTape, list[Tensor], Tensor]:
         """Record the function on a persistent tape with every input watched."""
-        xs = self.tensors()
+        xs = self.tensors() if arrays is None else [constant(a) for a in arrays]
         with GradientTape(persistent=True) as tape:
             tape.watch(xs)
             y = self.scalar(xs)
@@ -153,11 +155,18 @@ def _shifted(p: GradientProblem, *terms: tuple[float, list[np.ndarray]]) -> floa
     return p.evaluate([a.astype(x.dtype) for a, x in zip(arrays, p.inputs, strict=True)])
 
 
+#: Up to this many input elements, "fd" also differentiates along each coordinate (order 1; for
+#: order 2 a quarter of it), so mismatches can be pinned to one element.
+FD_FULL_MAX = 64
+
+
 def fd_engine(p: GradientProblem) -> Estimate:
     """Central differences of the function along each random direction, Richardson-extrapolated.
 
     Order 1 estimates ``<u, grad>`` from ``f(x ± h u)``; order 2 estimates ``<u, H v>`` from the
-    mixed difference of ``f(x ± h u ± h v)``. Neither uses any derivative rule.
+    mixed difference of ``f(x ± h u ± h v)``. Neither uses any derivative rule. Small inputs
+    (``FD_FULL_MAX``) are also differenced along every coordinate, giving the full gradient
+    (order 2: every element of ``H v``).
     """
     h = p.eps if p.eps is not None else fd_step(np.result_type(*p.inputs), p.order)
 
@@ -168,14 +177,36 @@ def fd_engine(p: GradientProblem) -> Estimate:
         return (_shifted(p, (s, u), (s, v)) - _shifted(p, (s, u), (-s, v))
                 - _shifted(p, (-s, u), (s, v)) + _shifted(p, (-s, u), (-s, v))) / (4 * s * s)
 
-    probes = []
-    for k, u in enumerate(p.u):
-        if p.order == 1:
+    def richardson(u: list[np.ndarray], v: list[np.ndarray] | None) -> float:
+        if v is None:
             coarse, fine = first(u, h), first(u, h / 2)
         else:
-            coarse, fine = mixed(u, p.v[k], h), mixed(u, p.v[k], h / 2)
-        probes.append((4 * fine - coarse) / 3)  # Richardson: cancels the h**2 error term
-    return Estimate(probes=np.array(probes), notes=[f"step h={h:.2g}, Richardson-extrapolated"])
+            coarse, fine = mixed(u, v, h), mixed(u, v, h / 2)
+        return (4 * fine - coarse) / 3  # cancels the h**2 error term
+
+    vs = p.v if p.order == 2 else [None] * len(p.u)
+    p.steps = [(h, u) for u in p.u] + [(h, v) for v in p.v]  # where f is evaluated, for kinks
+    probes = np.array([richardson(u, v) for u, v in zip(p.u, vs, strict=True)])
+    notes = [f"step h={h:.2g} along directions scaled by max(1, |x|), Richardson-extrapolated"]
+    n = sum(a.size for a in p.inputs)
+    if n > (FD_FULL_MAX if p.order == 1 else FD_FULL_MAX // 4):
+        return Estimate(probes=probes, notes=notes)
+    full = []
+    for v in vs:
+        grads = []
+        for i, a in enumerate(p.inputs):
+            scale = max(1.0, float(np.max(np.abs(a), initial=0.0)))
+            g = np.zeros(a.shape)
+            for j in np.ndindex(a.shape):
+                e = [np.zeros(b.shape) for b in p.inputs]
+                e[i][j] = scale
+                g[j] = richardson(e, v) / scale
+                p.steps.append((h, e))
+            grads.append(g)
+        full.append(grads)
+        if v is None:
+            break
+    return Estimate(full=full, probes=probes, notes=notes)
 
 
 def sympy_engine(p: GradientProblem) -> Estimate:

@@ -80,9 +80,53 @@ def find_kinks(records: list, limit: int = 4) -> list[Kink]:
         found = _kink_mask(prim.name, inputs, out, params)
         if found is None or not np.any(found[0]):
             continue
-        idx = np.argwhere(found[0])
-        elements = tuple(tuple(int(j) for j in row) for row in idx[:limit])
-        kinks.append(Kink(prim.name, i, len(records), found[1], elements, len(idx)))
+        kinks.append(_kink(prim.name, i, len(records), found[1], found[0], limit))
+    return kinks
+
+
+def _kink(op: str, i: int, n: int, detail: str, mask: np.ndarray, limit: int) -> Kink:
+    idx = np.argwhere(mask)
+    elements = tuple(tuple(int(j) for j in row) for row in idx[:limit])
+    return Kink(op, i, n, detail, elements, len(idx))
+
+
+def _branch(name: str, inputs: tuple, out: Any, params: dict) -> np.ndarray | None:
+    """Which side of its kinks each element of a record is on (None: the op has no kinks)."""
+    if name in _ZERO_KINKS:
+        return np.sign(_val(inputs[0]))
+    if name in ("maximum", "minimum"):
+        a, b = _val(inputs[0]), _val(inputs[1])
+        return np.broadcast_to(np.sign(a - b), np.broadcast_shapes(a.shape, b.shape))
+    if name == "max":
+        x, axis = _val(inputs[0]), params.get("axis")
+        kept = tuple(1 if axis is None or i in axis else d for i, d in enumerate(x.shape))
+        return x == _val(out).reshape(kept)
+    if name in ("floor", "ceil", "round"):
+        return _val(out)
+    return None
+
+
+def find_crossings(records: list, shifted: list[list], limit: int = 4) -> list[Kink]:
+    """Kinks crossed between ``records`` and traces of the same function at shifted inputs.
+
+    A record whose branch (sign of an abs/relu input, the larger of maximum's arguments, the
+    position of a maximum, a floor's value) differs in a shifted trace lies within the step.
+    """
+    kinks = []
+    for i, (prim, inputs, out, params) in enumerate(records):
+        base = _branch(prim.name, inputs, out, params)
+        if base is None:
+            continue
+        flips = np.zeros(base.shape, dtype=bool)
+        for other in shifted:
+            if len(other) != len(records) or other[i][0].name != prim.name:
+                continue  # another code path: nothing to line up
+            branch = _branch(prim.name, other[i][1], other[i][2], other[i][3])
+            if branch is not None and branch.shape == base.shape:
+                flips |= branch != base
+        if np.any(flips):
+            kinks.append(_kink(prim.name, i, len(records), "a kink lies within the "
+                               "finite-difference step", flips, limit))
     return kinks
 
 
