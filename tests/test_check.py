@@ -237,7 +237,8 @@ def test_sympy_engine_unavailable_when_derive_raises(monkeypatch):
 
     monkeypatch.setattr(wb.GradientTape, "derive", derive, raising=False)
     report = wb.check_gradients(polynomial, wb.constant([1.0, 2.0]))
-    assert report.row("sympy").status == "unavailable: RuntimeError: symbolic budget exceeded (200 ops)"
+    status = report.row("sympy").status
+    assert status == "unavailable: RuntimeError: symbolic budget exceeded (200 ops)"
     assert report.ok
 
 
@@ -294,3 +295,10 @@ def test_kink_within_the_step_explains_the_disagreement():
     assert report.row("tape").status == "kink-explained"
     (kink,) = report.kinks
     assert kink.op == "relu" and kink.elements == ((0,),) and "within" in kink.detail
+
+
+def test_a_kink_does_not_hide_an_unrelated_wrong_gradient():
+    x = wb.constant([0.0, 1.0, 2.0])  # relu(x[0]) sits at its kink; wrong_cube is wrong anyway
+    with pytest.raises(wb.GradientMismatch, match="engine 'tape' disagrees") as info:
+        wb.check_gradients(lambda x: wb.sum(wrong_cube(x)) + wb.nn.relu(x[0]), x)
+    assert "persists at a nearby point" in str(info.value)

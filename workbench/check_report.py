@@ -19,7 +19,7 @@ _ZERO_KINKS = {"abs": "input is exactly 0", "relu": "input is exactly 0",
 
 @dataclass(frozen=True)
 class Kink:
-    """A recorded op evaluated where it is not differentiable (finite differences disagree there)."""
+    """A recorded op evaluated where it is not differentiable (finite differences may disagree)."""
 
     op: str
     position: int  # index of the op on the recorded tape
@@ -30,7 +30,8 @@ class Kink:
 
     def __str__(self) -> str:
         where = ", ".join(_index(e) for e in self.elements)
-        more = f" (+{self.count - len(self.elements)} more)" if self.count > len(self.elements) else ""
+        extra = self.count - len(self.elements)
+        more = f" (+{extra} more)" if extra > 0 else ""
         return f"{self.op} (op {self.position + 1} of {self.n_ops}): {self.detail} at {where}{more}"
 
 
@@ -47,7 +48,8 @@ def _kink_mask(name: str, inputs: tuple, out: Any, params: dict) -> tuple[np.nda
         return _val(inputs[0]) == 0, _ZERO_KINKS[name]
     if name in ("maximum", "minimum"):
         a, b = _val(inputs[0]), _val(inputs[1])
-        return np.broadcast_to(a == b, np.broadcast_shapes(a.shape, b.shape)), "both arguments equal"
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        return np.broadcast_to(a == b, shape), "both arguments equal"
     if name == "max":
         x, ans = _val(inputs[0]), _val(out)
         axis = params.get("axis")
@@ -184,7 +186,8 @@ class GradientReport:
         for r in self.rows:
             if r.engine == engine:
                 return r
-        raise KeyError(f"no engine {engine!r} in this report (have {[r.engine for r in self.rows]})")
+        have = [r.engine for r in self.rows]
+        raise KeyError(f"no engine {engine!r} in this report (have {have})")
 
     # --- rendering ----------------------------------------------------------------------
     def _header(self) -> str:
@@ -195,8 +198,8 @@ class GradientReport:
 
     def _table(self) -> tuple[list[str], list[list[str]]]:
         head = ["engine", "status", "value", "max abs err", "max rel err", "worst element"]
-        body = [[r.engine, r.status.split(":")[0], r.summary, _num(r.max_abs), _num(r.max_rel), r.worst]
-                for r in self.rows]
+        body = [[r.engine, r.status.split(":")[0], r.summary, _num(r.max_abs), _num(r.max_rel),
+                 r.worst] for r in self.rows]
         return head, body
 
     def _dtype_table(self) -> tuple[list[str], list[list[str]]]:
