@@ -302,3 +302,20 @@ def test_a_kink_does_not_hide_an_unrelated_wrong_gradient():
     with pytest.raises(wb.GradientMismatch, match="engine 'tape' disagrees") as info:
         wb.check_gradients(lambda x: wb.sum(wrong_cube(x)) + wb.nn.relu(x[0]), x)
     assert "persists at a nearby point" in str(info.value)
+
+
+def test_the_worst_element_names_the_structured_leaf():
+    params = {"w": np.array([0.5, -1.0, 2.0]), "b": 1.5}
+
+    def f(p, x):
+        return wb.sum(p["w"] * x) + wrong_cube(p["b"])
+
+    with pytest.raises(wb.GradientMismatch, match=r"worst element arg0\['b'\]: tape 4.5, fd 6.75"):
+        wb.check_gradients(f, params, np.array([1.0, 2.0, 3.0]))
+
+
+def test_large_inputs_are_checked_along_random_directions():
+    x = wb.constant(np.linspace(-1.0, 1.0, 100))  # above FD_FULL_MAX: projections only
+    assert wb.check_gradients(lambda x: wb.sum(good_cube(x)), x).ok
+    with pytest.raises(wb.GradientMismatch, match=r"worst element <u_\d, grad>: tape"):
+        wb.check_gradients(lambda x: wb.sum(wrong_cube(x)), x)

@@ -36,7 +36,7 @@ class Kink:
 
 
 def _index(idx: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(i) for i in idx) + "]" if idx else "[]"
+    return "[" + ", ".join(str(i) for i in idx) + "]" if idx else "the scalar"
 
 
 def _val(x: Any) -> np.ndarray:
