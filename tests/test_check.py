@@ -319,3 +319,9 @@ def test_large_inputs_are_checked_along_random_directions():
     assert wb.check_gradients(lambda x: wb.sum(good_cube(x)), x).ok
     with pytest.raises(wb.GradientMismatch, match=r"worst element <u_\d, grad>: tape"):
         wb.check_gradients(lambda x: wb.sum(wrong_cube(x)), x)
+
+
+def test_sqrt_at_zero_is_a_reported_singular_point():
+    report = wb.check_gradients(lambda x: wb.sum(wb.sqrt(x)), np.array([0.0, 1.0]))
+    assert [(k.op, k.elements) for k in report.kinks] == [("sqrt", ((0,),))]
+    assert report.row("tape").status == "kink-explained" and "infinite derivative" in str(report)

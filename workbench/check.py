@@ -150,7 +150,8 @@ def _run_engines(problem: GradientProblem, engines: Sequence[str]) -> dict[str, 
     estimates: dict[str, Estimate | str] = {}
     for name in engines:
         try:
-            estimates[name] = ENGINES[name](problem)
+            with np.errstate(all="ignore"):  # finite differences may step out of the domain
+                estimates[name] = ENGINES[name](problem)
         except EngineUnavailable as why:
             estimates[name] = f"unavailable: {why}"
     return estimates
@@ -195,10 +196,11 @@ def _recheck_nearby(problem: GradientProblem, rows: list[EngineRow], ref: str, t
                             problem.v, problem.eps, problem.labels)
     explained = [r for r in rows if r.status == "kink-explained"]
     try:
-        estimates = {n: ENGINES[n](moved) for n in {ref, *(r.engine for r in explained)}}
+        with np.errstate(all="ignore"):
+            estimates = {n: ENGINES[n](moved) for n in {ref, *(r.engine for r in explained)}}
+            tape, _, _ = moved.trace()
     except EngineUnavailable:
         return
-    tape, _, _ = moved.trace()
     if find_kinks(tape._records) or _crossed_kinks(moved, tape._records):
         return
     for row in explained:
@@ -290,7 +292,8 @@ def _crossed_kinks(p: GradientProblem, records: list) -> list[Kink]:
         for sign in (1.0, -1.0):
             arrays = [(a + sign * h * di).astype(a.dtype)
                       for a, di in zip(p.inputs, d, strict=True)]
-            shifted.append(p.trace(arrays)[0]._records)
+            with np.errstate(all="ignore"):
+                shifted.append(p.trace(arrays)[0]._records)
     return find_crossings(records, shifted)
 
 
@@ -353,7 +356,7 @@ def _compare(est: Estimate, ref: Estimate, p: GradientProblem, rtol: float,
     err = np.abs(a - b)
     err = np.where(np.isnan(a) | np.isnan(b), np.inf, err)
     allowed = tol_abs + rtol * np.abs(b)
-    rel = err / np.maximum(np.abs(b), tol_abs)
+    rel = np.where(np.isinf(err), np.inf, err / np.maximum(np.abs(np.nan_to_num(b)), tol_abs))
     worst = int(np.argmax(err / allowed)) if err.size else 0
     x_name, r_name = names or ("value", "reference")
     where = (f"{label(worst)}: {x_name} {a[worst]:.10g}, {r_name} {b[worst]:.10g}"

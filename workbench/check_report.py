@@ -15,6 +15,9 @@ from workbench.tensor import Tensor
 #: Primitives whose derivative jumps where their input is exactly 0.
 _ZERO_KINKS = {"abs": "input is exactly 0", "relu": "input is exactly 0",
                "sign": "input is exactly 0 (sign jumps)"}
+#: Primitives whose derivative is infinite (or undefined) where their input is exactly 0.
+_ZERO_SINGULAR = {"sqrt": "input is exactly 0 (infinite derivative)",
+                  "log": "input is exactly 0 (log is singular there)"}
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,8 @@ def _val(x: Any) -> np.ndarray:
 
 
 def _kink_mask(name: str, inputs: tuple, out: Any, params: dict) -> tuple[np.ndarray, str] | None:
-    if name in _ZERO_KINKS:
-        return _val(inputs[0]) == 0, _ZERO_KINKS[name]
+    if name in _ZERO_KINKS or name in _ZERO_SINGULAR:
+        return _val(inputs[0]) == 0, _ZERO_KINKS.get(name) or _ZERO_SINGULAR[name]
     if name in ("maximum", "minimum"):
         a, b = _val(inputs[0]), _val(inputs[1])
         shape = np.broadcast_shapes(a.shape, b.shape)
@@ -210,7 +213,8 @@ class GradientReport:
     def _extras(self) -> list[str]:
         lines = []
         if self.kinks:
-            lines.append("kinks (finite differences legitimately disagree at these points):")
+            lines.append("kinks (points on the tape where the function is not differentiable; "
+                         "finite differences may legitimately disagree there):")
             lines += [f"  - {k}" for k in self.kinks]
         for r in self.rows:
             if ":" in r.status:
