@@ -45,13 +45,14 @@ __all__ = [
 #: Default ``(rtol, atol_factor)`` per (dtype, order). An element fails when
 #: ``|value - reference| > atol + rtol * |reference|`` with ``atol = atol_factor * max(1, S)``,
 #: ``S`` the largest magnitude in the reference (so the check does not depend on units).
-#: float64 finite differences with Richardson extrapolation are good to about 1e-10 relative
-#: (order 1) and 1e-8 (order 2); float32 ones to about 1e-4 and 1e-2.
+#: The finite differences always run in float64; with Richardson extrapolation they are good to
+#: about 1e-10 relative (order 1) and 1e-8 (order 2), leaving a margin of about 100x on smooth
+#: test functions. The float32 rows allow for float32 rounding in the gradient being checked.
 TOLERANCES: dict[tuple[str, int], tuple[float, float]] = {
     ("float64", 1): (1e-6, 1e-8),
     ("float64", 2): (1e-4, 1e-6),
-    ("float32", 1): (2e-2, 2e-3),
-    ("float32", 2): (2e-1, 5e-2),
+    ("float32", 1): (1e-3, 1e-4),
+    ("float32", 2): (1e-2, 1e-3),
     ("float16", 1): (2e-1, 1e-1),
     ("float16", 2): (5e-1, 5e-1),
 }
@@ -302,8 +303,8 @@ def _warn_low_precision(problem: GradientProblem, dtype: np.dtype) -> None:
     if low:
         warnings.warn(
             f"check_gradients: input(s) {', '.join(low)} are {dtype.name}; gradient checks are "
-            "designed for float64 (finite differences in float32 are only good to about 1e-4 "
-            "relative), so loose float32 tolerances are used. Pass float64 inputs for a sharp "
+            f"designed for float64, so {dtype.name} rounding in the gradient is tolerated "
+            "(loose tolerances, which can hide small errors). Pass float64 inputs for a sharp "
             "check, or compare_dtypes=True to see the float32 error itself.",
             UserWarning, stacklevel=3)
 

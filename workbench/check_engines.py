@@ -152,7 +152,7 @@ def _shifted(p: GradientProblem, *terms: tuple[float, list[np.ndarray]]) -> floa
     arrays = [a.astype(np.float64) for a in p.inputs]
     for scale, direction in terms:
         arrays = [a + scale * d for a, d in zip(arrays, direction, strict=True)]
-    return p.evaluate([a.astype(x.dtype) for a, x in zip(arrays, p.inputs, strict=True)])
+    return p.evaluate(arrays)  # always float64: the oracle must be sharper than what it checks
 
 
 #: Up to this many input elements, "fd" also differentiates along each coordinate (order 1; for
@@ -164,11 +164,13 @@ def fd_engine(p: GradientProblem) -> Estimate:
     """Central differences of the function along each random direction, Richardson-extrapolated.
 
     Order 1 estimates ``<u, grad>`` from ``f(x ± h u)``; order 2 estimates ``<u, H v>`` from the
-    mixed difference of ``f(x ± h u ± h v)``. Neither uses any derivative rule. Small inputs
+    mixed difference of ``f(x ± h u ± h v)``. Neither uses any derivative rule. ``f`` is always
+    evaluated in float64 (float32 inputs are upcast: float32 differences are too coarse to
+    judge a float32 gradient, especially at order 2). Small inputs
     (``FD_FULL_MAX``) are also differenced along every coordinate, giving the full gradient
     (order 2: every element of ``H v``).
     """
-    h = p.eps if p.eps is not None else fd_step(np.result_type(*p.inputs), p.order)
+    h = p.eps if p.eps is not None else fd_step(np.dtype(np.float64), p.order)
 
     def first(u: list[np.ndarray], s: float) -> float:
         return (_shifted(p, (s, u)) - _shifted(p, (-s, u))) / (2 * s)
