@@ -81,31 +81,42 @@ def check_gradients(f: Callable[..., Any], *args: Any, order: int = 1, eps: floa
                     reference: str | None = None) -> GradientReport:
     """Compute the gradient of ``f(*args)`` every available way, compare, and report.
 
-    ``f`` takes the positional ``args`` (Tensors, arrays, floats, or nested lists/tuples/dicts
-    of them; every floating leaf is differentiated, other leaves are passed through) and returns
-    a scalar. A non-scalar result ``y`` is reduced to ``sum(w * y)`` with a fixed random ``w``
-    (seeded): a plain sum would hide errors that cancel, e.g. in softmax, whose outputs always
-    sum to 1. Engines (``ENGINES``, add one with ``register_engine``): ``"tape"`` reverse mode
-    (order 2: nested tapes, Hessian-vector products ``H v``); ``"fd"`` central differences of
-    ``f`` along ``n_directions`` random directions ``u`` (autograd's ``check_vjp`` idea:
-    ``<u, grad>`` against the directional difference; order 2: ``<u, H v>`` from a mixed
-    difference), with step ``eps`` (default ``machine_eps**(1/5)``, ``**(1/6)`` for order 2,
-    along directions scaled by ``max(1, |x|)``) and one Richardson extrapolation; ``"sympy"``
-    the symbolic engine's closed form ``tape.derive(y, x).value`` (reported ``unavailable``,
-    with the reason, when the function cannot be derived symbolically).
+    Arguments: ``args`` are Tensors, Variables, arrays, floats, or nested lists/tuples/dicts of
+    them (pass vectors as arrays: a list is a structure). Every floating leaf is differentiated,
+    other leaves (ints, strings, ...) are passed through unchanged. ``f`` returns a scalar; a
+    non-scalar result ``y`` is reduced to ``sum(w * y)`` with a fixed random ``w`` (from
+    ``seed``): a plain sum would hide errors that cancel, e.g. in softmax, whose outputs always
+    sum to 1.
 
-    The reference is the first available of sympy, fd, tape. Engines that both give full
-    gradients are compared element by element; otherwise along the random directions.
-    Tolerances default per dtype and order (``TOLERANCES``). A disagreement raises
-    ``GradientMismatch`` unless the recorded tape shows a kink at the input (abs/relu/sign at 0,
-    maximum/minimum with equal arguments, tied maxima, ...): then the row says
-    ``kink-explained`` and the report lists the kinks. ``compare_dtypes=True`` also computes the
-    tape gradient in float32 and float64 and scores both against the exact value.
+    Engines (``ENGINES``; add one with ``register_engine``):
+
+    - ``"tape"``: reverse mode; for ``order=2`` nested tapes give Hessian-vector products ``H v``
+      along ``n_directions`` random directions ``v``.
+    - ``"fd"``: central differences of ``f`` (always evaluated in float64) along random
+      directions ``u``, autograd's ``check_vjp`` idea: ``<u, grad>`` against the directional
+      difference (order 2: ``<u, H v>`` from a mixed difference); small inputs are also
+      differenced along every coordinate. Step ``eps`` (default ``eps64**(1/5)``, order 2
+      ``eps64**(1/6)``) along directions scaled by ``max(1, |x|)``, then one Richardson step.
+    - ``"sympy"``: the symbolic engine's closed form ``tape.derive(y, x).value``; ``unavailable``
+      (with the reason) when the function cannot be derived symbolically.
+
+    The reference is ``reference`` or the first available of sympy, fd, tape. Engines that
+    both give full gradients are compared element by element, otherwise along the random
+    directions. Tolerances default per dtype and order (``TOLERANCES``). A disagreement raises
+    ``GradientMismatch`` (an ``AssertionError``) naming the engine and the worst element, unless
+    the recorded tape shows a kink at the input or within the finite-difference step
+    (abs/relu/sign at 0, maximum/minimum with equal arguments, tied maxima, sqrt/log at 0, ...)
+    and the engines agree again at a nearby point: then the row says ``kink-explained`` and the
+    report lists the kinks. Float32 inputs warn (the checks are designed for float64).
+    ``compare_dtypes=True`` also computes the tape gradient in float32 and float64 and scores
+    both against the exact value (sympy, else float64 finite differences).
 
     >>> import workbench as wb
     >>> report = wb.check_gradients(lambda x: wb.sum(wb.sin(x) * x), wb.constant([0.5, 1.5]))
     >>> report.ok, report.row("tape").status
     (True, 'ok')
+    >>> print(str(report).splitlines()[0])  # str(report) is a table; notebooks show Markdown
+    check_gradients: gradient (order 1), float64, inputs arg0 float64[2]; 3 random directions; ...
     """
     if order not in (1, 2):
         raise ValueError(f"check_gradients supports order=1 or order=2, got {order!r}")
