@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from workbench import tape_state
+from workbench.check_compare import compare, summary
 from workbench.check_engines import (
     ENGINES,
     EngineUnavailable,
@@ -152,7 +153,7 @@ def check_gradients(f: Callable[..., Any], *args: Any, order: int = 1, eps: floa
         culprit = bad[0].engine
         if len(bad) >= 2 and len(bad) == len(available) - 1:
             a, b = (estimates[r.engine] for r in bad[:2])
-            if _compare(a, b, problem, rtol, atol, atol_factor)["passed"]:
+            if compare(a, b, problem, rtol, atol, atol_factor)["passed"]:
                 culprit = ref  # the others agree with each other: the reference is the odd one
         raise GradientMismatch(_mismatch_message(report, bad[0], culprit), report, culprit)
     return report
@@ -179,10 +180,10 @@ def _rows(problem: GradientProblem, estimates: dict[str, Estimate | str], ref: s
         if isinstance(est, str):
             rows.append(EngineRow(name, est))
             continue
-        row = EngineRow(name, "reference" if name == ref else "ok", _summary(est, problem),
+        row = EngineRow(name, "reference" if name == ref else "ok", summary(est, problem),
                         notes=list(est.notes))
         if name != ref:
-            cmp = _compare(est, estimates[ref], problem, *tols, (name, ref))
+            cmp = compare(est, estimates[ref], problem, *tols, (name, ref))
             row.max_abs, row.max_rel, row.worst = cmp["max_abs"], cmp["max_rel"], cmp["worst"]
             if not cmp["passed"]:
                 kinks = kinks or _crossed_kinks(problem, tape._records)
@@ -216,7 +217,7 @@ def _recheck_nearby(problem: GradientProblem, rows: list[EngineRow], ref: str, t
     if find_kinks(tape._records) or _crossed_kinks(moved, tape._records):
         return
     for row in explained:
-        cmp = _compare(estimates[row.engine], estimates[ref], moved, *tols, (row.engine, ref))
+        cmp = compare(estimates[row.engine], estimates[ref], moved, *tols, (row.engine, ref))
         if not cmp["passed"] and np.isfinite(cmp["max_abs"]):
             row.status = "mismatch"
             row.max_abs, row.max_rel = cmp["max_abs"], cmp["max_rel"]
@@ -320,74 +321,6 @@ def _warn_low_precision(problem: GradientProblem, dtype: np.dtype) -> None:
             UserWarning, stacklevel=3)
 
 
-# --- comparison -------------------------------------------------------------------------
-def _flat(full: list[list[np.ndarray]]) -> np.ndarray:
-    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for e in full for a in e])
-
-
-def _probes(est: Estimate, p: GradientProblem) -> np.ndarray:
-    if est.probes is not None:
-        return np.asarray(est.probes, dtype=np.float64)
-    out = []
-    for k, u in enumerate(p.u):
-        vals = est.full[0] if p.order == 1 else est.full[k]
-        out.append(sum(float(np.vdot(ui.ravel(), np.asarray(g, np.float64).ravel()))
-                       for ui, g in zip(u, vals, strict=True)))
-    return np.array(out)
-
-
-def _element_name(flat_index: int, p: GradientProblem) -> str:
-    sizes = [a.size for a in p.inputs]
-    per_block = sum(sizes)
-    k, rest = divmod(flat_index, per_block)
-    for name, a, size in zip(p.names, p.inputs, sizes, strict=True):
-        if rest < size:
-            idx = np.unravel_index(rest, a.shape) if a.shape else ()
-            where = f"{name}[{', '.join(str(int(i)) for i in idx)}]" if idx else name
-            return where if p.order == 1 else f"(H v_{k}) at {where}"
-        rest -= size
-    return str(flat_index)
-
-
-def _compare(est: Estimate, ref: Estimate, p: GradientProblem, rtol: float,
-             atol: float | None, atol_factor: float, names: tuple[str, str] | None = None
-             ) -> dict[str, Any]:
-    """Errors of ``est`` against ``ref``: element by element if both are full, else per probe."""
-    if est.full is not None and ref.full is not None:
-        a, b = _flat(est.full), _flat(ref.full)
-
-        def label(i: int) -> str:
-            return _element_name(i, p)
-    else:
-        a, b = _probes(est, p), _probes(ref, p)
-
-        def label(i: int) -> str:
-            return f"<u_{i}, grad>" if p.order == 1 else f"<u_{i}, H v_{i}>"
-    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
-    tol_abs = atol if atol is not None else atol_factor * scale
-    err = np.abs(a - b)
-    err = np.where(np.isnan(a) | np.isnan(b), np.inf, err)
-    allowed = tol_abs + rtol * np.abs(b)
-    rel = np.where(np.isinf(err), np.inf, err / np.maximum(np.abs(np.nan_to_num(b)), tol_abs))
-    worst = int(np.argmax(err / allowed)) if err.size else 0
-    x_name, r_name = names or ("value", "reference")
-    where = (f"{label(worst)}: {x_name} {a[worst]:.10g}, {r_name} {b[worst]:.10g}"
-             if err.size else "")
-    return {"max_abs": float(np.max(err, initial=0.0)), "max_rel": float(np.max(rel, initial=0.0)),
-            "worst": where, "passed": bool(np.all(err <= allowed))}
-
-
-def _summary(est: Estimate, p: GradientProblem) -> str:
-    if est.full is not None:
-        vals = _flat(est.full[:1])
-        kind = "grad" if p.order == 1 else "H v_0"
-    else:
-        vals = _probes(est, p)
-        kind = "<u,grad>" if p.order == 1 else "<u,H v>"
-    shown = ", ".join(f"{x:.6g}" for x in vals[:3]) + (", …" if vals.size > 3 else "")
-    return f"{kind} [{shown}] (n={vals.size})"
-
-
 def _compare_dtypes(report: GradientReport, p: GradientProblem,
                     estimates: dict[str, Estimate | str], atol_factor: float) -> None:
     p64 = _recast(p, np.float64)
@@ -406,7 +339,7 @@ def _compare_dtypes(report: GradientReport, p: GradientProblem,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est = ENGINES["tape"](_recast(p, dt))
-        cmp = _compare(est, ref, p64, 0.0, None, atol_factor, names=(np.dtype(dt).name, "exact"))
+        cmp = compare(est, ref, p64, 0.0, None, atol_factor, names=(np.dtype(dt).name, "exact"))
         report.dtype_rows.append(DtypeRow(np.dtype(dt).name, cmp["max_abs"], cmp["max_rel"],
                                           cmp["worst"]))
 
