@@ -32,6 +32,7 @@ from workbench.ops.linalg import matmul
 from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like, zeros, zeros_like
 from workbench import linalg, math, nn, random
 from workbench import optim
+from workbench.check import GradientMismatch, GradientReport, check_gradients
 
 convert_to_tensor = constant
 negative = neg
@@ -53,3 +54,4 @@ __all__ = [
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
     "subtract", "sum", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]
+__all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
