@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench import tape_state
-from workbench.tensor import Tensor, Variable, as_input
 
 #: A VJP rule for one input: ``rule(g, ans, *inputs, **params) -> cotangent Tensor``.
 VJPRule = Callable[..., Any]
@@ -171,6 +170,10 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
             tape._record(prim, inputs, out, params)
     return out
 
+
+# Imported last so that any import order works: tensor.py's operators need ops, ops need
+# defprimitive (defined above), and bind needs Tensor only when it runs.
+from workbench.tensor import Tensor, Variable, as_input  # noqa: E402
 
 _active_tapes = tape_state.ACTIVE.get
 _KEPT_AS_IS = frozenset((Tensor, float, int))
