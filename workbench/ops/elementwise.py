@@ -232,7 +232,7 @@ where = defprimitive(
     kind=EW,
     numba=None,
 )
-cast = defprimitive(
+cast_p = defprimitive(
     "cast", lambda x, dtype: np.asarray(x).astype(dtype),
     vjp=(lambda g, ans, x, dtype: cast(g, dtype=dtype_of(x)),),
     sympy=lambda x, dtype: x,
@@ -246,6 +246,16 @@ stop_gradient = defprimitive(
     kind=EW,
     numba=None,
 )
+
+
+def cast(x, dtype) -> Tensor:
+    """``x`` converted to ``dtype`` (``tf.cast``); the gradient returns to ``x``'s dtype.
+
+    >>> import numpy as np, workbench as wb
+    >>> wb.cast(wb.constant([1.5, 2.0]), np.float32).dtype
+    dtype('float32')
+    """
+    return cast_p(x, dtype=np.dtype(dtype))
 
 
 def square(x):
