@@ -5,6 +5,8 @@ VJP rules return cotangents shaped like the output; the reverse pass un-broadcas
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy
 
@@ -67,6 +69,8 @@ def _power_dx(g, ans, x, y):
 
 def _power_dy(g, ans, x, y):
     # d(x**y)/dy = log(x) x**y; where x <= 0 the real power has no derivative in y: use 0 there.
+    if not isinstance(x, Tensor):  # a Python number base stays a weak scalar (float32 stays)
+        return mul(g, mul(math.log(x), ans)) if x > 0 else mul(g, 0.0)
     positive = x > 0
     return mul(g, where(positive, mul(log(where(positive, x, 1.0)), ans), 0.0))
 
