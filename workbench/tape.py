@@ -161,6 +161,10 @@ class GradientTape:
 
     def _target_tensor(self, target: Any) -> Tensor:
         if isinstance(target, Variable):
+            if not self._reads.get(id(target)):
+                # The Variable itself is the target (``result = v``, never read): as in
+                # TensorFlow, d v / d v = 1 when the tape watches v, so count this as a read.
+                self._on_read(target, target._snapshot)
             reads = self._reads.get(id(target))
             return reads[-1] if reads else target
         if isinstance(target, Tensor):
