@@ -256,9 +256,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, name: str | None = None):
         super().__init__(learning_rate, name)
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"SGD momentum must be in [0, 1], got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = _in_unit_interval("SGD", "momentum", momentum)
         self.nesterov = bool(nesterov)
         self.slot_names = ("momentum",) if self.momentum else ()
 
@@ -283,7 +281,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, name: str | None = None):
         super().__init__(learning_rate, name)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.beta_1 = _in_unit_interval("Adam", "beta_1", beta_1)
+        self.beta_2 = _in_unit_interval("Adam", "beta_2", beta_2)
+        self.epsilon = float(epsilon)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "beta_1": self.beta_1,
@@ -306,12 +306,20 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, name: str | None = None):
         super().__init__(learning_rate, name)
-        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.rho = _in_unit_interval("RMSprop", "rho", rho)
+        self.momentum = _in_unit_interval("RMSprop", "momentum", momentum)
+        self.epsilon = float(epsilon)
         self.slot_names = ("ms", "momentum") if self.momentum else ("ms",)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate, "rho": self.rho,
                 "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+def _in_unit_interval(optimizer: str, name: str, value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{optimizer} {name} must be in [0, 1], got {value}")
+    return float(value)
 
 
 def _var_name(var: Any) -> str:
