@@ -648,3 +648,21 @@ def test_gradient_source_and_target_type_errors():
         y = x * 2.0
     with pytest.raises(ValueError, match="str"):
         tape.gradient(y, "x")
+
+
+def test_gradient_has_the_dtype_of_its_source():
+    """A float32 source mixed with a float64 array (NumPy promotes y to float64) still gets a
+    float32 gradient, as TensorFlow and JAX give; the cast is differentiable at second order."""
+    w = wb.Variable(np.float32(2.0))
+    with wb.GradientTape(persistent=True) as outer:
+        with wb.GradientTape(persistent=True) as tape:
+            y = w * w * np.array([1.0, 2.0])
+        assert y.dtype == np.float64
+        g = tape.gradient(y, w)
+        jac = tape.jacobian(y, w)
+    assert g.dtype == np.float32 and jac.dtype == np.float32
+    close(g, 2 * 2.0 * 3.0)
+    close(jac, [4.0, 8.0])
+    h = outer.gradient(g, w)
+    assert h.dtype == np.float32
+    close(h, 6.0)

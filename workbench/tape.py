@@ -334,7 +334,11 @@ def _parse_unconnected(value: Any) -> UnconnectedGradients:
 
 def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tuple,
           drop_first: bool = False) -> Tensor | None:
-    if grad is not None or mode is UnconnectedGradients.NONE:
+    if grad is not None:
+        # A gradient has its source's dtype (float32 stays float32 even when a float64 array
+        # took part in the computation); the cast is recorded, so it stays differentiable.
+        return grad if grad.dtype == source.dtype else _ew.cast_p(grad, dtype=source.dtype)
+    if mode is UnconnectedGradients.NONE:
         return grad
     tail = source.shape[1:] if drop_first else source.shape
     return constant(np.zeros(lead + tail, dtype=source.dtype))
@@ -356,4 +360,5 @@ def _concat_rows(parts: list) -> Tensor | None:
     return parts[0] if len(parts) == 1 else _shape.concat(parts, axis=0)
 
 
+from workbench.ops import elementwise as _ew  # noqa: E402
 from workbench.ops import shape as _shape  # noqa: E402
