@@ -435,3 +435,41 @@ def test_power_with_a_python_number_base():
         tape.watch(x)
         z = 0.0**x  # a non-positive base has no derivative in the exponent: 0
     np.testing.assert_allclose(tape.gradient(z, x).numpy(), [0.0, 0.0])
+
+
+# --- values at the edges: large |x| and ties (closed forms, TensorFlow's conventions) -------
+def test_activations_are_stable_for_large_inputs():
+    x = wb.constant([1000.0, -1000.0, 0.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"), \
+            wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        sp, sg = wb.nn.softplus(x), wb.nn.sigmoid(x)
+        ls = wb.nn.log_softmax(x)
+        lse = wb.logsumexp(x)
+    np.testing.assert_allclose(sp.numpy(), [1000.0, 0.0, np.log(2.0)], atol=1e-12)
+    np.testing.assert_allclose(tape.gradient(sp, x).numpy(), [1.0, 0.0, 0.5], atol=1e-12)
+    np.testing.assert_allclose(sg.numpy(), [1.0, 0.0, 0.5], atol=1e-12)
+    np.testing.assert_allclose(tape.gradient(sg, x).numpy(), [0.0, 0.0, 0.25], atol=1e-12)
+    np.testing.assert_allclose(ls.numpy(), [0.0, -2000.0, -1000.0], atol=1e-9)
+    assert np.all(np.isfinite(tape.gradient(ls, x).numpy()))
+    np.testing.assert_allclose(float(lse), 1000.0 + np.log1p(2 * np.exp(-1000.0)))
+    np.testing.assert_allclose(tape.gradient(lse, x).numpy(), [1.0, 0.0, 0.0], atol=1e-12)
+
+
+def test_tie_conventions():
+    """reduce max shares the gradient among tied maxima; maximum/minimum send it to x at a tie;
+    relu'(0) = 0 and abs'(0) = 0 (sign(0) = 0), as in TensorFlow."""
+    x = wb.constant([3.0, 3.0, 1.0])
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        outs = [wb.max(x), wb.maximum(x, 3.0), wb.minimum(x, 3.0), wb.nn.relu(x - 3.0),
+                wb.abs(x - 3.0), wb.min(x * 0.0)]
+    expected = [[0.5, 0.5, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0],
+                [0.0, 0.0, -1.0], [0.0, 0.0, 0.0]]
+    for y, e in zip(outs, expected, strict=True):
+        np.testing.assert_allclose(tape.gradient(y, x).numpy(), e)
+    c = wb.constant(3.0)
+    with wb.GradientTape() as tape:
+        tape.watch(c)
+        y = wb.maximum(x, c)
+    np.testing.assert_allclose(tape.gradient(y, c).numpy(), 1.0)  # only the element 1 < 3
