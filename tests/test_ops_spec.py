@@ -473,3 +473,11 @@ def test_tie_conventions():
         tape.watch(c)
         y = wb.maximum(x, c)
     np.testing.assert_allclose(tape.gradient(y, c).numpy(), 1.0)  # only the element 1 < 3
+
+
+def test_validate_registry_names_the_primitive_and_the_missing_rule():
+    lonely = wb.Primitive("lonely", np.negative, vjp=None)
+    with pytest.raises(wb.MissingRule, match="'lonely' has no 'vjp' rule"):
+        validate_registry({"lonely": lonely})
+    declared = wb.Primitive("declared", np.negative, vjp=wb.NotSupported("piecewise constant"))
+    validate_registry({"declared": declared})
