@@ -701,3 +701,24 @@ def test_tape_graph_prints_equations_and_evaluates_to_the_recorded_value():
     assert [v.name for v in graph.inputs] == ["x", "w"]
     (out,) = _evaluate_graph(graph, values)
     np.testing.assert_allclose(out, y.numpy(), rtol=1e-15)
+
+
+def test_custom_gradient_is_differentiable_again_through_nested_tapes():
+    """As in TensorFlow, f runs on the active tapes, so grad_fn (written in workbench ops)
+    can be differentiated again: d²/dx² log(1 + eˣ) = σ(x)(1 - σ(x))."""
+
+    @wb.custom_gradient
+    def log1pexp(x):
+        e = wb.exp(x)
+        return wb.log(1 + e), lambda upstream: upstream * (1 - 1 / (1 + e))
+
+    x = wb.constant([-1.0, 0.5, 3.0])
+    with wb.GradientTape() as outer:
+        outer.watch(x)
+        with wb.GradientTape() as inner:
+            inner.watch(x)
+            y = log1pexp(x)
+        g = inner.gradient(y, x)
+    s = 1 / (1 + np.exp(-x.numpy()))
+    close(g, s)
+    close(outer.gradient(g, x), s * (1 - s))
