@@ -232,3 +232,12 @@ def test_updates_inside_a_tape_are_not_differentiated():
         after = w * 1.0
     np.testing.assert_allclose(w.numpy(), 1.9)
     np.testing.assert_allclose(tape.gradient([loss, after], w).numpy(), 2 * 2.0 + 1.0)
+
+
+def test_learning_rate_may_be_a_scalar_tensor_and_is_read_as_a_float():
+    w = wb.Variable(np.float32(1.0))
+    opt = optim.SGD(wb.constant(0.5))
+    assert opt.learning_rate == 0.5 and isinstance(opt.learning_rate, float)
+    opt.apply_gradients([(wb.constant(np.float32(1.0)), w)])
+    assert w.dtype == np.float32
+    np.testing.assert_allclose(w.numpy(), 0.5)

@@ -129,7 +129,7 @@ class Optimizer:
     def learning_rate(self) -> float:
         """The learning rate now (a schedule ``lr(iterations)`` is evaluated)."""
         lr = self._learning_rate
-        return float(lr(self.iterations)) if callable(lr) else lr
+        return float(lr(self.iterations) if callable(lr) else lr)
 
     @learning_rate.setter
     def learning_rate(self, value: float | Callable[[int], float]) -> None:
