@@ -481,3 +481,31 @@ def test_validate_registry_names_the_primitive_and_the_missing_rule():
         validate_registry({"lonely": lonely})
     declared = wb.Primitive("declared", np.negative, vjp=wb.NotSupported("piecewise constant"))
     validate_registry({"declared": declared})
+
+
+# --- composites (functions of primitives, no rules of their own) against closed forms ---------
+def test_composite_functions_have_closed_form_gradients():
+    rng = np.random.default_rng(0)
+    a0 = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    x0 = np.array([-2.0, -0.5, 0.5, 2.0])
+    a, x = wb.constant(a0), wb.constant(x0)
+    with wb.GradientTape(persistent=True) as tape:
+        tape.watch([a, x])
+        outs = {
+            "trace": (wb.linalg.trace(a), a, np.eye(3)),
+            "logdet": (wb.linalg.logdet(a), a, np.linalg.inv(a0).T),
+            "leaky_relu": (wb.nn.leaky_relu(x), x, np.where(x0 > 0, 1.0, 0.2)),
+            "elu": (wb.nn.elu(x), x, np.where(x0 > 0, 1.0, np.exp(x0))),
+            "clip": (wb.clip(x, -1.0, 1.0), x, (np.abs(x0) < 1).astype(float)),
+            "variance": (wb.variance(x), x, 2 * (x0 - x0.mean()) / 4),
+            "std": (wb.std(x), x, (x0 - x0.mean()) / (4 * np.std(x0))),
+            "min": (wb.min(x), x, [1.0, 0.0, 0.0, 0.0]),
+            "mean": (wb.mean(x), x, np.full(4, 0.25)),
+            "stack_flatten": (wb.flatten(wb.stack([x, 2.0 * x], axis=1)), x, np.full(4, 3.0)),
+            "squeeze": (wb.squeeze(wb.expand_dims(x, 0)) * x, x, 2 * x0),
+            "square": (wb.square(x), x, 2 * x0),
+            "reciprocal": (wb.reciprocal(x), x, -1 / x0**2),
+        }
+    for name, (y, source, expected) in outs.items():
+        np.testing.assert_allclose(tape.gradient(y, source).numpy(), expected, rtol=1e-12,
+                                   atol=1e-14, err_msg=name)
