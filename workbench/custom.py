@@ -35,12 +35,14 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
         from workbench.tape import GradientTape
 
         inputs = tuple(as_input(a) for a in args)
-        with tape_state.paused():
-            probe = GradientTape()
-            with probe:  # only to learn which Variables f reads
-                y, grad_fn = f(*args)
+        # f runs on the active tapes, as in TensorFlow: the values grad_fn closes over stay
+        # recorded, so a grad_fn written in workbench ops can be differentiated again.
+        probe = GradientTape()
+        with probe:  # also learns which Variables f reads
+            y, grad_fn = f(*args)
         variables = probe.watched_variables()
-        y = y if isinstance(y, Tensor) else constant(y)
+        # A fresh output (TensorFlow's identity): tapes reach it only through grad_fn.
+        y = Tensor((y if isinstance(y, Tensor) else constant(y))._value)
         snapshots = tuple(v._read() for v in variables)
         prim = Primitive(
             name=f.__name__,

@@ -161,6 +161,10 @@ class GradientTape:
 
     def _target_tensor(self, target: Any) -> Tensor:
         if isinstance(target, Variable):
+            if not self._reads.get(id(target)):
+                # The Variable itself is the target (``result = v``, never read): as in
+                # TensorFlow, d v / d v = 1 when the tape watches v, so count this as a read.
+                self._on_read(target, target._snapshot)
             reads = self._reads.get(id(target))
             return reads[-1] if reads else target
         if isinstance(target, Tensor):
@@ -352,9 +356,9 @@ def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tu
           drop_first: bool = False) -> Tensor | None:
     """The gradient in the source's dtype, or what ``mode`` says an unconnected source gets."""
     if grad is not None:
-        # A float64 value mixed into a float32 computation promotes the cotangents; the
-        # gradient still belongs to the source, so it comes back in the source's dtype.
-        return grad if grad.dtype == source.dtype else _ew.cast(grad, dtype=source.dtype)
+        # A gradient has its source's dtype (float32 stays float32 even when a float64 array
+        # took part in the computation); the cast is recorded, so it stays differentiable.
+        return grad if grad.dtype == source.dtype else _ew.cast_p(grad, dtype=source.dtype)
     if mode is UnconnectedGradients.NONE:
         return grad
     tail = source.shape[1:] if drop_first else source.shape

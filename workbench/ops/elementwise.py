@@ -5,6 +5,8 @@ VJP rules return cotangents shaped like the output; the reverse pass un-broadcas
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy
 
@@ -67,6 +69,8 @@ def _power_dx(g, ans, x, y):
 
 def _power_dy(g, ans, x, y):
     # d(x**y)/dy = log(x) x**y; where x <= 0 the real power has no derivative in y: use 0 there.
+    if not isinstance(x, Tensor):  # a Python number base stays a weak scalar (float32 stays)
+        return mul(g, mul(math.log(x), ans)) if x > 0 else mul(g, 0.0)
     positive = x > 0
     return mul(g, where(positive, mul(log(where(positive, x, 1.0)), ans), 0.0))
 
@@ -232,7 +236,7 @@ where = defprimitive(
     kind=EW,
     numba=None,
 )
-cast = defprimitive(
+cast_p = defprimitive(
     "cast", lambda x, dtype: np.asarray(x).astype(dtype),
     vjp=(lambda g, ans, x, dtype: cast(g, dtype=dtype_of(x)),),
     sympy=lambda x, dtype: x,
@@ -246,6 +250,16 @@ stop_gradient = defprimitive(
     kind=EW,
     numba=None,
 )
+
+
+def cast(x, dtype) -> Tensor:
+    """``x`` converted to ``dtype`` (``tf.cast``); the gradient returns to ``x``'s dtype.
+
+    >>> import numpy as np, workbench as wb
+    >>> wb.cast(wb.constant([1.5, 2.0]), np.float32).dtype
+    dtype('float32')
+    """
+    return cast_p(x, dtype=np.dtype(dtype))
 
 
 def square(x):

@@ -1,0 +1,243 @@
+"""Optimizers against hand-written NumPy versions of the TensorFlow/Keras update formulas, the
+values Keras's own documentation and tests print, and the behaviour of ``apply_gradients``."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench import optim
+
+
+# --- independent oracles: the TF/Keras formulas written out step by step --------------------
+def oracle_sgd(x, grads, learning_rate, momentum=0.0, nesterov=False):
+    x, velocity = x.copy(), np.zeros_like(x)
+    for g in grads:
+        if momentum == 0.0:
+            x = x - learning_rate * g
+            continue
+        velocity = momentum * velocity - learning_rate * g
+        x = x + (momentum * velocity - learning_rate * g if nesterov else velocity)
+    return x
+
+
+def oracle_adam(x, grads, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    x, m, v = x.copy(), np.zeros_like(x), np.zeros_like(x)
+    for t, g in enumerate(grads, start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g**2
+        lr_t = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        x = x - lr_t * m / (np.sqrt(v) + epsilon)
+    return x
+
+
+def oracle_rmsprop(x, grads, learning_rate, rho=0.9, momentum=0.0, epsilon=1e-7):
+    x, ms, mom = x.copy(), np.zeros_like(x), np.zeros_like(x)
+    for g in grads:
+        ms = rho * ms + (1 - rho) * g**2
+        mom = momentum * mom + learning_rate * g / np.sqrt(ms + epsilon)
+        x = x - mom
+    return x
+
+
+CONFIGS = [
+    (optim.SGD, oracle_sgd, {"learning_rate": 0.1}),
+    (optim.SGD, oracle_sgd, {"learning_rate": 0.05, "momentum": 0.9}),
+    (optim.SGD, oracle_sgd, {"learning_rate": 0.05, "momentum": 0.7, "nesterov": True}),
+    (optim.Adam, oracle_adam, {"learning_rate": 0.01}),
+    (optim.Adam, oracle_adam, {"learning_rate": 0.2, "beta_1": 0.5, "beta_2": 0.9,
+                               "epsilon": 1e-3}),
+    (optim.RMSprop, oracle_rmsprop, {"learning_rate": 0.01}),
+    (optim.RMSprop, oracle_rmsprop, {"learning_rate": 0.02, "rho": 0.8, "momentum": 0.5,
+                                     "epsilon": 1e-4}),
+]
+
+
+@pytest.mark.parametrize("cls, oracle, kwargs", CONFIGS,
+                         ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(CONFIGS)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_optimizer_matches_numpy_oracle_over_several_steps(cls, oracle, kwargs, dtype):
+    rng = np.random.default_rng(1)
+    x0 = rng.normal(size=(2, 3))
+    grads = [rng.normal(size=(2, 3)) for _ in range(6)]
+    w = wb.Variable(x0.astype(dtype), name="w")
+    b = wb.Variable(np.float64(0.5).astype(dtype), name="b")
+    opt = cls(**kwargs)
+    for g in grads:
+        opt.apply_gradients([(wb.constant(g.astype(dtype)), w), (g[0, 0].astype(dtype), b)])
+    assert w.dtype == dtype and b.dtype == dtype
+    for name in opt.slot_names_of(w):
+        assert opt.get_slot(w, name).dtype == dtype
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    expected_w = oracle(x0.astype(dtype).astype(np.float64),
+                        [g.astype(dtype).astype(np.float64) for g in grads], **kwargs)
+    expected_b = oracle(np.array(np.float64(0.5).astype(dtype)),
+                        [np.array(g[0, 0].astype(dtype), dtype=np.float64) for g in grads], **kwargs)
+    np.testing.assert_allclose(w.numpy(), expected_w, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(b.numpy(), expected_b, rtol=rtol, atol=rtol)
+    assert opt.iterations == len(grads)
+
+
+# --- values printed by Keras's documentation and tests --------------------------------------
+GRADS_1672 = np.array([1.0, 6.0, 7.0, 2.0])
+
+
+@pytest.mark.parametrize("opt, expected", [
+    (lambda: optim.SGD(learning_rate=0.5), [0.5, -1.0, -0.5, 3.0]),
+    (lambda: optim.Adam(learning_rate=0.5), [0.5, 1.5, 2.5, 3.5]),
+    (lambda: optim.RMSprop(learning_rate=0.5), [-0.5811, 0.4189, 1.4189, 2.4189]),
+], ids=["SGD", "Adam", "RMSprop"])
+def test_keras_single_step_values(opt, expected):
+    var = wb.Variable([1.0, 2.0, 3.0, 4.0])
+    opt().apply_gradients(zip([wb.constant(GRADS_1672)], [var]))
+    np.testing.assert_allclose(var.numpy(), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_keras_docstring_minimize_values():
+    var = wb.Variable(10.0)
+    optim.RMSprop(learning_rate=0.1).minimize(lambda: (var**2) / 2.0, [var])
+    np.testing.assert_allclose(var.numpy(), 9.683772, rtol=1e-6)
+    var = wb.Variable(10.0)
+    optim.Adam(learning_rate=0.1).minimize(lambda: (var**2) / 2.0, [var])
+    np.testing.assert_allclose(var.numpy(), 9.9, rtol=1e-6)
+    var = wb.Variable(1.0)
+    opt = optim.SGD(learning_rate=0.1, momentum=0.9)
+    values = [float(var)]
+    for _ in range(2):
+        opt.minimize(lambda: (var**2) / 2.0, [var])
+        values.append(float(var))
+    np.testing.assert_allclose(np.diff(values) * -1, [0.1, 0.18], rtol=1e-9)
+
+
+def test_keras_sgd_golden_values():
+    x = wb.Variable(np.ones(10))
+    opt = optim.SGD(nesterov=True)
+    grads = np.arange(0.1, 1.1, 0.1)
+    golden = 1.0 - 0.0001 - 0.01 * np.outer(np.arange(5), grads)
+    opt.apply_gradients([(np.full(10, 0.01), x)])
+    for row in golden:
+        np.testing.assert_allclose(x.numpy(), row, rtol=5e-4, atol=5e-4)
+        opt.apply_gradients([(grads, x)])
+
+
+# --- apply_gradients behaviour -------------------------------------------------------------------
+def test_none_gradient_is_skipped_with_a_warning_naming_the_variable():
+    w, b = wb.Variable(1.0, name="w"), wb.Variable(2.0, name="bias")
+    with pytest.warns(UserWarning, match=re.escape("['bias']")):
+        optim.SGD(0.1).apply_gradients([(wb.constant(1.0), w), (None, b)])
+    np.testing.assert_allclose(w.numpy(), 0.9)
+    np.testing.assert_allclose(b.numpy(), 2.0)
+
+
+def test_minimize_warns_for_a_variable_the_loss_ignores():
+    w, unused = wb.Variable(1.0, name="w"), wb.Variable(5.0, name="unused")
+    with pytest.warns(UserWarning, match="unused"):
+        optim.SGD(0.5).minimize(lambda: w * w, [w, unused])
+    np.testing.assert_allclose(w.numpy(), 0.0)
+
+
+def test_shape_mismatch_names_the_variable_and_the_shapes():
+    w = wb.Variable([1.0, 2.0], name="kernel")
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\).*'kernel'"):
+        optim.Adam().apply_gradients([(wb.constant([1.0, 2.0, 3.0]), w)])
+
+
+def test_only_variables_can_be_updated():
+    with pytest.raises(TypeError, match="Tensor"):
+        optim.SGD(0.1).apply_gradients([(wb.constant(1.0), wb.constant(2.0))])
+
+
+def test_minimize_returns_the_loss_and_accepts_a_callable_var_list():
+    w = wb.Variable(3.0)
+    opt = optim.SGD(0.25)
+    loss = opt.minimize(lambda: w * w, lambda: [w])
+    np.testing.assert_allclose(loss.numpy(), 9.0)
+    np.testing.assert_allclose(w.numpy(), 3.0 - 0.25 * 6.0)
+    assert opt.iterations == 1
+
+
+def test_learning_rate_schedule_is_called_with_the_iteration():
+    w = wb.Variable(0.0)
+    opt = optim.SGD(lambda step: 0.1 * (step + 1))
+    for _ in range(3):
+        opt.apply_gradients([(wb.constant(-1.0), w)])
+    np.testing.assert_allclose(w.numpy(), 0.1 + 0.2 + 0.3)
+
+
+def test_variables_keep_their_dtype_and_shape():
+    w = wb.Variable(np.zeros((2, 2), dtype=np.float32))
+    optim.RMSprop(0.1, momentum=0.5).apply_gradients([(np.ones((2, 2)), w)])
+    assert w.dtype == np.float32 and w.shape == (2, 2)
+
+
+def test_slots_are_numpy_arrays_per_variable():
+    a, b = wb.Variable([1.0, 2.0]), wb.Variable(np.float32(3.0))
+    opt = optim.Adam(0.1)
+    opt.apply_gradients([(np.array([1.0, 1.0]), a), (np.float32(2.0), b)])
+    assert opt.slot_names_of(a) == ("m", "v")
+    assert isinstance(opt.get_slot(a, "m"), np.ndarray) and opt.get_slot(a, "m").shape == (2,)
+    assert opt.get_slot(b, "v").dtype == np.float32
+    np.testing.assert_allclose(opt.get_slot(a, "m"), [0.1, 0.1])
+    with pytest.raises(KeyError, match="no slot 'velocity'"):
+        opt.get_slot(a, "velocity")
+    with pytest.raises(ValueError, match="already has a slot 'm'"):
+        opt.add_slot(a, "m")
+    assert optim.SGD(0.1).slot_names_of(a) == ()
+
+
+def test_update_rules_are_pure_functions():
+    value, grad = np.array([1.0, 2.0]), np.array([0.5, -0.5])
+    slots = (np.array([0.1, 0.2]), np.array([0.3, 0.4]))
+    before = [value.copy(), grad.copy()] + [s.copy() for s in slots]
+    for rule, args, kw in [
+        (optim.sgd_rule, slots[:1], {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
+        (optim.adam_rule, slots, {"learning_rate": 0.1}),
+        (optim.rmsprop_rule, slots, {"learning_rate": 0.1, "momentum": 0.5}),
+    ]:
+        first = rule(value, grad, args, 3, **kw)
+        second = rule(value, grad, args, 3, **kw)
+        np.testing.assert_array_equal(first[0], second[0])
+        for now, then in zip([value, grad, *slots], before, strict=True):
+            np.testing.assert_array_equal(now, then)
+
+
+def test_hyperparameters_are_validated():
+    with pytest.raises(ValueError, match="SGD momentum"):
+        optim.SGD(0.1, momentum=1.5)
+    with pytest.raises(ValueError, match="Adam beta_2"):
+        optim.Adam(beta_2=-0.1)
+    with pytest.raises(ValueError, match="RMSprop rho"):
+        optim.RMSprop(rho=2.0)
+
+
+def test_base_class_without_update_step_says_what_to_define():
+    class Incomplete(optim.Optimizer):
+        pass
+
+    with pytest.raises(NotImplementedError, match="update_step"):
+        Incomplete(0.1).apply_gradients([(np.array(1.0), wb.Variable(1.0))])
+
+
+def test_updates_inside_a_tape_are_not_differentiated():
+    w = wb.Variable(2.0)
+    with wb.GradientTape() as tape:
+        loss = w * w
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            optim.SGD(0.1).apply_gradients([(wb.constant(1.0), w)])
+        after = w * 1.0
+    np.testing.assert_allclose(w.numpy(), 1.9)
+    np.testing.assert_allclose(tape.gradient([loss, after], w).numpy(), 2 * 2.0 + 1.0)
+
+
+def test_learning_rate_may_be_a_scalar_tensor_and_is_read_as_a_float():
+    w = wb.Variable(np.float32(1.0))
+    opt = optim.SGD(wb.constant(0.5))
+    assert opt.learning_rate == 0.5 and isinstance(opt.learning_rate, float)
+    opt.apply_gradients([(wb.constant(np.float32(1.0)), w)])
+    assert w.dtype == np.float32
+    np.testing.assert_allclose(w.numpy(), 0.5)
