@@ -21,7 +21,7 @@ def loss(a, b):
     return (a - 1.0) ** 2 + 10.0 * (b - a**2) ** 2
 
 
-def descend(start, optimizer, steps=300):
+def descend(start, optimizer, steps=400):
     a, b = wb.Variable(start[0]), wb.Variable(start[1])
     path = [start]
     for _ in range(steps):
@@ -37,8 +37,8 @@ def main() -> Path:
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.contour(grid_a, grid_b, loss(grid_a, grid_b), levels=np.logspace(-1, 2.5, 15), cmap="Greys")
     for start, color in (((-1.5, 2.5), "C0"), ((1.8, -0.5), "C1"), ((-0.5, -0.8), "C2")):
-        sgd = descend(start, wb.optim.SGD(learning_rate=0.01))
-        momentum = descend(start, wb.optim.SGD(learning_rate=0.01, momentum=0.9))
+        sgd = descend(start, wb.optim.SGD(learning_rate=0.002))
+        momentum = descend(start, wb.optim.SGD(learning_rate=0.002, momentum=0.9))
         ax.plot(sgd[:, 0], sgd[:, 1], "-", color=color, lw=1.2, label=f"SGD from {start}")
         ax.plot(momentum[:, 0], momentum[:, 1], ":", color=color, lw=1.2,
                 label=f"momentum 0.9 from {start}")
