@@ -71,11 +71,28 @@ def jacobians(out: Callable[[str], None]) -> None:
     out(f"batch_jacobian of softmax, first example:\n{tape.batch_jacobian(y, x).numpy()[0]}")
 
 
+def check(out: Callable[[str], None]) -> None:
+    report = wb.check_gradients(lambda x: wb.reduce_sum(wb.sin(x) * x**2), np.array([0.5, 1.0, 2.0]))
+    out(str(report))
+
+    @wb.custom_gradient
+    def bad_square(x):
+        return x * x, lambda upstream: upstream * 3 * x  # wrong on purpose: d(x^2)/dx = 2x
+
+    try:
+        wb.check_gradients(lambda x: wb.reduce_sum(bad_square(x)), np.array([1.0, 2.0]),
+                           engines=("tape", "fd"))
+    except wb.GradientMismatch as mismatch:
+        out("a deliberately wrong custom gradient is caught:")
+        out(str(mismatch).splitlines()[1])
+
+
 SECTIONS: dict[str, Callable[[Callable[[str], None]], None]] = {
     "The tape: first, second and persistent gradients": tape_basics,
     "Why is my gradient None?": explain_none,
     "Linear regression y = 10x + 5, absolute error, SGD lr 0.001 (eager)": linear_regression,
     "Jacobians in one vectorized pass": jacobians,
+    "Checking gradients every way (tape, finite differences, SymPy)": check,
 }
 
 
