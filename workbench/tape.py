@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import enum
-import math
 import warnings
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from workbench import autodiff, tape_state
+from workbench import autodiff, jacobians, tape_state
 from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable, constant
 
 NON_PERSISTENT_MESSAGE = "GradientTape.gradient can only be called once on non-persistent tapes."
-#: Cotangent elements per chunk when jacobian runs its vectorized reverse pass.
-JACOBIAN_CHUNK_ELEMENTS = 2**25
 
 
 class UnconnectedGradients(enum.Enum):
@@ -229,13 +226,7 @@ class GradientTape:
         y = self._target_tensor(target)
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
-        n = math.prod(y.shape)
-        if self._is_elementwise_path(y, groups):
-            grads = [_diagonal(g, n) for g in autodiff.reverse_pass(
-                self._records[:], [(y, _seed(y, None))], groups)]
-        else:
-            basis = np.eye(n, dtype=y.dtype).reshape((n,) + y.shape)
-            grads = self._batched_pass(y, basis, groups)
+        grads = jacobians.jacobian_rows(self._records[:], y, groups)
         out = []
         for g, s in zip(grads, flat_sources, strict=True):
             if g is not None:
@@ -268,46 +259,10 @@ class GradientTape:
                 f"got shapes {y.shape} and {source.shape}"
             )
         batch, inner = y.shape[0], y.shape[1:]
-        m = math.prod(inner)
-        eye = np.eye(m, dtype=y.dtype).reshape((m, 1) + inner)
-        basis = np.broadcast_to(eye, (m,) + y.shape)
-        (g,) = self._batched_pass(y, basis, [self._source_ids(source)])
+        g = jacobians.batch_jacobian_rows(self._records[:], y, self._source_ids(source))
         if g is not None:
-            g = _transpose_batch(g).reshape((batch,) + inner + source.shape[1:])
+            g = g.reshape((batch,) + inner + source.shape[1:])
         return _fill(g, source, unconnected, (batch,) + inner, drop_first=True)
-
-    def _is_elementwise_path(self, y: Tensor, groups: list[list[int]]) -> bool:
-        """True if every op from the sources to ``y`` is elementwise on one common shape.
-
-        Then output element i depends on input element i only: the Jacobian is diagonal, and
-        one ordinary reverse pass gives its diagonal.
-        """
-        if len(groups) != 1 or not groups[0]:
-            return False
-        reach, live = autodiff.forward_reach(self._records, set(groups[0]))
-        shape = y.shape
-        return id(y) in reach and all(
-            prim.kind == "elementwise" and out.shape == shape
-            and all(id(a) not in reach or a.shape == shape for a in inputs)
-            for prim, inputs, out, _ in live
-        )
-
-    def _batched_pass(self, y: Tensor, basis: np.ndarray, groups: list[list[int]]) -> list:
-        """Reverse passes for the cotangent rows of ``basis``: vectorized, chunked, or looped."""
-        records = self._records[:]
-        rows = basis.shape[0]
-        widest = max([math.prod(r[2].shape) for r in records] + [1])
-        chunk = max(1, min(rows, JACOBIAN_CHUNK_ELEMENTS // widest))
-        parts: list[list] = []
-        try:
-            for start in range(0, rows, chunk):
-                seed = constant(basis[start:start + chunk])
-                parts.append(autodiff.reverse_pass(records, [(y, seed)], groups, batch_ndim=1))
-        except autodiff.BatchingUnsupported:
-            parts = [[None if g is None else _ew_expand(g)
-                      for g in autodiff.reverse_pass(records, [(y, constant(row))], groups)]
-                     for row in basis]
-        return [_concat_rows([p[i] for p in parts]) for i in range(len(groups))]
 
     def explain(self, target: Any, source: Any) -> str:
         """Say in plain words why the gradient of ``target`` w.r.t. ``source`` is (or isn't) None.
@@ -365,29 +320,4 @@ def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tu
     return constant(np.zeros(lead + tail, dtype=source.dtype))
 
 
-def _diagonal(g: Tensor | None, n: int) -> Tensor | None:
-    """The n x n matrix with ``g`` (flattened) on its diagonal, built by a differentiable op."""
-    if g is None:
-        return None
-    diag = np.arange(n)
-    return _shape.scatter_add_p(_shape.reshape(g, (n,)), index=(diag, diag), shape=(n, n))
-
-
-def _transpose_batch(g: Tensor) -> Tensor:
-    """(rows, batch, ...) -> (batch, rows, ...)."""
-    perm = (1, 0) + tuple(range(2, g.ndim))
-    return _shape.transpose(g, perm)
-
-
-def _ew_expand(g: Tensor) -> Tensor:
-    return _shape.reshape(g, (1,) + g.shape)
-
-
-def _concat_rows(parts: list) -> Tensor | None:
-    if parts[0] is None:
-        return None
-    return parts[0] if len(parts) == 1 else _shape.concat(parts, axis=0)
-
-
 from workbench.ops import elementwise as _ew  # noqa: E402
-from workbench.ops import shape as _shape  # noqa: E402
