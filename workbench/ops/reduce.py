@@ -28,12 +28,14 @@ def _spread(g: Tensor, ans: Tensor, x: Tensor, axis) -> Tensor:
 
 
 def _max_vjp(g, ans, x, axis, keepdims):
-    # Ties share the gradient equally (the mask is a constant: it has no derivative of its own).
+    # Ties share the gradient equally. The mask is built from ops (a comparison, a cast, a sum) so
+    # a tracing tape keeps it in the graph; gradient tapes do not record comparisons, so for them
+    # it is a constant with no derivative of its own.
     kept = _kept_shape(x.shape, axis)
-    mask = np.equal(x._value, np.reshape(ans._value, kept))
-    share = mask / np.sum(mask, axis=axis, keepdims=True)
+    mask = ew.cast(x == sh.reshape_p(ans, shape=kept), dtype=x.dtype)
+    share = ew.div(mask, reduce_sum_p(mask, axis=axis, keepdims=True))
     batch = g.shape[: g.ndim - ans.ndim]
-    return ew.mul(sh.reshape(g, batch + kept), share.astype(x.dtype))
+    return ew.mul(sh.reshape(g, batch + kept), share)
 
 
 reduce_sum_p = defprimitive(
