@@ -15,7 +15,6 @@ import sys
 import tempfile
 import types
 
-import numba
 import numpy as np
 
 
@@ -37,6 +36,8 @@ def cache_dir() -> str | None:
 
 def source_key(source: str) -> str:
     """Hash of the kernel source and the versions that could change what it compiles to."""
+    import numba
+
     from workbench import __version__
 
     versions = f"{sys.version}|{np.__version__}|{numba.__version__}|{__version__}"

@@ -147,10 +147,7 @@ class Lowering:
         """Expression for the element of ``atom`` at ``idx`` (broadcasting), cast to ``dtype``."""
         if isinstance(atom, Literal) and is_weak(atom.value):
             return self.const(atom.value, dtype if dtype is not None else self.dtype(atom))
-        if self.group is not None and id(atom) in self.group.local:
-            expr = self.group.local[id(atom)]
-        else:
-            expr = self.ref(atom).index(idx)
+        expr = self.ref(atom).index(idx)
         if dtype is not None and np.dtype(dtype) != self.dtype(atom):
             expr = f"{dtype_expr(dtype)}({expr})"
         return expr
@@ -282,15 +279,22 @@ class Lowering:
             self.group = _Group(shape)
             self.group.idx = [f"i{k}" for k in range(len(shape))]
         group = self.group
-        args = [self.read(a, group.idx, None if k in own else loop_dtype)
+        args = [self._read_in_group(a, group, None if k in own else loop_dtype)
                 for k, a in enumerate(eqn.inputs)]
-        if self.group is not group:  # reading closed the loop (cannot happen for same shape)
-            raise CompileError("internal: fused loop closed while adding to it")
         local = "v" + self.name(out).lstrip("t")
         if not local[1:].isdigit():
             local = f"v_{self.name(out)}"
         group.members.append((out, rule.format(*args, T=dtype_expr(out.dtype)), self.eqn_index))
         group.local[id(out)] = local
+
+    def _read_in_group(self, atom: Any, group: _Group, dtype: Any) -> str:
+        """Like ``read`` at the loop index, but values of this loop are its local scalars."""
+        local = group.local.get(id(atom))
+        if local is None:
+            return self.read(atom, group.idx, dtype)
+        if dtype is not None and np.dtype(dtype) != self.dtype(atom):
+            return f"{dtype_expr(dtype)}({local})"
+        return local
 
     def close_group(self) -> None:
         group, self.group = self.group, None

@@ -17,10 +17,13 @@ def _axes(ndim: int, axis) -> tuple[int, ...]:
     return tuple(range(ndim)) if axis is None else tuple(axis)
 
 
-def _out_index(idx: list[str], ndim: int, axes: tuple[int, ...], keepdims: bool) -> list[str]:
-    """The output index for input index ``idx`` of a reduction over ``axes``."""
-    return [("0" if keepdims else None) if k in axes else i for k, i in enumerate(idx)
-            if keepdims or k not in axes]
+def _out_index(kept_idx: list[str], axes: tuple[int, ...], keepdims: bool) -> list[str]:
+    """The output index of a reduction over ``axes`` from the indices of the kept axes."""
+    out = list(kept_idx)
+    if keepdims:
+        for k in axes:
+            out.insert(k, "0")
+    return out
 
 
 def reduce_sum(ctx, out, ins, axis, keepdims):
@@ -36,7 +39,7 @@ def reduce_sum(ctx, out, ins, axis, keepdims):
     trailing = axes == tuple(range(len(shape) - len(axes), len(shape)))
     stride = _single_stride(ref, axes) if trailing and not ref.is_scalar else None
     oidx, ohead, opad = ctx.loops(tuple(kept))
-    target = ctx.refs[id(out)].index(oidx) if kept else name
+    target = ctx.refs[id(out)].index(_out_index(oidx, axes, keepdims)) if out.shape else name
     if stride is not None and dtype.kind == "f" and ctx.dtype(x) == dtype and reduced > 0:
         start = ref.index(oidx + ["0"] * len(axes))
         start = start[start.index("[") + 1:-1]
@@ -80,7 +83,7 @@ def reduce_max(ctx, out, ins, axis, keepdims):
     for k in axes:
         first.insert(k, "0")
     acc, v = ctx.fresh("acc"), ctx.fresh("v")
-    target = ctx.refs[id(out)].index(oidx) if kept else name
+    target = ctx.refs[id(out)].index(_out_index(oidx, axes, keepdims)) if out.shape else name
     lines = ohead + [f"{opad}{acc} = {ctx.read(x, first)}"]
     lines += [opad + h for h in rhead]
     lines += [f"{opad}{rpad}{v} = {ctx.read(x, full)}",
@@ -109,7 +112,7 @@ def _arg_extreme(op: str):
         full, first = list(oidx), list(oidx)
         full.insert(axis_, j)
         first.insert(axis_, "0")
-        target = ctx.refs[id(out)].index(oidx) if kept else name
+        target = ctx.refs[id(out)].index(oidx) if out.shape else name
         return ohead + [
             f"{opad}{best} = {src.index(first)}",
             f"{opad}{pos} = 0",
