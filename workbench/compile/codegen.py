@@ -18,7 +18,8 @@ from workbench.ir import Graph, Literal, Var
 from workbench.primitive import MissingRule, NotSupported
 
 RESERVED = {"np", "math", "cuda", "numba", "pairwise_sum", "range", "abs", "min", "max", "int",
-            "float", "bool", "len", "step", "n_steps", "record_every", "n_rows"}
+            "float", "bool", "len", "step", "n_steps", "record_every", "n_rows", "countdown",
+            "block_sum"}
 #: Positions that an elementwise rule reads in their own dtype (not cast to the loop dtype).
 OWN_DTYPE = {"where": (0,), "cast": (0,)}
 
@@ -55,8 +56,10 @@ def is_weak(value: Any) -> bool:
 class _Group:
     """An open fused loop: elementwise equations sharing one output shape."""
 
-    def __init__(self, shape: tuple[int, ...]):
+    def __init__(self, shape: tuple[int, ...], position: int):
         self.shape = shape
+        self.position = position  # its index among the body's blocks
+        self.idx = [f"i{k}" for k in range(len(shape))]
         self.members: list[tuple[Var, str, int]] = []  # (out var, expression, eqn index)
         self.local: dict[int, str] = {}  # id(var) -> scalar name inside the loop
 
@@ -73,9 +76,11 @@ class Lowering:
         self.const_lines: list[str] = []
         self.hidden: list[tuple[str, np.ndarray]] = []  # array literals passed as arguments
         self.allocs: list[str] = []
-        self.body: list[str] = []
+        self.blocks: list[Any] = []  # lists of lines and fused loops (_Group), in order
         self.buffers: dict[str, int] = {}
-        self.group: _Group | None = None
+        self.groups: dict[tuple[int, ...], _Group] = {}  # latest fused loop of each shape
+        self.position: dict[int, float] = {}  # id(var) -> block index where it becomes readable
+        self.local_of: dict[int, _Group] = {}
         self.users: dict[int, set[int]] = {}
         self.eqn_index = -1
         self.fresh_count = 0
@@ -139,8 +144,6 @@ class Lowering:
         """How to read ``atom``; a value still local to the open fused loop is stored first."""
         if isinstance(atom, Literal):
             return self._literal_ref(atom)
-        if self.group is not None and id(atom) in self.group.local:
-            self.close_group()
         return self.refs[id(atom)]
 
     def read(self, atom: Any, idx: list[str], dtype: Any = None) -> str:
@@ -195,7 +198,16 @@ class Lowering:
         return idx, head, "    " * len(shape)
 
     def emit(self, lines: list[str]) -> None:
-        self.body.extend(lines)
+        if lines:
+            self.blocks.append(list(lines))
+
+    @property
+    def body(self) -> list[str]:
+        """The body as lines (fused loops rendered)."""
+        lines: list[str] = []
+        for block in self.blocks:
+            lines.extend(self._render(block) if isinstance(block, _Group) else block)
+        return lines
 
     def view_of_table(self, var: Var, atom: Any, table: np.ndarray) -> list[str]:
         """``var[k] = atom.flat[table[k]]`` (NumPy indexing): a view when affine, else a gather."""
@@ -261,8 +273,16 @@ class Lowering:
             if isinstance(rule, str):
                 self._elementwise(eqn, rule, out)
             else:
+                before = len(self.blocks)
                 self.emit(rule(self, out, eqn.inputs, **eqn.params))
-        self.close_group()
+                if len(self.blocks) > before:  # code was emitted: readable after that block
+                    self.position[id(out)] = len(self.blocks) - 1
+                else:  # a view: readable as soon as what it views is
+                    self.position[id(out)] = max([-1] + [self._after(a) for a in eqn.inputs])
+        # buffers that fused loops must store are allocated now
+        for block in self.blocks:
+            if isinstance(block, _Group):
+                self._stores(block)
 
     def _elementwise(self, eqn: Any, rule: str, out: Var) -> None:
         shape = tuple(out.shape)
@@ -273,12 +293,13 @@ class Lowering:
                     for k, a in enumerate(eqn.inputs)]
             self.refs[id(out)] = Ref(self.name(out), ())
             self.emit([f"{self.name(out)} = {rule.format(*args, T=dtype_expr(out.dtype))}"])
+            self.position[id(out)] = len(self.blocks) - 1
             return
-        if self.group is None or self.group.shape != shape:
-            self.close_group()
-            self.group = _Group(shape)
-            self.group.idx = [f"i{k}" for k in range(len(shape))]
-        group = self.group
+        group = self.groups.get(shape)
+        if group is None or any(self._after(a) > group.position and id(a) not in group.local
+                                for a in eqn.inputs):
+            group = self.groups[shape] = _Group(shape, len(self.blocks))
+            self.blocks.append(group)
         args = [self._read_in_group(a, group, None if k in own else loop_dtype)
                 for k, a in enumerate(eqn.inputs)]
         local = "v" + self.name(out).lstrip("t")
@@ -286,6 +307,16 @@ class Lowering:
             local = f"v_{self.name(out)}"
         group.members.append((out, rule.format(*args, T=dtype_expr(out.dtype)), self.eqn_index))
         group.local[id(out)] = local
+        self.local_of[id(out)] = group
+        self.position[id(out)] = group.position
+        self.refs[id(out)] = Ref(self.name(out), shape, 0, c_strides(shape))
+
+    def _after(self, atom: Any) -> float:
+        """The block index after which ``atom`` can be read as an array (-1: from the start)."""
+        if isinstance(atom, Literal):
+            return -1
+        pos = self.position.get(id(atom), -1)
+        return pos + 0.5 if id(atom) in self.local_of else pos
 
     def _read_in_group(self, atom: Any, group: _Group, dtype: Any) -> str:
         """Like ``read`` at the loop index, but values of this loop are its local scalars."""
@@ -296,22 +327,25 @@ class Lowering:
             return f"{dtype_expr(dtype)}({local})"
         return local
 
-    def close_group(self) -> None:
-        group, self.group = self.group, None
-        if group is None:
-            return
+    def _stores(self, group: _Group) -> None:
         indices = {k for _, _, k in group.members}
+        group.stored = set()
+        for var, _, _ in group.members:
+            if self.users.get(id(var), set()) - indices:
+                group.stored.add(id(var))
+                self.out(var)
+
+    def _render(self, group: _Group) -> list[str]:
         idx = group.idx
-        head = [f"{'    ' * k}for {i} in range({d}):" for k, (i, d) in enumerate(zip(idx, group.shape))]
+        lines = [f"{'    ' * k}for {i} in range({d}):"
+                 for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
         pad = "    " * len(idx)
-        lines = list(head)
         for var, expr, _ in group.members:
             local = group.local[id(var)]
             lines.append(f"{pad}{local} = {expr}")
-            if self.users.get(id(var), set()) - indices:
-                self.out(var)
+            if id(var) in group.stored:
                 lines.append(f"{pad}{self.refs[id(var)].index(idx)} = {local}")
-        self.emit(lines)
+        return lines
 
     def outputs(self) -> list[str]:
         """Expressions for the graph outputs (arrays come back in their own shape)."""

@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
-from workbench.compile.runtime import pairwise_sum
+from workbench.compile.runtime import block_sum, pairwise_sum
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 
@@ -106,6 +106,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]]) ->
         else:
             body.append(f"{name} = {expr}")
     body.append("n_rows = 0")
+    body.append("countdown = record_every")
     loop = list(lowered.body)
     loop += [f"{name} = {expr}" for name, expr in zip(names, lowered.outputs, strict=True)]
     checks = [names[k] for k in range(len(outs)) if np.dtype(outs[k].dtype).kind == "f"]
@@ -122,7 +123,9 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]]) ->
             loop.append(f"{param} = {names[o]}")
         else:
             loop.append(f"{param}[:] = {names[o]}.reshape({math.prod(graph.inputs[i].shape)})")
-    loop.append("if (step + 1) % record_every == 0:")
+    loop.append("countdown -= 1")
+    loop.append("if countdown == 0:")
+    loop.append("    countdown = record_every")
     for h, o in zip(hist, recorded, strict=True):
         loop.append(f"    {h}[n_rows] = {names[o]}")
     loop.append("    n_rows += 1")

@@ -43,7 +43,8 @@ def reduce_sum(ctx, out, ins, axis, keepdims):
     if stride is not None and dtype.kind == "f" and ctx.dtype(x) == dtype and reduced > 0:
         start = ref.index(oidx + ["0"] * len(axes))
         start = start[start.index("[") + 1:-1]
-        call = f"pairwise_sum({ref.name}, {start}, {reduced}, {stride}, {zero})"
+        helper = "block_sum" if reduced <= 128 else "pairwise_sum"
+        call = f"{helper}({ref.name}, {start}, {reduced}, {stride}, {zero})"
         return ohead + [f"{opad}{target} = {zero} + {call}"]
     acc = ctx.fresh("acc")
     ridx, rhead, rpad = ctx.loops(tuple(shape[k] for k in axes))
