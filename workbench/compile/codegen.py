@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.compile.fusion import fuse_matmul
 from workbench.compile.refs import Ref, affine_view, c_strides
 from workbench.ir import Graph, Literal, Var
 from workbench.primitive import MissingRule, NotSupported
@@ -60,8 +61,10 @@ class _Group:
         self.shape = shape
         self.position = position  # its index among the body's blocks
         self.idx = [f"i{k}" for k in range(len(shape))]
-        self.members: list[tuple[Var, str, int]] = []  # (out var, expression, eqn index)
+        self.members: list[tuple[Var, list[str], int]] = []  # (out var, loop lines, eqn index)
         self.local: dict[int, str] = {}  # id(var) -> scalar name inside the loop
+        self.pre: list[str] = []  # lines before the loop (accumulators set to zero)
+        self.stored: set[int] = set()
 
 
 class Lowering:
@@ -82,6 +85,7 @@ class Lowering:
         self.position: dict[int, float] = {}  # id(var) -> block index where it becomes readable
         self.local_of: dict[int, _Group] = {}
         self.users: dict[int, set[int]] = {}
+        self.view_of: dict[int, Var] = {}  # eqn index -> output, for equations that are views
         self.eqn_index = -1
         self.fresh_count = 0
         self.count = 0
@@ -272,12 +276,15 @@ class Lowering:
             self.name(out)
             if isinstance(rule, str):
                 self._elementwise(eqn, rule, out)
+            elif fuse_matmul(self, eqn, out):
+                pass
             else:
                 before = len(self.blocks)
                 self.emit(rule(self, out, eqn.inputs, **eqn.params))
                 if len(self.blocks) > before:  # code was emitted: readable after that block
                     self.position[id(out)] = len(self.blocks) - 1
                 else:  # a view: readable as soon as what it views is
+                    self.view_of[i] = out
                     self.position[id(out)] = max([-1] + [self._after(a) for a in eqn.inputs])
         # buffers that fused loops must store are allocated now
         for block in self.blocks:
@@ -295,21 +302,40 @@ class Lowering:
             self.emit([f"{self.name(out)} = {rule.format(*args, T=dtype_expr(out.dtype))}"])
             self.position[id(out)] = len(self.blocks) - 1
             return
-        group = self.groups.get(shape)
-        if group is None or any(self._after(a) > group.position and id(a) not in group.local
-                                for a in eqn.inputs):
-            group = self.groups[shape] = _Group(shape, len(self.blocks))
-            self.blocks.append(group)
+        group = self.group_for(shape, eqn.inputs)
         args = [self._read_in_group(a, group, None if k in own else loop_dtype)
                 for k, a in enumerate(eqn.inputs)]
+        self.add_member(group, out, [f"{{local}} = {rule.format(*args, T=dtype_expr(out.dtype))}"])
+
+    def group_for(self, shape: tuple[int, ...], inputs: tuple) -> _Group:
+        """The latest fused loop over ``shape`` if all ``inputs`` are ready before it, else new."""
+        group = self.groups.get(shape)
+        if group is None or any(self._after(a) > group.position and id(a) not in group.local
+                                for a in inputs):
+            group = self.new_group(shape)
+        return group
+
+    def new_group(self, shape: tuple[int, ...]) -> _Group:
+        group = self.groups[shape] = _Group(shape, len(self.blocks))
+        self.blocks.append(group)
+        return group
+
+    def eqn_member(self, group: _Group, out: Var, lines: list[str]) -> None:
+        """Add loop ``lines`` that accumulate into ``out``'s buffer; it is readable after the loop."""
+        group.members.append((out, lines, self.eqn_index))
+        self.position[id(out)] = group.position + 0.5
+
+    def add_member(self, group: _Group, out: Var, lines: list[str]) -> None:
+        """Add loop ``lines`` computing ``out`` (``{local}`` names its scalar) to ``group``."""
         local = "v" + self.name(out).lstrip("t")
         if not local[1:].isdigit():
             local = f"v_{self.name(out)}"
-        group.members.append((out, rule.format(*args, T=dtype_expr(out.dtype)), self.eqn_index))
+        group.members.append((out, [line.replace("{local}", local) for line in lines],
+                              self.eqn_index))
         group.local[id(out)] = local
         self.local_of[id(out)] = group
         self.position[id(out)] = group.position
-        self.refs[id(out)] = Ref(self.name(out), shape, 0, c_strides(shape))
+        self.refs[id(out)] = Ref(self.name(out), tuple(out.shape), 0, c_strides(tuple(out.shape)))
 
     def _after(self, atom: Any) -> float:
         """The block index after which ``atom`` can be read as an array (-1: from the start)."""
@@ -331,19 +357,28 @@ class Lowering:
         indices = {k for _, _, k in group.members}
         group.stored = set()
         for var, _, _ in group.members:
-            if self.users.get(id(var), set()) - indices:
+            if id(var) in group.local and self._needed_outside(var, indices):
                 group.stored.add(id(var))
                 self.out(var)
 
+    def _needed_outside(self, var: Var, indices: set[int]) -> bool:
+        """Is ``var`` read outside these equations (looking through views of it)?"""
+        for user in self.users.get(id(var), set()) - indices:
+            view = self.view_of.get(user)
+            if view is None or self._needed_outside(view, indices):
+                return True
+        return False
+
     def _render(self, group: _Group) -> list[str]:
         idx = group.idx
-        lines = [f"{'    ' * k}for {i} in range({d}):"
-                 for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
+        lines = list(group.pre)
+        lines += [f"{'    ' * k}for {i} in range({d}):"
+                  for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
         pad = "    " * len(idx)
-        for var, expr, _ in group.members:
-            local = group.local[id(var)]
-            lines.append(f"{pad}{local} = {expr}")
-            if id(var) in group.stored:
+        for var, body, _ in group.members:
+            lines += [pad + line for line in body]
+            local = group.local.get(id(var))
+            if local is not None and id(var) in group.stored:
                 lines.append(f"{pad}{self.refs[id(var)].index(idx)} = {local}")
         return lines
 

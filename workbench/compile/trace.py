@@ -73,8 +73,9 @@ class TracingTape:
 
     # --- hooks (the same names GradientTape has) ------------------------------------------
     def _record(self, prim: Any, inputs: tuple[Any, ...], out: Tensor, params: dict) -> None:
-        if any(id(a) in self.atoms for a in inputs if isinstance(a, Tensor)):
-            self._add_eqn(prim, tuple(self.atom(a) for a in inputs), out, dict(params))
+        # Every op is kept, even on constants: folding them would bake large arrays (a
+        # broadcast of a gradient seed, say) into the graph; dead ones are dropped later.
+        self._add_eqn(prim, tuple(self.atom(a) for a in inputs), out, dict(params))
 
     def _on_read(self, var: Variable, snapshot: Tensor) -> None:
         self.atoms[id(snapshot)] = self._read_slot(var)

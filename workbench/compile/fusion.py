@@ -1,0 +1,80 @@
+"""Matmul inside fused loops: as a producer (one dot product per element of the loop) or as a
+consumer (a small product that sums over the loop's axis, e.g. ``X.T @ residual``).
+
+Each output element still adds its terms in k order from zero, as the plain matmul emitter does,
+so fusing changes the memory traffic (one pass over X instead of three), never the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: Accumulator elements a consumer may keep (larger products are not fused).
+MAX_ACCUMULATORS = 64
+
+
+def fuse_matmul(ctx: Any, eqn: Any, out: Any) -> bool:
+    """Put ``eqn`` (a matmul) into a fused loop if it fits one; False leaves it to its emitter."""
+    if eqn.prim.name != "matmul":
+        return False
+    x, y = eqn.inputs
+    dtype = np.dtype(out.dtype)
+    if dtype.kind != "f" or ctx.dtype(x) != dtype or ctx.dtype(y) != dtype:
+        return False
+    xs, ys = ctx.shape(x), ctx.shape(y)
+    xr = ctx.ref(x).reshape((1,) + xs) if len(xs) == 1 else ctx.ref(x)
+    yr = ctx.ref(y).reshape(ys + (1,)) if len(ys) == 1 else ctx.ref(y)
+    if xr is None or yr is None or xr.is_scalar or yr.is_scalar:
+        return False
+    return _producer(ctx, out, x, y, xr, yr) or _consumer(ctx, out, x, y, xr, yr)
+
+
+def _producer(ctx, out, x, y, xr, yr) -> bool:
+    shape = tuple(out.shape)
+    if not shape or xr.strides[-1] not in (0, 1):
+        return False
+    group = ctx.groups.get(shape)
+    if group is None or any(ctx._after(a) >= group.position for a in (x, y)):
+        group = ctx.new_group(shape)
+    idx = list(group.idx)
+    vec_x, vec_y = len(ctx.shape(x)) == 1, len(ctx.shape(y)) == 1
+    if vec_y:
+        bidx, i, j = idx[:-1], idx[-1], "0"
+    elif vec_x:
+        bidx, i, j = idx[:-1], "0", idx[-1]
+    else:
+        bidx, i, j = idx[:-2], idx[-2], idx[-1]
+    k = xr.shape[-1]
+    acc, p = ctx.fresh("acc"), ctx.fresh("p")
+    zero = ctx.const(0, out.dtype)
+    xe = xr.index(bidx + [i, p])
+    ye = yr.index(bidx + [p, j])
+    ctx.add_member(group, out, [f"{acc} = {zero}", f"for {p} in range({k}):",
+                                f"    {acc} += {xe} * {ye}", "{local} = " + acc])
+    return True
+
+
+def _consumer(ctx, out, x, y, xr, yr) -> bool:
+    m, k = xr.shape[-2:]
+    n = yr.shape[-1]
+    if len(xr.shape) != 2 or len(yr.shape) != 2 or n != 1 or m > MAX_ACCUMULATORS:
+        return False
+    group = ctx.groups.get((k,))
+    if group is None or ctx._after(x) >= group.position:
+        return False
+    local = None
+    for var, _, _ in group.members:
+        if (ctx.name(var) == yr.name and id(var) in group.local and yr.offset == 0
+                and yr.strides[0] == 1):
+            local = group.local[id(var)]
+    if local is None:
+        return False
+    name = ctx.out(out)
+    group.pre.append(f"{name}[:] = {ctx.const(0, out.dtype)}")
+    (p,) = group.idx
+    i = ctx.fresh("i")
+    ctx.eqn_member(group, out, [f"for {i} in range({m}):",
+                                f"    {name}[{i}] += {xr.index([i, p])} * {local}"])
+    return True
