@@ -10,9 +10,9 @@ import sys
 import time
 
 t_start = time.perf_counter()
-import numpy as np  # noqa: E402
+import numpy as np
 
-import workbench as wb  # noqa: E402
+import workbench as wb
 
 t_import = time.perf_counter()
 a = wb.Variable(0.0, name="a")

@@ -201,6 +201,12 @@ class Lowering:
         head = [f"{'    ' * k}for {i} in range({d}):" for k, (i, d) in enumerate(zip(idx, shape))]
         return idx, head, "    " * len(shape)
 
+    def fill(self, name: str, size: int, value: str) -> list[str]:
+        """Lines setting every element of buffer ``name`` to ``value`` (a loop: CUDA has no
+        slice assignment; on the CPU it becomes a memset)."""
+        k = self.fresh("k")
+        return [f"for {k} in range({size}):", f"    {name}[{k}] = {value}"]
+
     def emit(self, lines: list[str]) -> None:
         if lines:
             self.blocks.append(list(lines))

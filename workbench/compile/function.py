@@ -35,6 +35,7 @@ class Concrete:
         self._step = None
         self._repeat = None
         self._call = None
+        self.batched: dict[tuple, Any] = {}  # (target, kind, batched inputs) -> kernel
         self.hidden = tuple(v for _, v in self.lowered.hidden)
         self.out_dtypes = [np.dtype(a.dtype) for a in traced.graph.outputs]
         self.out_scalar = [tuple(a.shape) == () for a in traced.graph.outputs]
@@ -124,6 +125,7 @@ class Function:
         self.fn = fn
         self.target = target
         self.use_disk = cache
+        self.batch_target = "cpu"
         self._concrete: dict[tuple, Concrete] = {}
         self._last: Concrete | None = None
         functools.update_wrapper(self, fn)
@@ -152,6 +154,30 @@ class Function:
         """
         concrete, arrays = self._prepare(args)
         return run_repeat(concrete, int(n), arrays, int(record_every))
+
+    def map(self, *args: Any, in_axes: Any = 0) -> Any:
+        """Run one copy per row of the batched arguments; outputs gain a leading batch axis.
+
+        ``in_axes`` is 0 (batched) or None (shared) per argument. Variables are read, not written.
+
+        >>> import numpy as np, workbench as wb
+        >>> f = wb.function(lambda a, x: wb.reduce_sum((a * x) ** 2))
+        >>> f.map(np.array([1.0, 2.0]), np.array([1.0, 3.0]), in_axes=(0, None)).tolist()
+        [10.0, 40.0]
+        """
+        from workbench.compile.mapping import run_map
+
+        return run_map(self, args, in_axes, self.batch_target)
+
+    def repeat_map(self, n: int, *args: Any, in_axes: Any = 0, state: dict | None = None) -> Any:
+        """``n`` steps for every copy, each with private Variables (a sweep); see ``BatchedRun``.
+
+        ``state`` maps Variable names to per-copy starting values; other Variables start from
+        their current value. The Variables themselves are left unchanged.
+        """
+        from workbench.compile.mapping import run_repeat_map
+
+        return run_repeat_map(self, int(n), args, in_axes, state, self.batch_target)
 
     def concrete(self, *args: Any) -> Concrete:
         """The traced and lowered program for these arguments (tracing if needed)."""

@@ -72,7 +72,7 @@ def _consumer(ctx, out, x, y, xr, yr) -> bool:
     if local is None:
         return False
     name = ctx.out(out)
-    group.pre.append(f"{name}[:] = {ctx.const(0, out.dtype)}")
+    group.pre += ctx.fill(name, m, ctx.const(0, out.dtype))
     (p,) = group.idx
     i = ctx.fresh("i")
     ctx.eqn_member(group, out, [f"for {i} in range({m}):",

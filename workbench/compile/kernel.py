@@ -39,6 +39,7 @@ class Lowered:
     outputs: list[str]
     consts: list[str]
     hidden: list[tuple[str, np.ndarray]]
+    ctx: Lowering
 
 
 def lower(graph: Graph, target: Target = CPU) -> Lowered:
@@ -57,8 +58,8 @@ def lower(graph: Graph, target: Target = CPU) -> Lowered:
             low.refs[id(var)] = Ref(name, shape, 0, c_strides(shape))
             low.buffers[name] = math.prod(shape)
     low.lower()
-    outputs = low.outputs()
-    return Lowered(graph, params, low.allocs, low.body, outputs, low.const_lines, low.hidden)
+    outputs = low.outputs() if target.name == "cpu" else []
+    return Lowered(graph, params, low.allocs, low.body, outputs, low.const_lines, low.hidden, low)
 
 
 def _indent(lines: list[str], n: int = 1) -> list[str]:
@@ -66,9 +67,9 @@ def _indent(lines: list[str], n: int = 1) -> list[str]:
     return [pad + line for line in lines]
 
 
-def _head(lowered: Lowered) -> list[str]:
+def _head(lowered: Lowered, header: str = HEADER) -> list[str]:
     text = pretty(lowered.graph).replace('"""', "'''")
-    lines = HEADER.format(graph=text).splitlines()
+    lines = header.format(graph=text).splitlines()
     if lowered.consts:
         lines += [""] + lowered.consts
     return lines

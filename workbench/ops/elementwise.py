@@ -188,7 +188,7 @@ sign = defprimitive(
     vjp=NON_DIFFERENTIABLE,
     sympy=sympy.sign,
     kind=EW,
-    numba="({0} if {0} != {0} else {T}(({0} > 0) - ({0} < 0)))",
+    numba="({T}(1) if {0} > 0 else {T}(-1) if {0} < 0 else {T}(0) if {0} == 0 else {0})",
 )
 round = defprimitive(
     "round", np.round,

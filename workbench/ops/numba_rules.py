@@ -168,7 +168,7 @@ def scatter_add(ctx, out, ins, index, shape):
     zero = ctx.const(0, out.dtype)
     if tuple(shape) == ():
         return [f"{name} = {zero} + {ctx.read(g, [])}"]
-    lines = [f"{name}[:] = {zero}"]
+    lines = ctx.fill(name, math.prod(shape), zero)
     idx, head, pad = ctx.loops(table.shape)
     positions = ctx.hidden_array(table.reshape(-1)) if table.ndim else None
     flat = " + ".join(f"{i} * {s}" for i, s in zip(idx, _c_steps(table.shape))) or "0"
@@ -237,7 +237,7 @@ def matmul(ctx, out, ins):
         ]
     # x read down its columns (a transposed view): loop k outermost so x streams in memory order;
     # every output element still adds its terms in k order.
-    return [f"{name}[:] = {zero}"] + bhead + [
+    return ctx.fill(name, math.prod(full), zero) + bhead + [
         f"{bpad}for {p} in range({k}):",
         f"{bpad}    for {i} in range({m}):",
         f"{bpad}        for {j} in range({n}):",
