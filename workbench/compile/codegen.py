@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import keyword
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from workbench.compile.fusion import fuse_matmul
 from workbench.compile.refs import Ref, affine_view, c_strides
+from workbench.compile.target import CPU, Target, dtype_expr, is_weak
 from workbench.ir import Graph, Literal, Var
 from workbench.primitive import MissingRule, NotSupported
 
@@ -27,31 +27,6 @@ OWN_DTYPE = {"where": (0,), "cast": (0,)}
 
 class CompileError(RuntimeError):
     """The graph cannot be lowered for this target; the message names the primitive and why."""
-
-
-@dataclass
-class Target:
-    """What differs between targets: array allocation and per-primitive rule overrides."""
-
-    name: str = "cpu"
-    overrides: dict[str, Any] = field(default_factory=dict)
-
-    def alloc(self, name: str, size: int, dtype: np.dtype) -> str:
-        return f"{name} = np.empty({size}, np.{np.dtype(dtype).name})"
-
-
-CPU = Target()
-
-
-def dtype_expr(dtype: Any) -> str:
-    """``np.float32`` etc.: the constructor/cast for ``dtype`` in generated code."""
-    name = np.dtype(dtype).name
-    return "np.bool_" if name == "bool" else f"np.{name}"
-
-
-def is_weak(value: Any) -> bool:
-    """Python numbers take the dtype of what they meet (NumPy's NEP 50 rule)."""
-    return type(value) in (int, float, bool)
 
 
 class _Group:

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from workbench.compile.codegen import CompileError, Target
+from workbench.compile.codegen import CompileError
 from workbench.compile.function import Function
+from workbench.compile.target import Target
 from workbench.primitive import NotSupported
 
 _NO_LAPACK = NotSupported("LAPACK (np.linalg) cannot be called from a CUDA thread")
