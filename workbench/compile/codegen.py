@@ -261,7 +261,8 @@ class Lowering:
                 pass
             else:
                 before = len(self.blocks)
-                self.emit(rule(self, out, eqn.inputs, **eqn.params))
+                lines = rule(self, out, eqn.inputs, **eqn.params)
+                self.emit([f"# {self.describe(eqn)}"] + lines if lines else [])
                 if len(self.blocks) > before:  # code was emitted: readable after that block
                     self.position[id(out)] = len(self.blocks) - 1
                 else:  # a view: readable as soon as what it views is
@@ -280,13 +281,27 @@ class Lowering:
             args = [self.read(a, [], None if k in own else loop_dtype)
                     for k, a in enumerate(eqn.inputs)]
             self.refs[id(out)] = Ref(self.name(out), ())
-            self.emit([f"{self.name(out)} = {rule.format(*args, T=dtype_expr(out.dtype))}"])
+            expr = rule.format(*args, T=dtype_expr(out.dtype))
+            self.emit([f"{self.name(out)} = {expr}  # {self.describe(eqn)}"])
             self.position[id(out)] = len(self.blocks) - 1
             return
         group = self.group_for(shape, eqn.inputs)
         args = [self._read_in_group(a, group, None if k in own else loop_dtype)
                 for k, a in enumerate(eqn.inputs)]
-        self.add_member(group, out, [f"{{local}} = {rule.format(*args, T=dtype_expr(out.dtype))}"])
+        expr = rule.format(*args, T=dtype_expr(out.dtype))
+        self.add_member(group, out, [f"{{local}} = {expr}  # {self.describe(eqn)}"])
+
+    def describe(self, eqn: Any) -> str:
+        """The equation as the graph printer shows it, in this source's names (for comments)."""
+        def show(a: Any) -> str:
+            if isinstance(a, Literal):
+                return repr(a.value) if is_weak(a.value) else f"const{list(np.shape(a.value))}"
+            return self.name(a)
+
+        params = "".join(f" {k}={v!r}" for k, v in eqn.params.items()
+                         if not isinstance(v, np.ndarray | np.dtype | type))
+        ins = " ".join(show(a) for a in eqn.inputs)
+        return f"{self.name(eqn.outputs[0])} = {eqn.prim.name}{params} {ins}"
 
     def group_for(self, shape: tuple[int, ...], inputs: tuple) -> _Group:
         """The latest fused loop over ``shape`` if all ``inputs`` are ready before it, else new."""
