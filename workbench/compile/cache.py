@@ -40,8 +40,23 @@ def source_key(source: str) -> str:
 
     from workbench import __version__
 
-    versions = f"{sys.version}|{np.__version__}|{numba.__version__}|{__version__}"
+    versions = f"{sys.version}|{np.__version__}|{numba.__version__}|{__version__}|{_runtime_hash()}"
     return hashlib.sha256((versions + "\n" + source).encode()).hexdigest()[:24]
+
+
+def _runtime_hash() -> str:
+    """The helpers kernels call are compiled into them: a change there must miss the cache."""
+    if not _RUNTIME:
+        folder = os.path.dirname(os.path.abspath(__file__))
+        digest = hashlib.sha256()
+        for name in ("runtime.py", "cuda_runtime.py"):
+            with open(os.path.join(folder, name), "rb") as f:
+                digest.update(f.read())
+        _RUNTIME.append(digest.hexdigest()[:16])
+    return _RUNTIME[0]
+
+
+_RUNTIME: list[str] = []
 
 
 _LOADED: dict[str, types.ModuleType] = {}
