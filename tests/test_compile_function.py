@@ -223,3 +223,26 @@ def test_custom_gradient_has_no_numba_rule_and_says_so():
 
     with pytest.raises(LookupError, match="twice.*numba"):
         wb.function(f)(X)
+
+
+def test_history_keeps_the_structure_of_the_result_and_map_runs_on_cpu():
+    w = wb.Variable([1.0, 2.0], name="w")
+
+    @wb.function
+    def step(x):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_sum((w * x - 1.0) ** 2)
+        grad = tape.gradient(loss, w)
+        w.assign_sub(0.1 * grad)
+        return {"loss": loss, "grad": grad}
+
+    history = step.repeat(6, X[:2] + 1.0, record_every=3)
+    assert history.outputs["loss"].shape == (2,) and history.outputs["grad"].shape == (2, 2)
+    assert history["w"].shape == (2, 2)
+    np.testing.assert_allclose(history["w"][-1], w.numpy(), rtol=1e-15)
+    points = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, 0.5]])
+    mapped = step.map(points)
+    for k, p in enumerate(points):
+        v = wb.Variable(w.numpy())
+        loss = wb.reduce_sum((v * p - 1.0) ** 2)
+        np.testing.assert_allclose(mapped["loss"][k], loss.numpy(), rtol=1e-14)

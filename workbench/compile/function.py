@@ -151,6 +151,18 @@ class Function:
 
         Raises ``Diverged`` (with the step and the values) at the first step whose outputs or
         new Variable values are not finite; the Variables then hold the values before that step.
+
+        >>> import numpy as np, workbench as wb
+        >>> w = wb.Variable(0.0, name="w")
+        >>> @wb.function
+        ... def step(target):
+        ...     with wb.GradientTape() as tape:
+        ...         loss = (w - target) ** 2
+        ...     w.assign_sub(0.25 * tape.gradient(loss, w))
+        ...     return loss
+        >>> history = step.repeat(4, np.float64(8.0), record_every=2)
+        >>> history.steps.tolist(), history["w"].tolist(), float(w.numpy())
+        ([2, 4], [6.0, 7.5], 7.5)
         """
         concrete, arrays = self._prepare(args)
         return run_repeat(concrete, int(n), arrays, int(record_every))
