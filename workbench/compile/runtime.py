@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def block_sum(a, start, n, stride, zero):  # pragma: no cover - runs compiled
     """NumPy's pairwise sum of at most 128 elements: 8 accumulators, then the remainder."""
     if n < 8:
