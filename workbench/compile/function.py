@@ -252,6 +252,15 @@ class Function:
 def function(fn: Any = None, *, target: str = "cpu", cache: bool = True) -> Any:
     """Compile a Python function that uses tensors, tapes and ``Variable.assign*`` (``tf.function``).
 
+    The function runs once per signature under a tracing tape (with no lasting side effects);
+    inner ``GradientTape`` blocks and ``tape.gradient`` are traced too, so the compiled graph holds
+    the forward and the reverse sweep. Python control flow is traced as it ran (loops unroll, an
+    ``if`` on a Python value keeps its branch); branching on a traced value raises ``TraceError``
+    naming the line. Anything kept between calls (optimizer slots, step counters) must live in
+    Variables: reads become state inputs, ``assign*`` become state updates. ``step.graph``,
+    ``step.source`` and ``step.repeat_source`` show what was compiled (``numba.njit``, never object
+    mode, never fastmath).
+
     >>> import numpy as np, workbench as wb
     >>> w = wb.Variable(1.0, name="w")
     >>> @wb.function
