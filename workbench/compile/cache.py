@@ -62,6 +62,21 @@ _RUNTIME: list[str] = []
 _LOADED: dict[str, types.ModuleType] = {}
 
 
+def _write(folder: str, name: str, source: str) -> str | None:
+    """Write the module into the cache folder (atomically); None if the folder is not writable."""
+    path = os.path.join(folder, name + ".py")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        if not os.path.exists(path):
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(source)
+            os.replace(tmp, path)
+    except OSError:
+        return None
+    return path
+
+
 def load(source: str, use_disk: bool = True) -> types.ModuleType:
     """Import ``source`` as a module (from the disk cache when enabled), once per process."""
     key = source_key(source)
@@ -69,14 +84,8 @@ def load(source: str, use_disk: bool = True) -> types.ModuleType:
         return _LOADED[key]
     name = f"workbench_kernel_{key}"
     folder = cache_dir() if use_disk else None
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, name + ".py")
-        if not os.path.exists(path):
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                f.write(source)
-            os.replace(tmp, path)
+    path = _write(folder, name, source) if folder else None
+    if path:
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
