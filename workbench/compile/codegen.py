@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.compile.fusion import fuse_matmul
+from workbench.compile.fusion import fuse_matmul, fuse_sum
 from workbench.compile.refs import Ref, affine_view, c_strides
 from workbench.compile.target import CPU, Target, dtype_expr, is_weak
 from workbench.ir import Graph, Literal, Var
@@ -40,6 +40,7 @@ class _Group:
         self.local: dict[int, str] = {}  # id(var) -> scalar name inside the loop
         self.pre: list[str] = []  # lines before the loop (accumulators set to zero)
         self.stored: set[int] = set()
+        self.sums: dict[int, tuple] = {}  # id(out) -> (local, lanes, res, dest, zero): fuse_sum
 
 
 class Lowering:
@@ -257,7 +258,7 @@ class Lowering:
             self.name(out)
             if isinstance(rule, str):
                 self._elementwise(eqn, rule, out)
-            elif fuse_matmul(self, eqn, out):
+            elif fuse_matmul(self, eqn, out) or fuse_sum(self, eqn, out):
                 pass
             else:
                 before = len(self.blocks)
@@ -368,14 +369,46 @@ class Lowering:
     def _render(self, group: _Group) -> list[str]:
         idx = group.idx
         lines = list(group.pre)
+        if group.sums:
+            return lines + self._render_blocked(group)
         lines += [f"{'    ' * k}for {i} in range({d}):"
                   for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
-        pad = "    " * len(idx)
+        return lines + self._member_lines(group, "    " * len(idx), None)
+
+    def _member_lines(self, group: _Group, pad: str, lane: int | None) -> list[str]:
+        lines = []
         for var, body, _ in group.members:
+            fused_sum = group.sums.get(id(var))
+            if fused_sum is not None:
+                local, lanes, res = fused_sum[:3]
+                target = lanes[lane] if lane is not None else res
+                lines.append(f"{pad}{target} += {local}")
+                continue
             lines += [pad + line for line in body]
             local = group.local.get(id(var))
             if local is not None and id(var) in group.stored:
-                lines.append(f"{pad}{self.refs[id(var)].index(idx)} = {local}")
+                lines.append(f"{pad}{self.refs[id(var)].index(group.idx)} = {local}")
+        return lines
+
+    def _render_blocked(self, group: _Group) -> list[str]:
+        """A 1-D loop in blocks of 8 lanes (written out), then the rest: NumPy's sum order."""
+        (i,), (n,) = group.idx, group.shape
+        whole = n - n % 8
+        lines = []
+        if whole:
+            lines.append(f"for blk in range(0, {whole}, 8):")
+            for lane in range(8):
+                lines.append(f"    {i} = blk + {lane}" if lane else f"    {i} = blk")
+                lines += self._member_lines(group, "    ", lane)
+            for _, lanes, res, _, _ in group.sums.values():
+                r = lanes
+                lines.append(f"{res} = ((({r[0]} + {r[1]}) + ({r[2]} + {r[3]})) + "
+                             f"(({r[4]} + {r[5]}) + ({r[6]} + {r[7]})))")
+        if n > whole:
+            lines.append(f"for {i} in range({whole}, {n}):")
+            lines += self._member_lines(group, "    ", None)
+        for _, _, res, dest, zero in group.sums.values():
+            lines.append(f"{dest} = {zero} + {res}")
         return lines
 
     def outputs(self) -> list[str]:
