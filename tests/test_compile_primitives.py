@@ -143,3 +143,12 @@ def test_sum_is_bit_identical_to_numpy_pairwise():
 
 def test_reduce_module_helpers_exist():
     assert red.reduce_sum_p.numba is not None
+
+
+@pytest.mark.parametrize("n", [3, 8, 11, 16, 50])
+def test_sum_fused_into_its_loop_keeps_numpy_order(n):
+    x = RNG.normal(size=n) * 10.0 ** RNG.uniform(-3, 3, size=n)
+    compiled = wb.function(lambda v: wb.sum(v * 3.0 - 1.0))
+    got = compiled(x)
+    want = np.sum(x * 3.0 - 1.0)
+    assert got.numpy().tobytes() == want.tobytes()  # same order, same bits
