@@ -46,8 +46,8 @@ class _Group:
 class Lowering:
     """Walks a graph and produces the source of its body; the ``ctx`` that emitters get."""
 
-    def __init__(self, graph: Graph, target: Target = CPU):
-        self.graph, self.target = graph, target
+    def __init__(self, graph: Graph, target: Target = CPU, fuse_sums: bool = False):
+        self.graph, self.target, self.fuse_sums = graph, target, fuse_sums
         self.names: dict[int, str] = {}
         self.refs: dict[int, Ref] = {}
         self.used: set[str] = set(RESERVED)

@@ -44,7 +44,9 @@ class Concrete:
         state_index = {id(v): k for k, v in enumerate(traced.state_in)}
         self.carried = [(traced.n_outputs + k, traced.n_args + state_index[id(v)])
                         for k, v in enumerate(traced.state_out) if id(v) in state_index]
-        self.repeat_source = kernel.repeat_source(self.lowered, traced.n_outputs, self.carried)
+        repeat_lowered = kernel.lower(traced.graph, fuse_sums=True)
+        self.repeat_hidden = tuple(v for _, v in repeat_lowered.hidden)
+        self.repeat_source = kernel.repeat_source(repeat_lowered, traced.n_outputs, self.carried)
 
     @property
     def step_kernel(self) -> Any:

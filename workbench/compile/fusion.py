@@ -13,8 +13,6 @@ import numpy as np
 
 from workbench.compile.refs import Ref
 
-#: Keep small full sums inside fused loops (``fuse_sum``); off, they read a stored buffer.
-FUSE_SUMS = True
 #: Limits measured on the seed (3 sums of 11 elements: ~25% faster fused) and the polynomial
 #: (4 sums of 50: ~15% slower fused, the 8 written-out lanes and 8 accumulators per sum spill).
 MAX_SUMS_PER_LOOP = 3
@@ -91,12 +89,15 @@ def _consumer(ctx, out, x, y, xr, yr) -> bool:
 def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
     """A full float sum (a few elements) of a value of a 1-D fused loop, kept in it.
 
+    Used for kernels that loop (``repeat``, batched runs); it doubles the compile time of a small
+    step, so a single call's kernel sums a stored buffer instead (same order, same result).
+
     NumPy's pairwise order is kept: the loop runs in blocks of 8 lanes (written out, so the eight
     accumulators are plain scalars), lane ``j`` adding into ``r_j`` (which starts at -0.0, so its
     first add is exact); they combine as ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``; the remaining
     elements then add in order. Fewer than 8 elements add in order from zero.
     """
-    if eqn.prim.name != "sum" or not FUSE_SUMS:
+    if eqn.prim.name != "sum" or not ctx.fuse_sums:
         return False
     (x,) = eqn.inputs
     group = ctx.local_of.get(id(x))

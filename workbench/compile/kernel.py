@@ -42,9 +42,9 @@ class Lowered:
     ctx: Lowering
 
 
-def lower(graph: Graph, target: Target = CPU) -> Lowered:
-    """Lower ``graph`` for ``target`` (see ``codegen.Lowering``)."""
-    low = Lowering(graph, target)
+def lower(graph: Graph, target: Target = CPU, fuse_sums: bool = False) -> Lowered:
+    """Lower ``graph`` for ``target`` (see ``codegen.Lowering``; ``fuse_sums`` for loops)."""
+    low = Lowering(graph, target, fuse_sums)
     from workbench.compile.refs import Ref, c_strides
 
     params = []

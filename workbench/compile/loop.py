@@ -65,7 +65,7 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
     for var in traced.state_in:
         value = np.array(var._value)
         state.append(value.reshape(-1) if value.ndim else value[()])
-    result = concrete.repeat_kernel(n, record_every, *arrays, *state, *concrete.hidden, *hist)
+    result = concrete.repeat_kernel(n, record_every, *arrays, *state, *concrete.repeat_hidden, *hist)
     bad, nrows = int(result[0]), int(result[1])
     carried = result[2:2 + len(concrete.carried)]
     last = result[2 + len(concrete.carried):]

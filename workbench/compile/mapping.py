@@ -68,9 +68,9 @@ def _kernel(fn: Any, concrete: Any, target: str, kind: str, batched: list[bool])
             from workbench.compile.cuda import CUDA, require_cuda
 
             require_cuda()
-            lowered = kernel.lower(concrete.traced.graph, CUDA)
+            lowered = kernel.lower(concrete.traced.graph, CUDA, fuse_sums=True)
         else:
-            lowered = kernel.lower(concrete.traced.graph)
+            lowered = kernel.lower(concrete.traced.graph, fuse_sums=True)
         if kind == "map":
             source = batch.map_source(lowered, batched, target)
         else:
@@ -140,6 +140,10 @@ def _launch(kern: Any, target: str, n: int, scalars: list[Any], arrays: list[Any
         kern(*scalars, *arrays, *hidden, *outs)
 
 
+def _hidden(lowered: Any) -> tuple:
+    return tuple(v for _, v in lowered.hidden)
+
+
 def _out_arrays(graph: Any, n: int) -> list[np.ndarray]:
     return [np.empty((n,) if tuple(a.shape) == () else (n, math.prod(a.shape)), a.dtype)
             for a in graph.outputs]
@@ -150,9 +154,9 @@ def run_map(fn: Any, args: tuple, in_axes: Any, target: str) -> Any:
     n, one, batched_args = _split(args, in_axes)
     concrete = fn.concrete(*one)
     values, flags = _inputs(concrete, args, batched_args, n, None)
-    kern, _, _ = _kernel(fn, concrete, target, "map", flags)
+    kern, lowered, _ = _kernel(fn, concrete, target, "map", flags)
     outs = _out_arrays(concrete.traced.graph, n)
-    _launch(kern, target, n, [n], values, concrete.hidden, outs)
+    _launch(kern, target, n, [n], values, _hidden(lowered), outs)
     traced = concrete.traced
     shaped = [o.reshape((n,) + tuple(a.shape)) for o, a in zip(outs, traced.graph.outputs,
                                                                  strict=True)]
@@ -165,10 +169,10 @@ def run_repeat_map(fn: Any, steps: int, args: tuple, in_axes: Any, state: dict |
     n, one, batched_args = _split(args, in_axes)
     concrete = fn.concrete(*one)
     values, flags = _inputs(concrete, args, batched_args, n, state or {})
-    kern, _, _ = _kernel(fn, concrete, target, "repeat", flags)
+    kern, lowered, _ = _kernel(fn, concrete, target, "repeat", flags)
     traced = concrete.traced
     outs = _out_arrays(traced.graph, n) + [np.zeros(n, np.int64)]
-    _launch(kern, target, n, [int(steps), n], values, concrete.hidden, outs)
+    _launch(kern, target, n, [int(steps), n], values, _hidden(lowered), outs)
     diverged = outs.pop()
     shaped = [o.reshape((n,) + tuple(a.shape)) for o, a in zip(outs, traced.graph.outputs,
                                                                  strict=True)]
