@@ -246,3 +246,24 @@ def test_history_keeps_the_structure_of_the_result_and_map_runs_on_cpu():
         v = wb.Variable(w.numpy())
         loss = wb.reduce_sum((v * p - 1.0) ** 2)
         np.testing.assert_allclose(mapped["loss"][k], loss.numpy(), rtol=1e-14)
+
+
+def test_fused_sums_in_repeat_keep_numpy_order():
+    """repeat kernels keep small sums in registers (8 lanes); results stay bit-identical."""
+    w = wb.Variable(0.5, name="w")
+    data = np.linspace(-1.0, 2.0, 13)
+
+    def step(x):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_sum((w * x - 1.0) ** 2.0)
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+        return loss
+
+    history = wb.function(step).repeat(50, data, record_every=1)
+    v = wb.Variable(0.5)
+    for k in range(50):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_sum((v * data - 1.0) ** 2.0)
+        v.assign_sub(0.01 * tape.gradient(loss, v))
+        assert history.outputs[k].tobytes() == loss.numpy().tobytes()
+    assert w.numpy().tobytes() == v.numpy().tobytes()

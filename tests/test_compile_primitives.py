@@ -145,7 +145,7 @@ def test_reduce_module_helpers_exist():
     assert red.reduce_sum_p.numba is not None
 
 
-@pytest.mark.parametrize("n", [3, 8, 11, 16, 50])
+@pytest.mark.parametrize("n", [3, 8, 11, 16, 50, 300, 5003])
 def test_sum_fused_into_its_loop_keeps_numpy_order(n):
     x = RNG.normal(size=n) * 10.0 ** RNG.uniform(-3, 3, size=n)
     compiled = wb.function(lambda v: wb.sum(v * 3.0 - 1.0))

@@ -41,6 +41,9 @@ class _Group:
         self.pre: list[str] = []  # lines before the loop (accumulators set to zero)
         self.stored: set[int] = set()
         self.sums: dict[int, tuple] = {}  # id(out) -> (local, lanes, res, dest, zero): fuse_sum
+        self.leaf_sums: dict[int, tuple] = {}  # id(out) -> (local, buf, stack, top, dest, zero)
+        self.leaves: list | None = None  # NumPy's pairwise leaf blocks over this loop
+        self.post: list[str] = []  # lines after the loop (scalar accumulators stored)
 
 
 class Lowering:
@@ -370,14 +373,23 @@ class Lowering:
         idx = group.idx
         lines = list(group.pre)
         if group.sums:
-            return lines + self._render_blocked(group)
+            return lines + self._render_blocked(group) + group.post
+        if group.leaf_sums:
+            return lines + self._render_leaves(group) + group.post
         lines += [f"{'    ' * k}for {i} in range({d}):"
                   for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
-        return lines + self._member_lines(group, "    " * len(idx), None)
+        return lines + self._member_lines(group, "    " * len(idx), None) + group.post
 
     def _member_lines(self, group: _Group, pad: str, lane: int | None) -> list[str]:
         lines = []
         for var, body, _ in group.members:
+            leaf_sum = group.leaf_sums.get(id(var))
+            if leaf_sum is not None:
+                local, buf = leaf_sum[:2]
+                start = "leaf_start" if group.leaves and len(group.leaves) > 1 else "0"
+                offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
+                lines.append(f"{pad}{buf}[{offset}] = {local}")
+                continue
             fused_sum = group.sums.get(id(var))
             if fused_sum is not None:
                 local, lanes, res = fused_sum[:3]
@@ -389,6 +401,30 @@ class Lowering:
             if local is not None and id(var) in group.stored:
                 lines.append(f"{pad}{self.refs[id(var)].index(group.idx)} = {local}")
         return lines
+
+    def _render_leaves(self, group: _Group) -> list[str]:
+        """A 1-D loop over NumPy's pairwise leaf blocks; each block summed as NumPy sums it."""
+        (i,), leaves = group.idx, group.leaves
+        sums = list(group.leaf_sums.values())
+        if len(leaves) == 1:
+            n = leaves[0][1]
+            lines = [f"for {i} in range({n}):"] + self._member_lines(group, "    ", None)
+            return lines + [f"{dest} = {zero} + block_sum({buf}, 0, {n}, 1, {zero})"
+                            for _, buf, _, _, dest, zero in sums]
+        table = self.hidden_array(np.array(leaves, dtype=np.int64).reshape(-1))
+        lines = [f"{top} = 0" for _, _, _, top, _, _ in sums]
+        lines += [f"for leaf in range({len(leaves)}):",
+                  f"    leaf_start = {table}[3 * leaf]",
+                  f"    leaf_size = {table}[3 * leaf + 1]",
+                  f"    for {i} in range(leaf_start, leaf_start + leaf_size):"]
+        lines += self._member_lines(group, "        ", None)
+        for _, buf, stack, top, _, zero in sums:
+            lines += [f"    {stack}[{top}] = block_sum({buf}, 0, leaf_size, 1, {zero})",
+                      f"    {top} += 1",
+                      f"    for _ in range({table}[3 * leaf + 2]):",
+                      f"        {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
+                      f"        {top} -= 1"]
+        return lines + [f"{dest} = {zero} + {stack}[0]" for _, _, stack, _, dest, zero in sums]
 
     def _render_blocked(self, group: _Group) -> list[str]:
         """A 1-D loop in blocks of 8 lanes (written out), then the rest: NumPy's sum order."""
