@@ -59,6 +59,7 @@ class Lowering:
         self.hidden: list[tuple[str, np.ndarray]] = []  # array literals passed as arguments
         self.allocs: list[str] = []
         self.blocks: list[Any] = []  # lists of lines and fused loops (_Group), in order
+        self.prologue: list[str] = []  # scalar lines that depend on inputs only
         self.buffers: dict[str, int] = {}
         self.groups: dict[tuple[int, ...], _Group] = {}  # latest fused loop of each shape
         self.position: dict[int, float] = {}  # id(var) -> block index where it becomes readable
@@ -193,7 +194,7 @@ class Lowering:
     @property
     def body(self) -> list[str]:
         """The body as lines (fused loops rendered)."""
-        lines: list[str] = []
+        lines: list[str] = list(self.prologue)
         for block in self.blocks:
             lines.extend(self._render(block) if isinstance(block, _Group) else block)
         return lines
@@ -286,8 +287,13 @@ class Lowering:
                     for k, a in enumerate(eqn.inputs)]
             self.refs[id(out)] = Ref(self.name(out), ())
             expr = rule.format(*args, T=dtype_expr(out.dtype))
-            self.emit([f"{self.name(out)} = {expr}  # {self.describe(eqn)}"])
-            self.position[id(out)] = len(self.blocks) - 1
+            line = f"{self.name(out)} = {expr}  # {self.describe(eqn)}"
+            if max([-1.0] + [self._after(a) for a in eqn.inputs]) < 0:
+                self.prologue.append(line)  # needs only inputs: ready before every loop
+                self.position[id(out)] = -1
+            else:
+                self.emit([line])
+                self.position[id(out)] = len(self.blocks) - 1
             return
         group = self.group_for(shape, eqn.inputs)
         args = [self._read_in_group(a, group, None if k in own else loop_dtype)
