@@ -139,7 +139,8 @@ def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
             group.leaves = leaf_schedule(shape[0])
         buf, vals = ctx.fresh("block"), ctx.fresh("stack")
         ctx.allocs.append(ctx.target.alloc(buf, min(shape[0], 128), dtype))
-        ctx.allocs.append(ctx.target.alloc(vals, 64, dtype))
+        if len(group.leaves) > 1:  # a stack for the block results NumPy's recursion combines
+            ctx.allocs.append(ctx.target.alloc(vals, 64, dtype))
         group.leaf_sums[id(out)] = (local, buf, vals, f"{res}_top", dest, zero)
     ctx.eqn_member(group, out, [])
     return True
