@@ -33,6 +33,7 @@ from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like,
 from workbench import linalg, math, nn, random
 from workbench import optim
 from workbench.check import GradientMismatch, GradientReport, check_gradients
+from workbench.compile import function
 
 convert_to_tensor = constant
 negative = neg
@@ -47,7 +48,7 @@ __all__ = [
     "arange", "arccos", "arcsin", "arctan", "argmax", "argmin", "broadcast_to", "cast", "ceil",
     "clip", "concat", "constant", "convert_to_tensor", "cos", "cosh", "custom_gradient",
     "default_dtype", "defprimitive", "divide", "exp", "expand_dims", "expm1", "eye", "fill",
-    "flatten", "floor", "getitem", "linalg", "linspace", "log", "log1p", "logsumexp", "math",
+    "flatten", "floor", "function", "getitem", "linalg", "linspace", "log", "log1p", "logsumexp", "math",
     "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "neg", "negative", "nn",
     "ones", "ones_like", "optim", "power", "random", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",

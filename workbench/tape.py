@@ -143,8 +143,12 @@ class GradientTape:
         if id(tensor) in self._tracked:
             self._escapes.append((tensor, where))
 
-    def _on_assign(self, var: Variable, value: Any) -> None:
+    def _on_assign(self, var: Variable, value: Any, op: str = "assign") -> None:
+        # op is "assign", "add" or "sub" (which Variable method was called).
         self._assigns.append((var, value, tape_state.caller_location()))
+
+    def _on_compare(self, ufunc: Any, x: Tensor, other: Any, out: Tensor) -> None:
+        """Comparisons have no gradient: a gradient tape ignores them (a tracing tape keeps them)."""
 
     # --- differentiation ----------------------------------------------------------------
     def _source_ids(self, source: Any) -> list[int]:

@@ -101,6 +101,7 @@ class Tensor:
                 f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
                 "use wb.reduce_any / wb.reduce_all"
             )
+        self._note_escape()
         return bool(self._value)
 
     def __float__(self) -> float:
@@ -108,6 +109,7 @@ class Tensor:
         return float(self._value)
 
     def __int__(self) -> int:
+        self._note_escape()
         return int(self._value)
 
     def __index__(self) -> int:
@@ -170,24 +172,25 @@ class Tensor:
     def __getitem__(self, index):
         return _shape.getitem(self, index)
 
-    # Comparisons are not recorded: they give boolean Tensors, which have no gradient.
+    # Comparisons are not recorded by gradient tapes: they give boolean Tensors, which have no
+    # gradient. Tapes still hear of them (``_on_compare``) so a tracing tape can keep them.
     def __lt__(self, other):
-        return Tensor(np.less(self._value, _raw(other)))
+        return _compare(np.less, self, other)
 
     def __le__(self, other):
-        return Tensor(np.less_equal(self._value, _raw(other)))
+        return _compare(np.less_equal, self, other)
 
     def __gt__(self, other):
-        return Tensor(np.greater(self._value, _raw(other)))
+        return _compare(np.greater, self, other)
 
     def __ge__(self, other):
-        return Tensor(np.greater_equal(self._value, _raw(other)))
+        return _compare(np.greater_equal, self, other)
 
     def __eq__(self, other):
-        return Tensor(np.equal(self._value, _raw(other)))
+        return _compare(np.equal, self, other)
 
     def __ne__(self, other):
-        return Tensor(np.not_equal(self._value, _raw(other)))
+        return _compare(np.not_equal, self, other)
 
     # --- shape helpers ------------------------------------------------------------------
     @property
@@ -247,19 +250,19 @@ class Variable(Tensor):
     def assign(self, value: Any) -> Variable:
         """Set the value (not differentiable: tapes do not record assignments)."""
         source = as_input(value)
-        return self._set(_raw(source), source)
+        return self._set(_raw(source), source, "assign")
 
     def assign_add(self, delta: Any) -> Variable:
         """``self.assign(self + delta)``."""
         source = as_input(delta)
-        return self._set(np.add(self._value, _raw(source)), source)
+        return self._set(np.add(self._value, _raw(source)), source, "add")
 
     def assign_sub(self, delta: Any) -> Variable:
         """``self.assign(self - delta)``."""
         source = as_input(delta)
-        return self._set(np.subtract(self._value, _raw(source)), source)
+        return self._set(np.subtract(self._value, _raw(source)), source, "sub")
 
-    def _set(self, value: Any, source: Any) -> Variable:
+    def _set(self, value: Any, source: Any, op: str) -> Variable:
         new = np.asarray(value, dtype=self.dtype)
         if new.shape != self.shape:
             try:
@@ -270,10 +273,18 @@ class Variable(Tensor):
                     f"'{self.name or 'Variable'}' of shape {self.shape}"
                 ) from None
         for tape in tape_state.ACTIVE.get():
-            tape._on_assign(self, source)
+            tape._on_assign(self, source, op)
         self._value = new
         self._snapshot = Tensor(new, self.name)
         return self
+
+
+def _compare(ufunc: Any, x: Tensor, other: Any) -> Tensor:
+    """``ufunc(x, other)`` as a boolean Tensor; active tapes hear of it via ``_on_compare``."""
+    out = Tensor(ufunc(x._value, _raw(other)))
+    for tape in tape_state.ACTIVE.get():
+        tape._on_compare(ufunc, x, other, out)
+    return out
 
 
 def _body(value: Any) -> str:

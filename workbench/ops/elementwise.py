@@ -30,35 +30,35 @@ neg = defprimitive(
     vjp=(lambda g, ans, x: neg(g),),
     sympy=lambda x: -x,
     kind=EW,
-    numba=None,
+    numba="(-{0})",
 )
 add = defprimitive(
     "add", np.add,
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
     sympy=lambda x, y: x + y,
     kind=EW,
-    numba=None,
+    numba="({0} + {1})",
 )
 sub = defprimitive(
     "sub", np.subtract,
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: neg(g)),
     sympy=lambda x, y: x - y,
     kind=EW,
-    numba=None,
+    numba="({0} - {1})",
 )
 mul = defprimitive(
     "mul", np.multiply,
     vjp=(lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(g, x)),
     sympy=lambda x, y: x * y,
     kind=EW,
-    numba=None,
+    numba="({0} * {1})",
 )
 div = defprimitive(
     "div", np.true_divide,
     vjp=(lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(div(mul(g, ans), y))),
     sympy=lambda x, y: x / y,
     kind=EW,
-    numba=None,
+    numba="({0} / {1})",
 )
 
 
@@ -80,175 +80,175 @@ power = defprimitive(
     vjp=(_power_dx, _power_dy),
     sympy=lambda x, y: x**y,
     kind=EW,
-    numba=None,
+    numba="({0} ** {1})",
 )
 exp = defprimitive(
     "exp", np.exp,
     vjp=(lambda g, ans, x: mul(g, ans),),
     sympy=sympy.exp,
     kind=EW,
-    numba=None,
+    numba="math.exp({0})",
 )
 log = defprimitive(
     "log", np.log,
     vjp=(lambda g, ans, x: div(g, x),),
     sympy=sympy.log,
     kind=EW,
-    numba=None,
+    numba="math.log({0})",
 )
 log1p = defprimitive(
     "log1p", np.log1p,
     vjp=(lambda g, ans, x: div(g, add(x, 1.0)),),
     sympy=lambda x: sympy.log(1 + x),
     kind=EW,
-    numba=None,
+    numba="math.log1p({0})",
 )
 expm1 = defprimitive(
     "expm1", np.expm1,
     vjp=(lambda g, ans, x: mul(g, add(ans, 1.0)),),
     sympy=lambda x: sympy.exp(x) - 1,
     kind=EW,
-    numba=None,
+    numba="math.expm1({0})",
 )
 sin = defprimitive(
     "sin", np.sin,
     vjp=(lambda g, ans, x: mul(g, cos(x)),),
     sympy=sympy.sin,
     kind=EW,
-    numba=None,
+    numba="math.sin({0})",
 )
 cos = defprimitive(
     "cos", np.cos,
     vjp=(lambda g, ans, x: neg(mul(g, sin(x))),),
     sympy=sympy.cos,
     kind=EW,
-    numba=None,
+    numba="math.cos({0})",
 )
 tan = defprimitive(
     "tan", np.tan,
     vjp=(lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))),),
     sympy=sympy.tan,
     kind=EW,
-    numba=None,
+    numba="math.tan({0})",
 )
 arcsin = defprimitive(
     "arcsin", np.arcsin,
     vjp=(lambda g, ans, x: div(g, sqrt(sub(1.0, mul(x, x)))),),
     sympy=sympy.asin,
     kind=EW,
-    numba=None,
+    numba="math.asin({0})",
 )
 arccos = defprimitive(
     "arccos", np.arccos,
     vjp=(lambda g, ans, x: neg(div(g, sqrt(sub(1.0, mul(x, x))))),),
     sympy=sympy.acos,
     kind=EW,
-    numba=None,
+    numba="math.acos({0})",
 )
 arctan = defprimitive(
     "arctan", np.arctan,
     vjp=(lambda g, ans, x: div(g, add(1.0, mul(x, x))),),
     sympy=sympy.atan,
     kind=EW,
-    numba=None,
+    numba="math.atan({0})",
 )
 sinh = defprimitive(
     "sinh", np.sinh,
     vjp=(lambda g, ans, x: mul(g, cosh(x)),),
     sympy=sympy.sinh,
     kind=EW,
-    numba=None,
+    numba="math.sinh({0})",
 )
 cosh = defprimitive(
     "cosh", np.cosh,
     vjp=(lambda g, ans, x: mul(g, sinh(x)),),
     sympy=sympy.cosh,
     kind=EW,
-    numba=None,
+    numba="math.cosh({0})",
 )
 tanh = defprimitive(
     "tanh", np.tanh,
     vjp=(lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))),),
     sympy=sympy.tanh,
     kind=EW,
-    numba=None,
+    numba="math.tanh({0})",
 )
 sqrt = defprimitive(
     "sqrt", np.sqrt,
     vjp=(lambda g, ans, x: div(mul(g, 0.5), ans),),
     sympy=sympy.sqrt,
     kind=EW,
-    numba=None,
+    numba="math.sqrt({0})",
 )
-abs = defprimitive(  # noqa: A001 - the NumPy name
+abs = defprimitive(
     "abs", np.abs,
     vjp=(lambda g, ans, x: mul(g, sign(x)),),
     sympy=sympy.Abs,
     kind=EW,
-    numba=None,
+    numba="abs({0})",
 )
 sign = defprimitive(
     "sign", np.sign,
     vjp=NON_DIFFERENTIABLE,
     sympy=sympy.sign,
     kind=EW,
-    numba=None,
+    numba="({T}(1) if {0} > 0 else {T}(-1) if {0} < 0 else {T}(0) if {0} == 0 else {0})",
 )
-round = defprimitive(  # noqa: A001 - the NumPy name
+round = defprimitive(
     "round", np.round,
     vjp=NON_DIFFERENTIABLE,
     sympy=lambda x: sympy.Function("round")(x),
     kind=EW,
-    numba=None,
+    numba="np.rint({0})",
 )
 floor = defprimitive(
     "floor", np.floor,
     vjp=NON_DIFFERENTIABLE,
     sympy=sympy.floor,
     kind=EW,
-    numba=None,
+    numba="np.floor({0})",
 )
 ceil = defprimitive(
     "ceil", np.ceil,
     vjp=NON_DIFFERENTIABLE,
     sympy=sympy.ceiling,
     kind=EW,
-    numba=None,
+    numba="np.ceil({0})",
 )
 maximum = defprimitive(  # ties send the gradient to x, as TensorFlow does
     "maximum", np.maximum,
     vjp=(lambda g, ans, x, y: where(x >= y, g, 0.0), lambda g, ans, x, y: where(x >= y, 0.0, g)),
     sympy=sympy.Max,
     kind=EW,
-    numba=None,
+    numba="({0} if {0} >= {1} or {0} != {0} else {1})",
 )
 minimum = defprimitive(  # ties send the gradient to x, as TensorFlow does
     "minimum", np.minimum,
     vjp=(lambda g, ans, x, y: where(x <= y, g, 0.0), lambda g, ans, x, y: where(x <= y, 0.0, g)),
     sympy=sympy.Min,
     kind=EW,
-    numba=None,
+    numba="({0} if {0} <= {1} or {0} != {0} else {1})",
 )
 where = defprimitive(
     "where", np.where,
     vjp=(None, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: where(c, 0.0, g)),
     sympy=_piecewise_where,
     kind=EW,
-    numba=None,
+    numba="({1} if {0} else {2})",
 )
 cast_p = defprimitive(
     "cast", lambda x, dtype: np.asarray(x).astype(dtype),
     vjp=(lambda g, ans, x, dtype: cast(g, dtype=dtype_of(x)),),
     sympy=lambda x, dtype: x,
     kind=EW,
-    numba=None,
+    numba="{T}({0})",
 )
 stop_gradient = defprimitive(
     "stop_gradient", lambda x: x,
     vjp=NON_DIFFERENTIABLE,
     sympy=lambda x: x,
     kind=EW,
-    numba=None,
+    numba="{0}",
 )
 
 

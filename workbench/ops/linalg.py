@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.ops import elementwise as ew
+from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.primitive import defprimitive
@@ -57,14 +58,14 @@ matmul = defprimitive(
     vjp=(_matmul_dx, _matmul_dy),
     sympy=None,
     kind=LINALG,
-    numba=None,
+    numba=nb.matmul,
 )
 inv = defprimitive(
     "inv", np.linalg.inv,
     vjp=(lambda g, ans, a: ew.neg(matmul(matmul(swap_last(ans), g), swap_last(ans))),),
     sympy=None,
     kind=LINALG,
-    numba=None,
+    numba=nb.inv,
 )
 
 
@@ -78,7 +79,7 @@ det = defprimitive(
     vjp=(_det_vjp,),
     sympy=None,
     kind=LINALG,
-    numba=None,
+    numba=nb.det,
 )
 
 
@@ -100,7 +101,7 @@ solve = defprimitive(
     vjp=(_solve_da, _solve_db),
     sympy=None,
     kind=LINALG,
-    numba=None,
+    numba=nb.solve,
 )
 
 

@@ -24,21 +24,23 @@ sigmoid = defprimitive(
     vjp=(lambda g, ans, x: ew.mul(g, ew.mul(ans, ew.sub(1.0, ans))),),
     sympy=lambda x: 1 / (1 + sympy.exp(-x)),
     kind=EW,
-    numba=None,
+    numba=("({T}(1) / ({T}(1) + math.exp(-{0})) if {0} >= 0 "
+             "else math.exp({0}) / ({T}(1) + math.exp({0})))"),
 )
 softplus = defprimitive(
     "softplus", lambda x: np.logaddexp(0.0, x).astype(np.result_type(x)),
     vjp=(lambda g, ans, x: ew.mul(g, sigmoid(x)),),
     sympy=lambda x: sympy.log(1 + sympy.exp(x)),
     kind=EW,
-    numba=None,
+    numba=("({T}(0.6931471805599453) if {0} == 0 else math.log1p(math.exp({0})) if {0} < 0 "
+             "else {0} + math.log1p(math.exp(-{0})) if {0} > 0 else {0})"),
 )
 relu = defprimitive(  # relu'(0) = 0, as in TensorFlow and PyTorch
     "relu", lambda x: np.maximum(x, 0).astype(np.result_type(x)),
     vjp=(lambda g, ans, x: ew.where(x > 0, g, 0.0),),
     sympy=lambda x: sympy.Max(x, 0),
     kind=EW,
-    numba=None,
+    numba="({0} if {0} >= 0 or {0} != {0} else {T}(0))",
 )
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from workbench.ops import elementwise as ew
+from workbench.ops import numba_rules as nb
 from workbench.ops import shape as sh
 from workbench.primitive import NON_DIFFERENTIABLE, defprimitive
 from workbench.tensor import Tensor, as_input
@@ -28,12 +29,14 @@ def _spread(g: Tensor, ans: Tensor, x: Tensor, axis) -> Tensor:
 
 
 def _max_vjp(g, ans, x, axis, keepdims):
-    # Ties share the gradient equally (the mask is a constant: it has no derivative of its own).
+    # Ties share the gradient equally. The mask is built from ops (a comparison, a cast, a sum) so
+    # a tracing tape keeps it in the graph; gradient tapes do not record comparisons, so for them
+    # it is a constant with no derivative of its own.
     kept = _kept_shape(x.shape, axis)
-    mask = np.equal(x._value, np.reshape(ans._value, kept))
-    share = mask / np.sum(mask, axis=axis, keepdims=True)
+    mask = ew.cast(x == sh.reshape_p(ans, shape=kept), dtype=x.dtype)
+    share = ew.div(mask, reduce_sum_p(mask, axis=axis, keepdims=True))
     batch = g.shape[: g.ndim - ans.ndim]
-    return ew.mul(sh.reshape(g, batch + kept), share.astype(x.dtype))
+    return ew.mul(sh.reshape(g, batch + kept), share)
 
 
 reduce_sum_p = defprimitive(
@@ -41,28 +44,28 @@ reduce_sum_p = defprimitive(
     vjp=(lambda g, ans, x, axis, keepdims: _spread(g, ans, x, axis),),
     sympy=None,
     kind=RED,
-    numba=None,
+    numba=nb.reduce_sum,
 )
 reduce_max_p = defprimitive(
     "max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
     vjp=(_max_vjp,),
     sympy=None,
     kind=RED,
-    numba=None,
+    numba=nb.reduce_max,
 )
 argmax_p = defprimitive(
     "argmax", lambda x, axis: np.argmax(x, axis=axis),
     vjp=NON_DIFFERENTIABLE,
     sympy=None,
     kind=RED,
-    numba=None,
+    numba=nb.argmax,
 )
 argmin_p = defprimitive(
     "argmin", lambda x, axis: np.argmin(x, axis=axis),
     vjp=NON_DIFFERENTIABLE,
     sympy=None,
     kind=RED,
-    numba=None,
+    numba=nb.argmin,
 )
 
 
@@ -83,7 +86,7 @@ def _ndim(x) -> int:
     return np.ndim(x._value if isinstance(x, Tensor) else x)
 
 
-def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (all axes by default).
 
     >>> import workbench as wb
@@ -94,7 +97,7 @@ def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
     return reduce_sum_p(x, axis=normalize_axis(axis, _ndim(x)), keepdims=bool(keepdims))
 
 
-def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+def max(x, axis=None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient equally.
 
     >>> import workbench as wb
@@ -105,7 +108,7 @@ def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Num
     return reduce_max_p(x, axis=normalize_axis(axis, _ndim(x)), keepdims=bool(keepdims))
 
 
-def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the NumPy name
+def min(x, axis=None, keepdims: bool = False) -> Tensor:
     """Minimum over ``axis`` (``-max(-x)``)."""
     return ew.neg(max(ew.neg(x), axis=axis, keepdims=keepdims))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
 from workbench.primitive import defprimitive
 from workbench.tensor import Tensor, as_input
@@ -32,21 +33,21 @@ reshape_p = defprimitive(
     vjp=(lambda g, ans, x, shape: reshape_p(g, shape=g.shape[: _nbatch(g, ans)] + x.shape),),
     sympy=None,
     kind=SHAPE,
-    numba=None,
+    numba=nb.reshape,
 )
 transpose_p = defprimitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     vjp=(_transpose_vjp,),
     sympy=None,
     kind=SHAPE,
-    numba=None,
+    numba=nb.transpose,
 )
 broadcast_to_p = defprimitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     vjp=(_broadcast_vjp,),
     sympy=None,
     kind=SHAPE,
-    numba=None,
+    numba=nb.broadcast_to,
 )
 
 
@@ -79,14 +80,14 @@ getitem_p = defprimitive(
         g, index=_batched_index(index, _nbatch(g, ans)), shape=g.shape[: _nbatch(g, ans)] + x.shape),),
     sympy=None,
     kind=SHAPE,
-    numba=None,
+    numba=nb.getitem,
 )
 scatter_add_p = defprimitive(  # getitem's transpose: zeros(shape) with g added at index
     "scatter_add", _scatter_add,
     vjp=(lambda g, ans, x, index, shape: getitem_p(g, index=_batched_index(index, _nbatch(g, ans))),),
     sympy=None,
     kind=SHAPE,
-    numba=None,
+    numba=nb.scatter_add,
 )
 
 
@@ -105,7 +106,7 @@ concat_p = defprimitive(
     vjp=_concat_vjp,
     sympy=None,
     kind=SHAPE,
-    numba=None,
+    numba=nb.concat,
 )
 
 

@@ -1,0 +1,79 @@
+"""Cold compile vs warm cache load of the seed step, each in a new process, against Numba's floor.
+
+Numba's floor: the first call, in a new process, of a hand-written @njit(cache=True) loop whose
+cache is warm (and its cold compile). Process start-up and imports are reported separately.
+Run: ``PYTHONPATH=. python3 benchmarks/compiled_cache.py``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FLOOR = textwrap.dedent('''
+    import json, time
+    t0 = time.perf_counter()
+    import numpy as np
+    from numba import njit
+    t1 = time.perf_counter()
+
+    @njit(cache=True, error_model="numpy")
+    def seed_by_hand(x, y, a, b, lr, n):
+        for _ in range(n):
+            ga = 0.0
+            gb = 0.0
+            for i in range(x.size):
+                r = y[i] - (a * x[i] + b)
+                s = (r > 0) - (r < 0)
+                ga -= s * x[i]
+                gb -= s
+            a -= lr * ga
+            b -= lr * gb
+        return a, b
+
+    x = np.arange(11.0)
+    t2 = time.perf_counter()
+    seed_by_hand(x, 10 * x + 5, 0.0, 0.0, 0.001, 1)
+    t3 = time.perf_counter()
+    print(json.dumps({"import_s": t1 - t0, "first_call_s": t3 - t2}))
+''')
+
+
+def run(args: list[str], env: dict) -> dict:
+    out = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, WORKBENCH_CACHE_DIR=tmp, PYTHONPATH=str(ROOT))
+        script = str(ROOT / "benchmarks" / "_seed_process.py")
+        cold = run([script], env)
+        warm = run([script], env)
+        floor_file = Path(tmp) / "floor_kernel.py"
+        floor_file.write_text(FLOOR)
+        floor_cold = run([str(floor_file)], env)
+        floor_warm = run([str(floor_file)], env)
+    rows = [("seed step, cold (trace + codegen + compile)", cold),
+            ("seed step, warm (trace + codegen + cache load)", warm),
+            ("hand-written @njit loop, cold compile", floor_cold),
+            ("hand-written @njit loop, warm cache (floor)", floor_warm)]
+    print(f"# first call in a new process ({time.strftime('%Y-%m-%d')}, 2-core CPU)")
+    print(f"{'case':<48} {'first call s':>12} {'imports s':>10}")
+    for name, r in rows:
+        print(f"{name:<48} {r['first_call_s']:>12.3f} {r['import_s']:>10.3f}")
+    print(f"warm / floor = {warm['first_call_s'] / floor_warm['first_call_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

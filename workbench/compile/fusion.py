@@ -1,0 +1,168 @@
+"""Matmul and small sums inside fused loops: as a producer (one dot product per element of the loop) or as a
+consumer (a small product that sums over the loop's axis, e.g. ``X.T @ residual``).
+
+Each output element still adds its terms in k order from zero, as the plain matmul emitter does,
+so fusing changes the memory traffic (one pass over X instead of three), never the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench.compile.refs import Ref
+
+#: Limits measured on the seed (3 sums of 11 elements: ~25% faster fused) and the polynomial
+#: (4 sums of 50: ~15% slower fused, the 8 written-out lanes and 8 accumulators per sum spill).
+MAX_SUMS_PER_LOOP = 3
+MAX_FUSED_SUM_SIZE = 16
+#: Accumulator elements a consumer may keep (larger products are not fused); up to
+#: ``SCALAR_ACCUMULATORS`` of them are written out as scalars (measured ~30% faster than an array).
+MAX_ACCUMULATORS = 64
+SCALAR_ACCUMULATORS = 16
+
+
+def fuse_matmul(ctx: Any, eqn: Any, out: Any) -> bool:
+    """Put ``eqn`` (a matmul) into a fused loop if it fits one; False leaves it to its emitter."""
+    if eqn.prim.name != "matmul":
+        return False
+    x, y = eqn.inputs
+    dtype = np.dtype(out.dtype)
+    if dtype.kind != "f" or ctx.dtype(x) != dtype or ctx.dtype(y) != dtype:
+        return False
+    xs, ys = ctx.shape(x), ctx.shape(y)
+    xr = ctx.ref(x).reshape((1,) + xs) if len(xs) == 1 else ctx.ref(x)
+    yr = ctx.ref(y).reshape(ys + (1,)) if len(ys) == 1 else ctx.ref(y)
+    if xr is None or yr is None or xr.is_scalar or yr.is_scalar:
+        return False
+    return _producer(ctx, out, x, y, xr, yr) or _consumer(ctx, out, x, y, xr, yr)
+
+
+def _producer(ctx, out, x, y, xr, yr) -> bool:
+    shape = tuple(out.shape)
+    if not shape or xr.strides[-1] not in (0, 1):
+        return False
+    group = ctx.groups.get(shape)
+    if group is None or any(ctx._after(a) >= group.position for a in (x, y)):
+        group = ctx.new_group(shape)
+    idx = list(group.idx)
+    vec_x, vec_y = len(ctx.shape(x)) == 1, len(ctx.shape(y)) == 1
+    if vec_y:
+        bidx, i, j = idx[:-1], idx[-1], "0"
+    elif vec_x:
+        bidx, i, j = idx[:-1], "0", idx[-1]
+    else:
+        bidx, i, j = idx[:-2], idx[-2], idx[-1]
+    k = xr.shape[-1]
+    acc, p = ctx.fresh("acc"), ctx.fresh("p")
+    zero = ctx.const(0, out.dtype)
+    xe = xr.index(bidx + [i, p])
+    ye = yr.index(bidx + [p, j])
+    ctx.add_member(group, out, [f"{acc} = {zero}", f"for {p} in range({k}):",
+                                f"    {acc} += {xe} * {ye}", "{local} = " + acc])
+    return True
+
+
+def _consumer(ctx, out, x, y, xr, yr) -> bool:
+    m, k = xr.shape[-2:]
+    n = yr.shape[-1]
+    if len(xr.shape) != 2 or len(yr.shape) != 2 or n != 1 or m > MAX_ACCUMULATORS:
+        return False
+    group = ctx.groups.get((k,))
+    if group is None or ctx._after(x) >= group.position:
+        return False
+    local = None
+    for var, _, _ in group.members:
+        if (ctx.name(var) == yr.name and id(var) in group.local and yr.offset == 0
+                and yr.strides[0] == 1):
+            local = group.local[id(var)]
+    if local is None:
+        return False
+    name = ctx.out(out)
+    zero = ctx.const(0, out.dtype)
+    (p,) = group.idx
+    if m <= SCALAR_ACCUMULATORS:  # written out: plain scalars stay in registers
+        accs = [f"{name}_{i}" for i in range(m)]
+        group.pre += [f"{a} = {zero}" for a in accs]
+        group.post += [f"{name}[{i}] = {a}" for i, a in enumerate(accs)]
+        ctx.eqn_member(group, out, [f"{a} += {xr.index([str(i), p])} * {local}"
+                                    for i, a in enumerate(accs)])
+        return True
+    group.pre += ctx.fill(name, m, zero)
+    i = ctx.fresh("i")
+    ctx.eqn_member(group, out, [f"for {i} in range({m}):",
+                                f"    {name}[{i}] += {xr.index([i, p])} * {local}"])
+    return True
+
+
+def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
+    """A full float sum of a value of a 1-D fused loop, computed inside that loop, in NumPy's
+    pairwise order (so the result has the same bits as ``np.sum``).
+
+    Small sums in looping kernels (``repeat``, batched runs) use 8 written-out lanes: lane ``j``
+    adds into ``r_j`` (starting at -0.0, so its first add is exact), the eight combine as
+    ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))`` and the rest add in order. Otherwise the loop runs
+    over NumPy's leaf blocks (at most 128 elements), keeping one block in a small buffer for
+    ``block_sum`` and combining block results on a stack as NumPy's recursion does.
+    """
+    if eqn.prim.name != "sum":
+        return False
+    (x,) = eqn.inputs
+    group = ctx.local_of.get(id(x))
+    dtype = np.dtype(out.dtype)
+    shape = ctx.shape(x)
+    if (group is None or len(shape) != 1 or tuple(group.shape) != shape or shape[0] < 1
+            or dtype.kind != "f" or ctx.dtype(x) != dtype):
+        return False
+    lanes_ok = (ctx.fuse_sums and shape[0] <= MAX_FUSED_SUM_SIZE and not group.leaf_sums
+                and len(group.sums) < MAX_SUMS_PER_LOOP)
+    if not lanes_ok and group.sums:
+        return False
+    zero = ctx.const(0, dtype)
+    if tuple(out.shape) == ():
+        dest = ctx.name(out)
+        ctx.refs[id(out)] = Ref(dest, ())
+    else:  # keepdims=True: shape (1,)
+        dest = f"{ctx.out(out)}[0]"
+    res = ctx.fresh("res")
+    local = group.local[id(x)]
+    if lanes_ok:
+        lanes = [f"{res}_{k}" for k in range(8)] if shape[0] >= 8 else None
+        if lanes:
+            group.pre += [f"{r} = {ctx.const(-0.0, dtype)}" for r in lanes]
+        else:
+            group.pre.append(f"{res} = {zero}")
+        group.sums[id(out)] = (local, lanes, res, dest, zero)
+    else:
+        if group.leaves is None:
+            group.leaves = leaf_schedule(shape[0])
+        buf, vals = ctx.fresh("block"), ctx.fresh("stack")
+        ctx.allocs.append(ctx.target.alloc(buf, min(shape[0], 128), dtype))
+        if len(group.leaves) > 1:  # a stack for the block results NumPy's recursion combines
+            ctx.allocs.append(ctx.target.alloc(vals, 64, dtype))
+        group.leaf_sums[id(out)] = (local, buf, vals, f"{res}_top", dest, zero)
+    ctx.eqn_member(group, out, [])
+    return True
+
+
+def leaf_schedule(n: int) -> list[tuple[int, int, int]]:
+    """NumPy's pairwise recursion as ``(start, size, combines after this leaf)`` per leaf block.
+
+    >>> leaf_schedule(300)
+    [(0, 72, 0), (72, 72, 1), (144, 72, 0), (216, 84, 2)]
+    """
+    leaves: list[list[int]] = []
+
+    def split(start: int, size: int) -> None:
+        if size <= 128:
+            leaves.append([start, size, 0])
+            return
+        half = size // 2
+        half -= half % 8
+        split(start, half)
+        split(start + half, size - half)
+        leaves[-1][2] += 1
+
+    split(0, n)
+    return [tuple(leaf) for leaf in leaves]

@@ -1,0 +1,177 @@
+"""Fused loops: which equations share a loop, what they must store, and how the loop is written.
+
+A ``_Group`` is one loop over a shape; ``FusedLoops`` (a base of ``codegen.Lowering``) decides
+membership by dependency positions and renders the loop, plain, in NumPy's pairwise leaf blocks,
+or in blocks of 8 written-out lanes when it holds sums.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench.compile.refs import Ref, c_strides
+from workbench.compile.target import dtype_expr
+from workbench.ir import Literal, Var
+
+
+class _Group:
+    """An open fused loop: elementwise equations sharing one output shape."""
+
+    def __init__(self, shape: tuple[int, ...], position: int):
+        self.shape = shape
+        self.position = position  # its index among the body's blocks
+        self.idx = [f"i{k}" for k in range(len(shape))]
+        self.members: list[tuple[Var, list[str], int]] = []  # (out var, loop lines, eqn index)
+        self.local: dict[int, str] = {}  # id(var) -> scalar name inside the loop
+        self.pre: list[str] = []  # lines before the loop (accumulators set to zero)
+        self.stored: set[int] = set()
+        self.sums: dict[int, tuple] = {}  # id(out) -> (local, lanes, res, dest, zero): fuse_sum
+        self.leaf_sums: dict[int, tuple] = {}  # id(out) -> (local, buf, stack, top, dest, zero)
+        self.leaves: list | None = None  # NumPy's pairwise leaf blocks over this loop
+        self.post: list[str] = []  # lines after the loop (scalar accumulators stored)
+
+
+class FusedLoops:
+    """Loop fusion for ``Lowering`` (it provides names, refs, blocks, users and positions)."""
+
+    def group_for(self, shape: tuple[int, ...], inputs: tuple) -> _Group:
+        """The latest fused loop over ``shape`` if all ``inputs`` are ready before it, else new."""
+        group = self.groups.get(shape)
+        if group is None or any(self._after(a) > group.position and id(a) not in group.local
+                                for a in inputs):
+            group = self.new_group(shape)
+        return group
+
+    def new_group(self, shape: tuple[int, ...]) -> _Group:
+        group = self.groups[shape] = _Group(shape, len(self.blocks))
+        self.blocks.append(group)
+        return group
+
+    def eqn_member(self, group: _Group, out: Var, lines: list[str]) -> None:
+        """Add loop ``lines`` that accumulate into ``out``'s buffer; it is readable after the loop."""
+        group.members.append((out, lines, self.eqn_index))
+        self.position[id(out)] = group.position + 0.5
+
+    def add_member(self, group: _Group, out: Var, lines: list[str]) -> None:
+        """Add loop ``lines`` computing ``out`` (``{local}`` names its scalar) to ``group``."""
+        local = "v" + self.name(out).lstrip("t")
+        if not local[1:].isdigit():
+            local = f"v_{self.name(out)}"
+        group.members.append((out, [line.replace("{local}", local) for line in lines],
+                              self.eqn_index))
+        group.local[id(out)] = local
+        self.local_of[id(out)] = group
+        self.position[id(out)] = group.position
+        self.refs[id(out)] = Ref(self.name(out), tuple(out.shape), 0, c_strides(tuple(out.shape)))
+
+    def _after(self, atom: Any) -> float:
+        """The block index after which ``atom`` can be read as an array (-1: from the start)."""
+        if isinstance(atom, Literal):
+            return -1
+        pos = self.position.get(id(atom), -1)
+        return pos + 0.5 if id(atom) in self.local_of else pos
+
+    def _read_in_group(self, atom: Any, group: _Group, dtype: Any) -> str:
+        """Like ``read`` at the loop index, but values of this loop are its local scalars."""
+        local = group.local.get(id(atom))
+        if local is None:
+            return self.read(atom, group.idx, dtype)
+        if dtype is not None and np.dtype(dtype) != self.dtype(atom):
+            return f"{dtype_expr(dtype)}({local})"
+        return local
+
+    def _stores(self, group: _Group) -> None:
+        indices = {k for _, _, k in group.members}
+        group.stored = set()
+        for var, _, _ in group.members:
+            if id(var) in group.local and self._needed_outside(var, indices):
+                group.stored.add(id(var))
+                self.out(var)
+
+    def _needed_outside(self, var: Var, indices: set[int]) -> bool:
+        """Is ``var`` read outside these equations (looking through views of it)?"""
+        for user in self.users.get(id(var), set()) - indices:
+            view = self.view_of.get(user)
+            if view is None or self._needed_outside(view, indices):
+                return True
+        return False
+
+    def _render(self, group: _Group) -> list[str]:
+        idx = group.idx
+        lines = list(group.pre)
+        if group.sums:
+            return lines + self._render_blocked(group) + group.post
+        if group.leaf_sums:
+            return lines + self._render_leaves(group) + group.post
+        lines += [f"{'    ' * k}for {i} in range({d}):"
+                  for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
+        return lines + self._member_lines(group, "    " * len(idx), None) + group.post
+
+    def _member_lines(self, group: _Group, pad: str, lane: int | None) -> list[str]:
+        lines = []
+        for var, body, _ in group.members:
+            leaf_sum = group.leaf_sums.get(id(var))
+            if leaf_sum is not None:
+                local, buf = leaf_sum[:2]
+                start = "leaf_start" if group.leaves and len(group.leaves) > 1 else "0"
+                offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
+                lines.append(f"{pad}{buf}[{offset}] = {local}")
+                continue
+            fused_sum = group.sums.get(id(var))
+            if fused_sum is not None:
+                local, lanes, res = fused_sum[:3]
+                target = lanes[lane] if lane is not None else res
+                lines.append(f"{pad}{target} += {local}")
+                continue
+            lines += [pad + line for line in body]
+            local = group.local.get(id(var))
+            if local is not None and id(var) in group.stored:
+                lines.append(f"{pad}{self.refs[id(var)].index(group.idx)} = {local}")
+        return lines
+
+    def _render_leaves(self, group: _Group) -> list[str]:
+        """A 1-D loop over NumPy's pairwise leaf blocks; each block summed as NumPy sums it."""
+        (i,), leaves = group.idx, group.leaves
+        sums = list(group.leaf_sums.values())
+        if len(leaves) == 1:
+            n = leaves[0][1]
+            lines = [f"for {i} in range({n}):"] + self._member_lines(group, "    ", None)
+            return lines + [f"{dest} = {zero} + block_sum({buf}, 0, {n}, 1, {zero})"
+                            for _, buf, _, _, dest, zero in sums]
+        table = self.hidden_array(np.array(leaves, dtype=np.int64).reshape(-1))
+        lines = [f"{top} = 0" for _, _, _, top, _, _ in sums]
+        lines += [f"for leaf in range({len(leaves)}):",
+                  f"    leaf_start = {table}[3 * leaf]",
+                  f"    leaf_size = {table}[3 * leaf + 1]",
+                  f"    for {i} in range(leaf_start, leaf_start + leaf_size):"]
+        lines += self._member_lines(group, "        ", None)
+        for _, buf, stack, top, _, zero in sums:
+            lines += [f"    {stack}[{top}] = block_sum({buf}, 0, leaf_size, 1, {zero})",
+                      f"    {top} += 1",
+                      f"    for _ in range({table}[3 * leaf + 2]):",
+                      f"        {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
+                      f"        {top} -= 1"]
+        return lines + [f"{dest} = {zero} + {stack}[0]" for _, _, stack, _, dest, zero in sums]
+
+    def _render_blocked(self, group: _Group) -> list[str]:
+        """A 1-D loop in blocks of 8 lanes (written out), then the rest: NumPy's sum order."""
+        (i,), (n,) = group.idx, group.shape
+        whole = n - n % 8
+        lines = []
+        if whole:
+            lines.append(f"for blk in range(0, {whole}, 8):")
+            for lane in range(8):
+                lines.append(f"    {i} = blk + {lane}" if lane else f"    {i} = blk")
+                lines += self._member_lines(group, "    ", lane)
+            for _, lanes, res, _, _ in group.sums.values():
+                r = lanes
+                lines.append(f"{res} = ((({r[0]} + {r[1]}) + ({r[2]} + {r[3]})) + "
+                             f"(({r[4]} + {r[5]}) + ({r[6]} + {r[7]})))")
+        if n > whole:
+            lines.append(f"for {i} in range({whole}, {n}):")
+            lines += self._member_lines(group, "    ", None)
+        for _, _, res, dest, zero in group.sums.values():
+            lines.append(f"{dest} = {zero} + {res}")
+        return lines

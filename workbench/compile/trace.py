@@ -1,0 +1,260 @@
+"""Tracing: run a Python function once under a recording tape and keep what it did as a Graph.
+
+Python control flow is traced *as it ran*: loops unroll and an ``if`` on a Python value takes the
+branch it took while tracing. A branch on a traced value (``if loss > 1:``) raises ``TraceError``
+naming the user's line. Anything that must persist between calls has to live in a ``wb.Variable``:
+every Variable read becomes a state input and every ``assign``/``assign_add``/``assign_sub`` a
+state update. That is the extension point for optimizers: slots and step counters kept in
+Variables (created before or during the first call) are captured like any other state.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from workbench import tape_state
+from workbench.ir import Eqn, Graph, Literal, Var
+from workbench.ops import elementwise as ew
+from workbench.ops import shape as sh
+from workbench.primitive import NON_DIFFERENTIABLE, Primitive, defprimitive
+from workbench.structure import flatten
+from workbench.tensor import Tensor, Variable
+
+EW = "elementwise"
+
+
+class TraceError(RuntimeError):
+    """The traced function did something a compiled graph cannot express."""
+
+
+def _compare_prim(name: str, ufunc: Any, op: str) -> Primitive:
+    return defprimitive(name, ufunc, vjp=NON_DIFFERENTIABLE, kind=EW,
+                        numba="({0} " + op + " {1})", register=False)
+
+
+#: Comparisons are not registered primitives (gradient tapes never record them); tracing keeps
+#: them as equations of these primitives so masks such as ``where(x > 0, ...)`` stay live.
+COMPARISONS: dict[Any, Primitive] = {
+    np.less: _compare_prim("less", np.less, "<"),
+    np.less_equal: _compare_prim("less_equal", np.less_equal, "<="),
+    np.greater: _compare_prim("greater", np.greater, ">"),
+    np.greater_equal: _compare_prim("greater_equal", np.greater_equal, ">="),
+    np.equal: _compare_prim("equal", np.equal, "=="),
+    np.not_equal: _compare_prim("not_equal", np.not_equal, "!="),
+}
+
+
+class _Slot:
+    """What tracing learned about one Variable: its input Var (if read) and its latest value."""
+
+    __slots__ = ("assigned", "current", "initial", "input", "var")
+
+    def __init__(self, var: Variable):
+        self.var = var
+        self.initial = var._value  # restored after tracing: the trace run has no side effects
+        self.input: Var | None = None
+        self.current: Any = None
+        self.assigned = False
+
+
+class TracingTape:
+    """A tape that records every op on a traced value, comparisons, reads and assignments."""
+
+    def __init__(self) -> None:
+        self.atoms: dict[int, Any] = {}
+        self.keep: list[Any] = []  # keeps traced tensors alive so their ids stay unique
+        self.eqns: list[Eqn] = []
+        self.slots: dict[int, _Slot] = {}
+        self.inputs: list[Var] = []
+
+    # --- hooks (the same names GradientTape has) ------------------------------------------
+    def _record(self, prim: Any, inputs: tuple[Any, ...], out: Tensor, params: dict) -> None:
+        # Every op is kept, even on constants: folding them would bake large arrays (a
+        # broadcast of a gradient seed, say) into the graph; dead ones are dropped later.
+        self._add_eqn(prim, tuple(self.atom(a) for a in inputs), out, dict(params))
+
+    def _on_read(self, var: Variable, snapshot: Tensor) -> None:
+        self.atoms[id(snapshot)] = self._read_slot(var)
+        self.keep.append(snapshot)
+
+    def _on_compare(self, ufunc: Any, x: Tensor, other: Any, out: Tensor) -> None:
+        if isinstance(x, Variable):
+            x = x._read()
+        if isinstance(other, Variable):
+            other = other._read()
+        self._record(COMPARISONS[ufunc], (x, other), out, {})
+
+    def _on_escape(self, tensor: Tensor, where: str) -> None:
+        if id(tensor) in self.atoms:
+            raise TraceError(
+                f"{where}: a traced value was turned into a Python or NumPy value (bool(), float(), "
+                "int(), .numpy() or np.asarray). wb.function traces Python control flow as it ran, "
+                "so a value computed from the arguments or Variables cannot choose a branch or leave "
+                "the graph: use wb.where(cond, a, b) for a data-dependent choice, or move this code "
+                "outside the compiled function"
+            )
+
+    def _on_assign(self, var: Variable, source: Any, op: str = "assign") -> None:
+        slot = self._slot(var)
+        src = self.atom(source)
+        if op == "assign":
+            new, value = src, _raw(source)
+        else:
+            prim = ew.add if op == "add" else ew.sub
+            old = self._read_slot(var)
+            value = prim.forward(var._value, _raw(source))
+            new = self._emit(prim, (old, src), value, {})
+        if np.asarray(value).dtype != var.dtype:
+            value = np.asarray(value).astype(var.dtype)
+            new = self._emit(ew.cast, (new,), value, {"dtype": var.dtype})
+        if np.shape(value) != var.shape:
+            value = np.broadcast_to(value, var.shape)
+            new = self._emit(sh.broadcast_to_p, (new,), value, {"shape": var.shape})
+        slot.current = new
+        slot.assigned = True
+
+    # --- helpers ------------------------------------------------------------------------
+    def atom(self, value: Any) -> Any:
+        """The IR atom standing for ``value`` (a traced Var, or a Literal for anything else)."""
+        if isinstance(value, Variable):
+            return self._read_slot(value)
+        if isinstance(value, Tensor):
+            found = self.atoms.get(id(value))
+            return found if found is not None else Literal(value._value, value.name)
+        return Literal(value)
+
+    def add_input(self, tensor: Tensor, name: str) -> Var:
+        var = Var(np.shape(tensor._value), tensor.dtype, name)
+        self.atoms[id(tensor)] = var
+        self.keep.append(tensor)
+        self.inputs.append(var)
+        return var
+
+    def _slot(self, var: Variable) -> _Slot:
+        slot = self.slots.get(id(var))
+        if slot is None:
+            slot = self.slots[id(var)] = _Slot(var)
+        return slot
+
+    def _read_slot(self, var: Variable) -> Any:
+        slot = self._slot(var)
+        if slot.current is None:
+            name = var.name or f"var{len(self.slots) - 1}"
+            slot.input = slot.current = Var(var.shape, var.dtype, name)
+        return slot.current
+
+    def _add_eqn(self, prim: Any, ins: tuple, out: Tensor, params: dict) -> Var:
+        var = Var(np.shape(out._value), out.dtype)
+        self.eqns.append(Eqn(prim, ins, (var,), params))
+        self.atoms[id(out)] = var
+        self.keep.append(out)
+        return var
+
+    def _emit(self, prim: Any, ins: tuple, value: Any, params: dict) -> Var:
+        var = Var(np.shape(value), np.asarray(value).dtype)
+        self.eqns.append(Eqn(prim, ins, (var,), params))
+        return var
+
+    def restore(self) -> None:
+        """Put every Variable back to its value from before the trace ran."""
+        for slot in self.slots.values():
+            slot.var._value = slot.initial
+            slot.var._snapshot = Tensor(slot.initial, slot.var.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """A traced function: its graph and how the graph's inputs/outputs map to Python values.
+
+    The graph's inputs are the array arguments then the state (Variables read); its outputs are
+    the function's returned leaves then the new value of each assigned Variable.
+    """
+
+    graph: Graph
+    n_args: int
+    state_in: tuple[Variable, ...]
+    state_out: tuple[Variable, ...]
+    rebuild: Any  # new output leaves -> the structure the function returned
+    n_outputs: int
+
+
+def is_tracing() -> bool:
+    """True while a ``wb.function`` is being traced (nested compiled calls then inline)."""
+    return any(isinstance(t, TracingTape) for t in tape_state.ACTIVE.get())
+
+
+def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced:
+    """Run ``fn(*args)`` once, recording it; ``array_args`` are the positions traced as inputs.
+
+    Other arguments (Python numbers, Variables) are used as they are: numbers become constants,
+    Variables become state. Variables are restored afterwards, so tracing has no side effects.
+
+    >>> import workbench as wb
+    >>> t = trace(lambda x: wb.sin(x) * 2.0, (wb.constant(1.0),), (0,))
+    >>> print(t.graph)
+    graph(x: float64[]) {
+      t1 = sin x
+      t2 = mul t1 2.0
+      return t2
+    }
+    """
+    tape = TracingTape()
+    names = _param_names(fn, len(args))
+    call_args = list(args)
+    for i in array_args:
+        value = args[i]._value if isinstance(args[i], Tensor) else args[i]
+        fresh = Tensor(np.asarray(value))
+        tape.add_input(fresh, names[i])
+        call_args[i] = fresh
+    token = tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (tape,))
+    try:
+        result = fn(*call_args)
+    finally:
+        tape_state.ACTIVE.reset(token)
+        tape.restore()
+    leaves, rebuild = flatten(result)
+    outs = []
+    for leaf in leaves:
+        if leaf is None:
+            raise TraceError(f"{_fn_name(fn)} returned None inside its result: return Tensors only")
+        outs.append(tape.atom(leaf))
+    slots = list(tape.slots.values())
+    state_in = [s for s in slots if s.input is not None]
+    state_out = [s for s in slots if s.assigned]
+    outputs = tuple(outs) + tuple(s.current for s in state_out)
+    inputs = tuple(tape.inputs) + tuple(s.input for s in state_in)
+    graph = Graph(inputs, _live(tape.eqns, outputs), outputs)
+    return Traced(graph, len(tape.inputs), tuple(s.var for s in state_in),
+                  tuple(s.var for s in state_out), rebuild, len(outs))
+
+
+def _live(eqns: list[Eqn], outputs: tuple) -> tuple[Eqn, ...]:
+    """The equations the outputs depend on (dead code dropped), in their original order."""
+    needed = {id(a) for a in outputs}
+    kept = []
+    for eqn in reversed(eqns):
+        if id(eqn.outputs[0]) in needed:
+            kept.append(eqn)
+            needed.update(id(a) for a in eqn.inputs)
+    return tuple(kept[::-1])
+
+
+def _param_names(fn: Any, n: int) -> list[str]:
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [names[i] if i < len(names) else f"arg{i}" for i in range(n)]
+
+
+def _fn_name(fn: Any) -> str:
+    return getattr(fn, "__qualname__", repr(fn))
+
+
+def _raw(value: Any) -> Any:
+    return value._value if isinstance(value, Tensor) else value
