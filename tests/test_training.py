@@ -132,7 +132,7 @@ class MomentumSGD(wb.optim.Optimizer):
 
     def update_step(self, grad, var):
         v = self.get_slot(var, "velocity")
-        v[...] = self.momentum * v - self.learning_rate * grad
+        v.assign(self.momentum * v - self.learning_rate * grad)
         var.assign_add(v)
 
 

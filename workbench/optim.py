@@ -1,35 +1,37 @@
 """Optimizers that update Variables from gradients: SGD (momentum, Nesterov), Adam, RMSprop.
 
-Each built-in update is a small pure function of (value, grad, slots, step, hyperparameters) on
-NumPy arrays, so a compiled engine can reuse it; the classes only keep the per-variable state.
+Each built-in update is a small pure function of (value, grad, slots, step, hyperparameters)
+written with workbench ops. All optimizer state (slots, the iteration count) lives in
+non-trainable Variables updated with ``assign``, so ``wb.function`` traces an optimizer step like
+any other code and a compiled ``repeat`` loop carries the state from step to step.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from workbench.tensor import Tensor, Variable
+from workbench.ops import elementwise as ew
+from workbench.tensor import Tensor, Variable, constant
 
-Slots = tuple[np.ndarray, ...]
+Slots = tuple[Any, ...]
 
 
 # --- the update rules: pure functions, formulas as in TensorFlow / Keras ----------------------
-def sgd_rule(value: np.ndarray, grad: np.ndarray, slots: Slots, step: int, *,
-             learning_rate: float, momentum: float = 0.0,
-             nesterov: bool = False) -> tuple[np.ndarray, Slots]:
+def sgd_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
+             learning_rate: Any, momentum: float = 0.0,
+             nesterov: bool = False) -> tuple[Any, Slots]:
     """One SGD step (``tf.keras.optimizers.SGD``); ``slots`` is ``(m,)`` or ``()``.
 
     ``momentum == 0``: ``value - lr * g``. Otherwise ``m = momentum * m - lr * g`` and
     ``value + m`` (classic) or ``value + momentum * m - lr * g`` (Nesterov).
 
     >>> import numpy as np
-    >>> sgd_rule(np.array(1.0), np.array(2.0), (), 1, learning_rate=0.1)[0]
-    np.float64(0.8)
+    >>> float(sgd_rule(np.array(1.0), np.array(2.0), (), 1, learning_rate=0.1)[0])
+    0.8
     """
     if momentum == 0.0:
         return value - learning_rate * grad, slots
@@ -40,10 +42,13 @@ def sgd_rule(value: np.ndarray, grad: np.ndarray, slots: Slots, step: int, *,
     return value + m, (m,)
 
 
-def adam_rule(value: np.ndarray, grad: np.ndarray, slots: Slots, step: int, *,
-              learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
-              epsilon: float = 1e-7) -> tuple[np.ndarray, Slots]:
+def adam_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
+              learning_rate: Any, beta_1: float = 0.9, beta_2: float = 0.999,
+              epsilon: float = 1e-7) -> tuple[Any, Slots]:
     """One Adam step (``tf.keras.optimizers.Adam``); ``slots = (m, v)``, ``step`` counts from 1.
+
+    ``alpha`` is computed in float64 and rounded to the variable's dtype, as a Python float
+    would be in a float32 computation.
 
     ``m += (1 - beta_1) (g - m)``, ``v += (1 - beta_2) (g² - v)``,
     ``alpha = lr sqrt(1 - beta_2^step) / (1 - beta_1^step)``,
@@ -58,13 +63,15 @@ def adam_rule(value: np.ndarray, grad: np.ndarray, slots: Slots, step: int, *,
     m, v = slots
     m = m + (grad - m) * (1.0 - beta_1)
     v = v + (grad * grad - v) * (1.0 - beta_2)
-    alpha = learning_rate * math.sqrt(1.0 - beta_2**step) / (1.0 - beta_1**step)
-    return value - alpha * m / (np.sqrt(v) + epsilon), (m, v)
+    step = ew.cast(step, np.float64)
+    alpha = learning_rate * ew.sqrt(1.0 - beta_2**step) / (1.0 - beta_1**step)
+    alpha = ew.cast(alpha, ew.dtype_of(value))
+    return value - alpha * m / (ew.sqrt(v) + epsilon), (m, v)
 
 
-def rmsprop_rule(value: np.ndarray, grad: np.ndarray, slots: Slots, step: int, *,
-                 learning_rate: float, rho: float = 0.9, momentum: float = 0.0,
-                 epsilon: float = 1e-7) -> tuple[np.ndarray, Slots]:
+def rmsprop_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
+                 learning_rate: Any, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7) -> tuple[Any, Slots]:
     """One RMSprop step (``tf.keras.optimizers.RMSprop``); ``slots = (ms,)`` or ``(ms, mom)``.
 
     ``ms = rho ms + (1 - rho) g²``, ``increment = lr g / sqrt(ms + epsilon)`` (epsilon inside
@@ -78,7 +85,7 @@ def rmsprop_rule(value: np.ndarray, grad: np.ndarray, slots: Slots, step: int, *
     (0.968377, 0.1)
     """
     ms = rho * slots[0] + (1.0 - rho) * (grad * grad)
-    increment = learning_rate * grad / np.sqrt(ms + epsilon)
+    increment = learning_rate * grad / ew.sqrt(ms + epsilon)
     if momentum == 0.0:
         return value - increment, (ms,)
     mom = momentum * slots[1] + increment
@@ -90,9 +97,10 @@ class Optimizer:
     """Base class: per-variable slots, ``apply_gradients`` and ``minimize``.
 
     A subclass either overrides ``build(var)`` (create slots with ``add_slot``) and
-    ``update_step(grad, var)`` (grad is an ndarray shaped like ``var``), or sets ``slot_names``,
+    ``update_step(grad, var)`` (grad is a Tensor shaped like ``var``), or sets ``slot_names``,
     ``rule`` (a pure update function like ``sgd_rule``) and ``hyperparameters()``. Slots are
-    plain NumPy arrays with the variable's shape and dtype. The classic exercise:
+    non-trainable Variables with the variable's shape and dtype: update them with ``assign``,
+    and the same optimizer runs eagerly and inside ``wb.function``. The classic exercise:
 
     >>> import workbench as wb
     >>> class MySGD(wb.optim.Optimizer):
@@ -103,7 +111,7 @@ class Optimizer:
     ...         self.add_slot(var, "velocity")
     ...     def update_step(self, grad, var):
     ...         v = self.get_slot(var, "velocity")
-    ...         v[...] = self.momentum * v - self.learning_rate * grad
+    ...         v.assign(self.momentum * v - self.learning_rate * grad)
     ...         var.assign_add(v)
     >>> w = wb.Variable(5.0, name="w")
     >>> opt = MySGD()
@@ -116,23 +124,29 @@ class Optimizer:
     #: Names of the slots ``rule`` reads and returns, in order (built-in optimizers).
     slot_names: tuple[str, ...] = ()
     #: A pure update ``rule(value, grad, slots, step, **hyperparameters) -> (value, slots)``.
-    rule: Callable[..., tuple[np.ndarray, Slots]] | None = None
+    rule: Callable[..., tuple[Any, Slots]] | None = None
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.01,
                  name: str | None = None):
         self._learning_rate = learning_rate
         self.name = name or type(self).__name__
-        self.iterations = 0  # completed apply_gradients calls
-        self._slots: dict[int, tuple[Variable, dict[str, np.ndarray]]] = {}
+        self._iterations = Variable(0, trainable=False, name=f"{self.name}/iterations",
+                                    dtype=np.int64)
+        self._slots: dict[int, tuple[Variable, dict[str, Variable]]] = {}
 
     @property
-    def learning_rate(self) -> float:
+    def iterations(self) -> Variable:
+        """Completed ``apply_gradients`` calls (a non-trainable int64 Variable)."""
+        return self._iterations
+
+    @property
+    def learning_rate(self) -> Any:
         """The learning rate now (a schedule ``lr(iterations)`` is evaluated)."""
         lr = self._learning_rate
-        return float(lr(self.iterations) if callable(lr) else lr)
+        return lr(self._iterations) if callable(lr) else lr
 
     @learning_rate.setter
-    def learning_rate(self, value: float | Callable[[int], float]) -> None:
+    def learning_rate(self, value: float | Callable[[Any], Any]) -> None:
         self._learning_rate = value
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -145,25 +159,25 @@ class Optimizer:
         for name in self.slot_names:
             self.add_slot(var, name)
 
-    def add_slot(self, var: Variable, name: str, initial_value: Any = 0.0) -> np.ndarray:
-        """A new slot for ``var``: an array of ``var``'s shape and dtype filled from ``initial_value``."""
+    def add_slot(self, var: Variable, name: str, initial_value: Any = 0.0) -> Variable:
+        """A new slot for ``var``: a non-trainable Variable of ``var``'s shape and dtype."""
         _, slots = self._slots.setdefault(id(var), (var, {}))
         if name in slots:
             raise ValueError(f"{self.name} already has a slot '{name}' for {_describe(var)}")
-        slots[name] = np.full(var.shape, initial_value, dtype=var.dtype)
+        value = np.full(var.shape, initial_value, dtype=var.dtype)
+        slots[name] = Variable(value, trainable=False, name=f"{var.name or 'var'}/{name}")
         return slots[name]
 
-    def get_slot(self, var: Variable, name: str) -> np.ndarray:
-        """The slot array ``name`` of ``var`` (mutate it in place or replace it with ``set_slot``)."""
+    def get_slot(self, var: Variable, name: str) -> Variable:
+        """The slot ``name`` of ``var`` (update it with ``assign`` or ``set_slot``)."""
         try:
             return self._slots[id(var)][1][name]
         except KeyError:
             raise KeyError(f"{self.name} has no slot '{name}' for {_describe(var)}") from None
 
-    def set_slot(self, var: Variable, name: str, value: np.ndarray) -> None:
-        """Replace the slot ``name`` of ``var`` (kept in ``var``'s dtype)."""
-        self.get_slot(var, name)
-        self._slots[id(var)][1][name] = np.asarray(value, dtype=var.dtype)
+    def set_slot(self, var: Variable, name: str, value: Any) -> None:
+        """Assign ``value`` to the slot ``name`` of ``var`` (kept in ``var``'s dtype)."""
+        self.get_slot(var, name).assign(value)
 
     def slot_names_of(self, var: Variable) -> tuple[str, ...]:
         """The names of ``var``'s slots (empty before its first update)."""
@@ -171,7 +185,7 @@ class Optimizer:
         return tuple(entry[1]) if entry else ()
 
     # --- updates -------------------------------------------------------------------------
-    def update_step(self, grad: np.ndarray, var: Variable) -> None:
+    def update_step(self, grad: Tensor, var: Variable) -> None:
         """Update ``var`` from ``grad``; the default applies ``rule`` to the slots."""
         if self.rule is None:
             raise NotImplementedError(
@@ -179,19 +193,19 @@ class Optimizer:
             )
         slots = tuple(self.get_slot(var, n) for n in self.slot_names)
         value, new_slots = type(self).rule(
-            var._value, grad, slots, self.iterations + 1, **self.hyperparameters())
-        for name, slot in zip(self.slot_names, new_slots, strict=True):
-            self.set_slot(var, name, slot)
+            var, grad, slots, self._iterations + 1, **self.hyperparameters())
+        for slot, new in zip(slots, new_slots, strict=True):
+            slot.assign(new)
         var.assign(value)
 
-    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> int:
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> Variable:
         """Apply one update per ``(gradient, variable)`` pair; None gradients are skipped.
 
-        Returns the number of completed iterations.
+        Returns ``iterations``, the number of completed calls.
 
         >>> import workbench as wb
         >>> w = wb.Variable([1.0, 2.0])
-        >>> wb.optim.SGD(0.5).apply_gradients([(wb.constant([2.0, 2.0]), w)])
+        >>> int(wb.optim.SGD(0.5).apply_gradients([(wb.constant([2.0, 2.0]), w)]))
         1
         >>> w.numpy()
         array([0., 1.])
@@ -212,7 +226,7 @@ class Optimizer:
                 raise TypeError(
                     f"{self.name} can only update wb.Variable objects, got {type(var).__name__}"
                 )
-            g = np.asarray(grad._value if isinstance(grad, Tensor) else grad)
+            g = grad if isinstance(grad, Tensor) else constant(np.asarray(grad))
             if g.shape != var.shape:
                 raise ValueError(
                     f"gradient of shape {g.shape} does not match the shape {var.shape} of "
@@ -221,9 +235,9 @@ class Optimizer:
             if id(var) not in self._slots:
                 self._slots[id(var)] = (var, {})
                 self.build(var)
-            self.update_step(g.astype(var.dtype, copy=False), var)
-        self.iterations += 1
-        return self.iterations
+            self.update_step(g if g.dtype == var.dtype else ew.cast(g, var.dtype), var)
+        self._iterations.assign_add(1)
+        return self._iterations
 
     def minimize(self, loss_fn: Callable[[], Any], var_list: Any) -> Tensor:
         """Compute ``loss_fn()`` under a tape, then apply its gradients to ``var_list``.
@@ -247,8 +261,8 @@ class SGD(Optimizer):
     >>> w = wb.Variable(1.0)
     >>> opt = wb.optim.SGD(learning_rate=0.1, momentum=0.9)
     >>> _ = opt.apply_gradients([(wb.constant(1.0), w)])
-    >>> round(float(w), 6), opt.get_slot(w, "momentum")
-    (0.9, array(-0.1))
+    >>> round(float(w), 6), float(opt.get_slot(w, "momentum"))
+    (0.9, -0.1)
     """
 
     rule = staticmethod(sgd_rule)
