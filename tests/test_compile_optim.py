@@ -13,7 +13,7 @@ OPTIMIZERS = {
     "sgd_momentum": lambda: wb.optim.SGD(0.05, momentum=0.9),
     "sgd_nesterov": lambda: wb.optim.SGD(0.05, momentum=0.9, nesterov=True),
     "adam": lambda: wb.optim.Adam(0.05),
-    "rmsprop_momentum": lambda: wb.optim.RMSprop(0.01, momentum=0.5),
+    "rmsprop_momentum": lambda: wb.optim.RMSprop(0.05, momentum=0.5),
 }
 
 
