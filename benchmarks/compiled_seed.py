@@ -115,7 +115,7 @@ def poly_problem(dtype):
         return loss
 
     x = np.linspace(-1.0, 1.0, 50).astype(dtype)
-    y = (6 * x * x - 3 * x + 2).astype(dtype)
+    y = (6 * x * x + 8 * x + 2).astype(dtype)
 
     def ours():
         c.assign([0.0, 0.0, 0.0])
