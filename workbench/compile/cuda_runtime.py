@@ -10,41 +10,10 @@ import math
 import numpy as np
 from numba import cuda
 
+from workbench.compile.runtime import block_sum_body
 
-@cuda.jit(device=True)
-def block_sum(a, start, n, stride, zero):  # pragma: no cover - runs on the device
-    """NumPy's pairwise sum of at most 128 elements (8 accumulators, then the remainder)."""
-    if n < 8:
-        res = zero
-        for i in range(n):
-            res += a[start + i * stride]
-        return res
-    r0 = a[start]
-    r1 = a[start + stride]
-    r2 = a[start + 2 * stride]
-    r3 = a[start + 3 * stride]
-    r4 = a[start + 4 * stride]
-    r5 = a[start + 5 * stride]
-    r6 = a[start + 6 * stride]
-    r7 = a[start + 7 * stride]
-    i = 8
-    m = n - n % 8
-    while i < m:
-        p = start + i * stride
-        r0 += a[p]
-        r1 += a[p + stride]
-        r2 += a[p + 2 * stride]
-        r3 += a[p + 3 * stride]
-        r4 += a[p + 4 * stride]
-        r5 += a[p + 5 * stride]
-        r6 += a[p + 6 * stride]
-        r7 += a[p + 7 * stride]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[start + i * stride]
-        i += 1
-    return res
+
+block_sum = cuda.jit(device=True)(block_sum_body)
 
 
 @cuda.jit(device=True)

@@ -10,9 +10,12 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy")
-def block_sum(a, start, n, stride, zero):  # pragma: no cover - runs compiled
-    """NumPy's pairwise sum of at most 128 elements: 8 accumulators, then the remainder."""
+def block_sum_body(a, start, n, stride, zero):  # pragma: no cover - runs compiled
+    """NumPy's pairwise sum of at most 128 elements: 8 accumulators, then the remainder.
+
+    Plain Python, compiled twice: ``block_sum`` below for the CPU, and as a device function in
+    ``cuda_runtime`` (so both targets add in exactly NumPy's order).
+    """
     if n < 8:
         res = zero
         for i in range(n):
@@ -44,6 +47,9 @@ def block_sum(a, start, n, stride, zero):  # pragma: no cover - runs compiled
         res += a[start + i * stride]
         i += 1
     return res
+
+
+block_sum = njit(cache=True, error_model="numpy")(block_sum_body)
 
 
 @njit(cache=True, error_model="numpy")
