@@ -27,6 +27,17 @@ def best_time(fn: Callable[[], object], repeat: int = 7, min_time: float = 0.2) 
     return best
 
 
+def best_run(fn: Callable[[], object], repeats: int = 10) -> float:
+    """Seconds of the fastest of ``repeats`` single calls of ``fn`` (after one warm-up call)."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
     """A fixed-width text table."""
     cells = [header] + [tuple(str(c) for c in row) for row in rows]

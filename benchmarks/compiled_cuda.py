@@ -14,16 +14,7 @@ import time
 import numpy as np
 
 import workbench as wb
-
-
-def best_time(fn, repeats: int = 3) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from _timing import best_run
 
 
 def main() -> None:
@@ -56,9 +47,10 @@ def main() -> None:
     for target in ("cuda", "cpu"):
         vg = wb.function(value_and_grad, target=target)
         sweep = wb.function(step, target=target)
-        t_grid = best_time(lambda: vg.map(grid_a, grid_b, x, y, in_axes=(0, 0, None, None)))  # noqa: B023
-        t_sweep = best_time(lambda: sweep.repeat_map(steps, x, y, rates,  # noqa: B023
-                                                     in_axes=(None, None, 0)))
+        t_grid = best_run(lambda: vg.map(grid_a, grid_b, x, y, in_axes=(0, 0, None, None)),  # noqa: B023
+                          repeats=3)
+        t_sweep = best_run(lambda: sweep.repeat_map(steps, x, y, rates,  # noqa: B023
+                                                     in_axes=(None, None, 0)), repeats=3)
         rows.append((target, t_grid, t_sweep))
     print(f"# CUDA vs CPU target ({time.strftime('%Y-%m-%d')}; grid {side}x{side}, "
           f"sweep {runs} runs x {steps} steps)")

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 import workbench as wb
+from _timing import best_run
 
 
 @njit(error_model="numpy")
@@ -43,16 +44,6 @@ def compiled_vg(X, y, beta):
     return loss, tape.gradient(loss, beta)
 
 
-def best_time(fn, repeats: int = 10) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     rng = np.random.default_rng(0)
     n, d = 1_000_000, 10
@@ -64,7 +55,7 @@ def main() -> None:
     rows = [("wb.function (compiled)", lambda: compiled_vg(X, y, beta)),
             ("hand-fused @njit", lambda: fused_by_hand(X, y, beta)),
             ("NumPy 2*X.T@(X@b - y)", lambda: numpy_vg(X, y, beta))]
-    times = {name: best_time(fn) for name, fn in rows}
+    times = {name: best_run(fn, repeats=10) for name, fn in rows}
     ref = times["hand-fused @njit"]
     print(f"# least squares value+grad, X {n}x{d} float64 ({time.strftime('%Y-%m-%d')}, "
           "2-core CPU)")

@@ -15,16 +15,7 @@ import numpy as np
 from numba import njit
 
 import workbench as wb
-
-
-def best_time(fn, repeats: int = 15) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from _timing import best_run
 
 
 # --- hand-written references (analytic gradients) ----------------------------------------
@@ -154,7 +145,7 @@ def main() -> None:
                         ("(beta/2-1)^2, 10k", beta_problem)):
         for dtype in (np.float64, np.float32):
             ours, ref, got, want = make(dtype)
-            t_ours, t_ref = best_time(ours), best_time(ref)
+            t_ours, t_ref = best_run(ours, repeats=15), best_run(ref, repeats=15)
             shown = ", ".join(f"{g:.7g}" for g in got) + " | " + ", ".join(f"{w:.7g}" for w in want)
             print(f"{label:<34} {np.dtype(dtype).name:<8} {t_ours * 1e3:>10.3f} {t_ref * 1e3:>11.3f} "
                   f"{t_ours / t_ref:>6.2f}  {shown}")
