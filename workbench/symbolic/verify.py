@@ -1,0 +1,157 @@
+"""Checks before anything is shown: matrix notation against the element view on a small
+instance, and SymPy equality of two formulas (symbolic, else at the recorded point)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sympy
+from sympy import Identity, MatrixSymbol, OneMatrix, ZeroMatrix
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from workbench.symbolic.elements import Elements
+
+#: Matrix symbols with more elements than this in all are checked on a smaller instance.
+SMALL_ELEMENTS = 120
+
+
+def matrix_symbols(*exprs: Any) -> list[MatrixSymbol]:
+    """The ``MatrixSymbol``s of ``exprs``, sorted by name."""
+    found: dict[str, MatrixSymbol] = {}
+    for e in exprs:
+        if isinstance(e, sympy.Basic):
+            for s in e.atoms(MatrixSymbol):
+                found[s.name] = s
+    return [found[k] for k in sorted(found)]
+
+
+def small_dims(*exprs: Any) -> Callable[[int], int]:
+    """A map from each dimension to a small one (identity when the instance is small already).
+
+    Distinct dimensions stay distinct, so every product remains well formed.
+    """
+    syms = matrix_symbols(*exprs)
+    if sum(int(s.shape[0]) * int(s.shape[1]) for s in syms) <= SMALL_ELEMENTS:
+        return int
+    dims = sorted({int(d) for s in syms for d in s.shape})
+    keep = {d: d for d in dims if d <= 3}
+    nxt = max(list(keep) + [1]) + 1
+    for d in dims:
+        if d not in keep:
+            keep[d] = nxt
+            nxt += 1
+    return lambda d: keep.get(int(d), int(d))
+
+
+def resize(expr: Any, dim: Callable[[int], int]) -> Any:
+    """``expr`` with every matrix dimension mapped through ``dim``."""
+    if not isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(expr, MatrixSymbol):
+        return MatrixSymbol(expr.name, dim(expr.shape[0]), dim(expr.shape[1]))
+    if isinstance(expr, OneMatrix | ZeroMatrix):
+        return type(expr)(dim(expr.shape[0]), dim(expr.shape[1]))
+    if isinstance(expr, Identity):
+        return Identity(dim(expr.shape[0]))
+    if isinstance(expr, MatrixElement):
+        return MatrixElement(resize(expr.parent, dim), expr.i, expr.j)
+    if not expr.args or isinstance(expr, sympy.MatrixBase):
+        return expr
+    return expr.func(*[resize(a, dim) for a in expr.args])
+
+
+def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any:
+    """A matrix expression as an explicit SymPy ``Matrix`` of element symbols (``x_0``, ``X_0_1``).
+
+    ``shapes`` gives each symbol's NumPy shape; only its rank is used (1-D tensors are columns,
+    and columns are taken as 1-D by default). Scalars pass through.
+
+    >>> x = MatrixSymbol("x", 2, 1)
+    >>> explicit(x.T * x)
+    Matrix([[x_0**2 + x_1**2]])
+    """
+    if not isinstance(expr, sympy.Basic) or not _has_matrix(expr):
+        return expr
+    shapes = shapes or {}
+    reps: dict[Any, Any] = {}
+    for s in expr.atoms(MatrixSymbol):
+        rows, cols = int(s.shape[0]), int(s.shape[1])
+        ndim = len(shapes[s.name]) if s.name in shapes else (1 if cols == 1 else 2)
+        shape = (rows,) if ndim == 1 else (rows, cols)
+        els = Elements.symbols(s.name, shape).a
+        reps[s] = sympy.ImmutableMatrix(els.reshape(int(s.shape[0]), int(s.shape[1])).tolist())
+    for o in expr.atoms(OneMatrix):
+        reps[o] = sympy.ImmutableMatrix.ones(*o.shape)
+    for z in expr.atoms(ZeroMatrix):
+        reps[z] = sympy.ImmutableMatrix.zeros(*z.shape)
+    for i in expr.atoms(Identity):
+        reps[i] = sympy.ImmutableMatrix.eye(i.shape[0])
+    out = expr.xreplace(reps).doit()
+    if isinstance(out, sympy.MatrixExpr):
+        out = out.as_explicit()
+    return out
+
+
+def _has_matrix(expr: Any) -> bool:
+    return isinstance(expr, sympy.MatrixExpr) or bool(expr.atoms(MatrixSymbol))
+
+
+def as_array(expr: Any) -> np.ndarray:
+    """A SymPy scalar/Matrix/Array as an object ndarray."""
+    if isinstance(expr, sympy.MatrixBase | sympy.NDimArray):
+        return np.array(expr.tolist(), dtype=object)
+    if isinstance(expr, np.ndarray):
+        return expr
+    return np.array(expr, dtype=object)
+
+
+def is_zero(diff: Any, simplify_ops: int = 400) -> bool:
+    """True if ``diff`` is provably zero (expand, then ``simplify`` when it is small enough)."""
+    diff = sympy.sympify(diff)
+    if diff == 0:
+        return True
+    e = sympy.expand(diff)
+    if e == 0:
+        return True
+    if sympy.count_ops(e) > simplify_ops:
+        return False
+    return sympy.simplify(e.rewrite(sympy.exp)) == 0 or sympy.simplify(e) == 0
+
+
+def equal(a: Any, b: Any, simplify_ops: int = 400) -> bool:
+    """Elementwise SymPy equality of two scalars/Matrices/Arrays of the same shape.
+
+    >>> x = sympy.Symbol("x")
+    >>> equal(sympy.sin(x)**2, 1 - sympy.cos(x)**2)
+    True
+    """
+    a, b = as_array(a), as_array(b)
+    if a.size != b.size:
+        return False
+    return all(is_zero(p - q, simplify_ops) for p, q in zip(a.ravel(), b.ravel(), strict=True))
+
+
+def numerically_equal(a: Any, b: Any, subs: dict[Any, Any], rtol: float = 1e-7) -> bool:
+    """Equality after substituting numbers (for branches the tape took at the recorded point)."""
+    a, b = as_array(a), as_array(b)
+    if a.size != b.size:
+        return False
+    for p, q in zip(a.ravel(), b.ravel(), strict=True):
+        pv = complex(sympy.sympify(p).xreplace(subs).evalf(30))
+        qv = complex(sympy.sympify(q).xreplace(subs).evalf(30))
+        if abs(pv - qv) > rtol * (1 + abs(pv) + abs(qv)):
+            return False
+    return True
+
+
+def element_subs(values: dict[str, tuple[Any, tuple[int, ...]]]) -> dict[Any, Any]:
+    """Element symbol -> number for every named value (for :func:`numerically_equal`)."""
+    subs: dict[Any, Any] = {}
+    for name, (value, shape) in values.items():
+        syms = Elements.symbols(name, tuple(shape)).a
+        vals = np.asarray(value, dtype=float).reshape(np.shape(syms))
+        for s, v in zip(syms.ravel(), vals.ravel(), strict=True):
+            subs[s] = sympy.Float(float(v), 30)
+    return subs
