@@ -65,7 +65,8 @@ class Derivation(DerivationView):
             x0 = np.asarray(self.symbols[name][0], dtype=float)
 
             def f(x: np.ndarray) -> np.ndarray:
-                return np.sum(evaluate(graph, values, {name: x})[0], axis=self._fd_sum_axes)
+                out = evaluate(graph, values, {name: x})[0]
+                return np.sum(out) if self.order == 1 else out
 
             self._cache["fd"] = central_differences(f, x0).reshape(self.out_shape)
         return self._cache["fd"]
@@ -157,7 +158,6 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         _tape_tensor=grads[-1], _jacobian_inputs=jac_inputs,
         _hessian_source_shape=tuple(source.shape),
         _fd_graph=(fd_graph[0], fd_graph[1], src_name),
-        _fd_sum_axes=None if order == 1 else None,
     )
 
 

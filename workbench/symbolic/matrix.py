@@ -103,8 +103,9 @@ def mm(*factors: Any) -> Any:
             mats[-1] = OneMatrix(prev.shape[0], f.shape[1])
         else:
             mats.append(f)
-    if len(mats) > 1:  # a 1x1 ones factor next to others is the identity
-        mats = [m for m in mats if m.shape != (1, 1) or not isinstance(m, OneMatrix)] or mats[:1]
+    if len(mats) > 1:  # identities, and 1x1 ones next to other factors, drop out
+        mats = [m for m in mats if not isinstance(m, Identity) and
+                (m.shape != (1, 1) or not isinstance(m, OneMatrix))] or mats[:1]
     if not mats:
         return coeff
     if coeff == 0:

@@ -10,7 +10,6 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter
 
 from workbench.symbolic.elements import Elements
-from workbench.symbolic.matrix import Elementwise
 
 
 class WorkbenchNumPyPrinter(NumPyPrinter):
@@ -18,6 +17,12 @@ class WorkbenchNumPyPrinter(NumPyPrinter):
 
     def _print_OneMatrix(self, expr: Any) -> str:
         return f"numpy.ones({self._print(expr.shape)})"
+
+    def _print_HadamardPower(self, expr: Any) -> str:
+        return f"numpy.power({self._print(expr.base)}, {self._print(expr.exp)})"
+
+    def _print_HadamardProduct(self, expr: Any) -> str:
+        return "(" + " * ".join(f"({self._print(a)})" for a in expr.args) + ")"
 
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"numpy.diagflat({self._print(expr.args[0])})"
@@ -103,6 +108,3 @@ def central_differences(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray) ->
         jac[:, i] = diff.ravel() / (2 * h)
     return jac.reshape(out_shape + x.shape)
 
-
-def is_elementwise(expr: Any) -> bool:
-    return isinstance(expr, Elementwise)

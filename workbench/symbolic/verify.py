@@ -115,9 +115,30 @@ def is_zero(diff: Any, simplify_ops: int = 400) -> bool:
     e = sympy.expand(diff)
     if e == 0:
         return True
+    rational = _exp_free(e)
+    if rational is not None and sympy.cancel(rational) == 0:
+        return True
     if sympy.count_ops(e) > simplify_ops:
         return False
     return sympy.simplify(e.rewrite(sympy.exp)) == 0 or sympy.simplify(e) == 0
+
+
+def _exp_free(e: Any) -> Any:
+    """``e`` with exponentials as powers of fresh symbols (exp(2*a - b) -> E_a**2 / E_b), so that
+    ``cancel`` decides zero-ness of sigmoid/tanh/softplus-style expressions quickly."""
+    try:
+        e = sympy.expand(e.rewrite(sympy.exp), power_exp=True, deep=True)
+    except Exception:  # rewriting is best effort
+        return None
+    bases: dict[Any, sympy.Dummy] = {}
+    reps = {}
+    for atom in e.atoms(sympy.exp):
+        coeff, term = atom.args[0].as_coeff_Mul()
+        if not coeff.is_Rational:
+            return None
+        base = bases.setdefault(term, sympy.Dummy("E", positive=True))
+        reps[atom] = base**coeff
+    return e.xreplace(reps)
 
 
 def equal(a: Any, b: Any, simplify_ops: int = 400) -> bool:
