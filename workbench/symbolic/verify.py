@@ -13,10 +13,6 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench.symbolic.elements import Elements
 
-#: Matrix symbols with more elements than this in all are checked on a smaller instance.
-SMALL_ELEMENTS = 120
-
-
 def matrix_symbols(*exprs: Any) -> list[MatrixSymbol]:
     """The ``MatrixSymbol``s of ``exprs``, sorted by name."""
     found: dict[str, MatrixSymbol] = {}
@@ -28,21 +24,14 @@ def matrix_symbols(*exprs: Any) -> list[MatrixSymbol]:
 
 
 def small_dims(*exprs: Any) -> Callable[[int], int]:
-    """A map from each dimension to a small one (identity when the instance is small already).
-
-    Distinct dimensions stay distinct, so every product remains well formed.
-    """
+    """A map from each dimension to a small one: 1 stays 1, the others become 2, 3, ... in
+    order, so distinct dimensions stay distinct and every product remains well formed."""
     syms = matrix_symbols(*exprs)
-    if sum(int(s.shape[0]) * int(s.shape[1]) for s in syms) <= SMALL_ELEMENTS:
+    dims = sorted({int(d) for s in syms for d in s.shape} - {1})
+    small = {d: i + 2 for i, d in enumerate(dims)}
+    if all(small[d] == d for d in dims):
         return int
-    dims = sorted({int(d) for s in syms for d in s.shape})
-    keep = {d: d for d in dims if d <= 3}
-    nxt = max(list(keep) + [1]) + 1
-    for d in dims:
-        if d not in keep:
-            keep[d] = nxt
-            nxt += 1
-    return lambda d: keep.get(int(d), int(d))
+    return lambda d: small.get(int(d), int(d))
 
 
 def resize(expr: Any, dim: Callable[[int], int]) -> Any:
@@ -108,32 +97,48 @@ def as_array(expr: Any) -> np.ndarray:
 
 
 def is_zero(diff: Any, simplify_ops: int = 400) -> bool:
-    """True if ``diff`` is provably zero (expand, then ``simplify`` when it is small enough)."""
+    """True if ``diff`` is provably zero: a random numeric point first (a quick no), then
+    ``cancel`` with exponentials as symbols, then ``simplify`` when it is small enough."""
     diff = sympy.sympify(diff)
     if diff == 0:
+        return True
+    if not _vanishes_at_random_point(diff):
+        return False
+    rational = _exp_free(diff)
+    if rational is not None and sympy.cancel(rational) == 0:
         return True
     e = sympy.expand(diff)
     if e == 0:
         return True
-    rational = _exp_free(e)
-    if rational is not None and sympy.cancel(rational) == 0:
-        return True
     if sympy.count_ops(e) > simplify_ops:
         return False
-    return sympy.simplify(e.rewrite(sympy.exp)) == 0 or sympy.simplify(e) == 0
+    return sympy.simplify(e) == 0
+
+
+def _vanishes_at_random_point(e: Any) -> bool:
+    rng = np.random.default_rng(7)
+    subs = {s: sympy.Float(rng.uniform(0.2, 0.9), 30) for s in e.free_symbols}
+    try:
+        val = complex(e.xreplace(subs).evalf(30))
+    except (TypeError, ValueError):
+        return True  # cannot tell numerically: let the symbolic tests decide
+    return abs(val) < 1e-12
 
 
 def _exp_free(e: Any) -> Any:
-    """``e`` with exponentials as powers of fresh symbols (exp(2*a - b) -> E_a**2 / E_b), so that
-    ``cancel`` decides zero-ness of sigmoid/tanh/softplus-style expressions quickly."""
+    """``e`` with each exponential as a power of a fresh symbol per argument (exp(-u) -> 1/E_u),
+    so that ``cancel`` decides zero-ness of sigmoid/tanh/softplus-style expressions quickly."""
     try:
-        e = sympy.expand(e.rewrite(sympy.exp), power_exp=True, deep=True)
+        e = e.rewrite(sympy.exp)
     except Exception:  # rewriting is best effort
         return None
     bases: dict[Any, sympy.Dummy] = {}
     reps = {}
     for atom in e.atoms(sympy.exp):
-        coeff, term = atom.args[0].as_coeff_Mul()
+        coeff, term = sympy.factor_terms(sympy.expand(atom.args[0])).as_coeff_Mul()
+        term = sympy.expand(term)
+        if term.could_extract_minus_sign():
+            coeff, term = -coeff, -term
         if not coeff.is_Rational:
             return None
         base = bases.setdefault(term, sympy.Dummy("E", positive=True))
