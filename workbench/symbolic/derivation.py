@@ -71,6 +71,11 @@ class Derivation(DerivationView):
             self._cache["fd"] = central_differences(f, x0).reshape(self.out_shape)
         return self._cache["fd"]
 
+    def tape_gradient_at(self, **inputs: Any) -> np.ndarray:
+        """The tape's own reverse pass (its recorded VJP ops) evaluated at other input values."""
+        graph, values = self._grad_graph
+        return np.asarray(evaluate(graph, values, inputs)[0], dtype=float)
+
     def _tape_numbers(self) -> np.ndarray:
         if self.order == 1 or self._hessian_source_shape == ():
             return np.asarray(self._tape_tensor._value, dtype=float).reshape(self.out_shape)
@@ -147,6 +152,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         tr = translate(graph, values, "elements", budget)
         forms = _element_forms(tr, src_var, order, v, budget)
     forward, closed, tape_form, proof = forms
+    grad_graph = build_graph(records, inputs, [grads[-1]])
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
                            [t if order == 1 else jac_inputs[1]])
     out_shape = tuple(source.shape) * order if order <= 2 else ()
@@ -157,7 +163,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         steps=chain_rule_steps(graph, tr, t, src_name),
         _tape_tensor=grads[-1], _jacobian_inputs=jac_inputs,
         _hessian_source_shape=tuple(source.shape),
-        _fd_graph=(fd_graph[0], fd_graph[1], src_name),
+        _fd_graph=(fd_graph[0], fd_graph[1], src_name), _grad_graph=grad_graph,
     )
 
 
