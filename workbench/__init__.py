@@ -32,6 +32,8 @@ from workbench.ops.linalg import matmul
 from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like, zeros, zeros_like
 from workbench import linalg, math, nn, random
 from workbench import optim
+from workbench import symbolic
+from workbench.symbolic import Derivation, SymbolicBudgetExceeded
 
 convert_to_tensor = constant
 negative = neg
@@ -41,7 +43,7 @@ reduce_logsumexp = logsumexp
 __version__ = "0.1.0"
 
 __all__ = [
-    "NON_DIFFERENTIABLE", "REGISTRY", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",
+    "NON_DIFFERENTIABLE", "REGISTRY", "Derivation", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",
     "NotSupported", "Primitive", "Tensor", "UnconnectedGradients", "Var", "Variable", "abs", "add",
     "arange", "arccos", "arcsin", "arctan", "argmax", "argmin", "broadcast_to", "cast", "ceil",
     "clip", "concat", "constant", "convert_to_tensor", "cos", "cosh", "custom_gradient",
@@ -51,5 +53,5 @@ __all__ = [
     "ones", "ones_like", "optim", "power", "random", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
-    "subtract", "sum", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
+    "subtract", "sum", "symbolic", "SymbolicBudgetExceeded", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]

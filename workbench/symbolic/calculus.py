@@ -8,6 +8,7 @@ from typing import Any
 import sympy
 from sympy import DiagMatrix, HadamardProduct, Identity, MatAdd, MatMul, Transpose
 
+from workbench.symbolic.budget import count_ops
 from workbench.symbolic.matrix import Elementwise, madd, mm, transpose
 
 
@@ -23,7 +24,7 @@ def canonical(expr: Any) -> Any:
     2*X.T*X*b - 2*X.T*y
     """
     if not isinstance(expr, sympy.MatrixExpr):
-        return sympy.simplify(expr) if sympy.count_ops(expr) < 200 else expr
+        return sympy.simplify(expr) if count_ops(expr) < 200 else expr
     out = expr.doit().expand()
     return out.doit() if isinstance(out, sympy.MatrixExpr) else out
 

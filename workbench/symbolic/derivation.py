@@ -221,7 +221,7 @@ def _element_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) ->
 
 
 def _tidy(e: Any, budget: Budget) -> Any:
-    if sympy.count_ops(e) > budget.simplify_ops:
+    if count_ops(e) > budget.simplify_ops:
         return e
     return sympy.factor_terms(sympy.simplify(e))
 
@@ -243,6 +243,7 @@ def _prove(closed: Any, tape: Any, tr: Any, budget: Budget) -> str:
 
 def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> tuple:
     f = _scalar_target(tr.outputs[0])
+    budget.check_size(f, "translating the target")
     s = tr.env[src_var].e
     tape = tr.outputs[1].e if isinstance(tr.outputs[1], MatrixForm) else tr.outputs[1]
     if v is not None:
