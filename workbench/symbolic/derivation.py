@@ -16,6 +16,9 @@ from workbench.symbolic.elements import Elements
 from workbench.symbolic.expression import default_view
 from workbench.symbolic.matrix import MatrixForm
 from workbench.symbolic.numeric import central_differences, lambdify
+from workbench.symbolic.program import (
+    PROGRAM_EQNS, Program, prune, reverse_mode, translate_program,
+)
 from workbench.symbolic.records import (
     build_graph, evaluate, record_backward, slice_records, source_groups,
 )
@@ -140,17 +143,28 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
     shapes = [var.shape for var in graph.inputs] + [t.shape]
     chosen = view or default_view(*shapes)
     notes: list[str] = []
-    tr = translate(graph, values, chosen, budget)
-    if tr.fallback:
-        notes.append(tr.fallback)
     src_var = next(var for var in graph.inputs if var.name == src_name)
-    build = _matrix_forms if tr.view == "matrix" else _element_forms
-    try:
-        forms = build(tr, src_var, order, v, budget)
-    except _FallBack as exc:
-        notes.append(f"element view used: {exc}")
-        tr = translate(graph, values, "elements", budget)
-        forms = _element_forms(tr, src_var, order, v, budget)
+    if view is None and len(fwd) > PROGRAM_EQNS:
+        chosen = "program"
+        notes.append(f"{len(fwd)} equations: shown as a straight-line program (no swell)")
+    if chosen == "program":
+        if order != 1:
+            raise SymbolicBudgetExceeded(
+                f"order={order} derivatives of a {len(fwd)}-equation graph are not expanded "
+                "symbolically; use nested tapes (tape.jacobian of tape.gradient) for numbers")
+        tr, defs = translate_program(graph, values, budget)
+        forms = _program_forms(tr, defs, src_var)
+    else:
+        tr = translate(graph, values, chosen, budget)
+        if tr.fallback:
+            notes.append(tr.fallback)
+        build = _matrix_forms if tr.view == "matrix" else _element_forms
+        try:
+            forms = build(tr, src_var, order, v, budget)
+        except _FallBack as exc:
+            notes.append(f"element view used: {exc}")
+            tr = translate(graph, values, "elements", budget)
+            forms = _element_forms(tr, src_var, order, v, budget)
     forward, closed, tape_form, proof = forms
     grad_graph = build_graph(records, inputs, [grads[-1]])
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
@@ -158,7 +172,8 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
     out_shape = tuple(source.shape) * order if order <= 2 else ()
     return Derivation(
         forward=forward, expr=closed, tape_expr=tape_form, proof=proof, view=tr.view,
-        order=order, notes=notes, ops=count_ops(closed), symbols=tr.values,
+        order=order, notes=notes, symbols=tr.values,
+        ops=closed.ops() if isinstance(closed, Program) else count_ops(closed),
         source_name=src_name, out_shape=out_shape,
         steps=chain_rule_steps(graph, tr, t, src_name),
         _tape_tensor=grads[-1], _jacobian_inputs=jac_inputs,
@@ -169,6 +184,24 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
 
 class _FallBack(Exception):
     pass
+
+
+def _program_forms(tr: Any, defs: list, src_var: Any) -> tuple:
+    budget = Budget()
+    closed = prune(reverse_mode(defs, tr.outputs[0], tr.env[src_var], budget))
+    tape = prune(Program(defs, tr.outputs[1].a))
+    forward = prune(Program(defs, np.array(sympy.Add(*tr.outputs[0].a.ravel()), dtype=object)))
+    subs: dict[Any, Any] = {}
+    rng = np.random.default_rng(5)
+    for name, (_, shape) in tr.values.items():
+        for sym in Elements.symbols(name, tuple(shape)).a.ravel():
+            subs[sym] = sympy.Float(rng.uniform(0.2, 0.9), 30)
+    a, b = closed.evaluate(subs), tape.evaluate(subs)
+    if not np.allclose(a, b, rtol=1e-12, atol=1e-14):
+        raise SymbolicBudgetExceeded("the program's gradient and the tape's reverse pass differ")
+    proof = ("symbolic reverse mode over the program vs the tape's reverse pass: equal at a "
+             "random point (30 digits); too large for simplify")
+    return forward, closed, tape, proof
 
 
 def _named_inputs(tape: Any, used: set[int], source: Any) -> tuple[list, str | None]:

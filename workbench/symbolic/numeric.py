@@ -56,9 +56,16 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
     >>> float(f()), float(f(x=1.0))
     (32.0, 4.0)
     """
-    names = [n for n in values if _mentions(expr, n, values[n][1], matrix)]
+    cse: Any = True
+    if hasattr(expr, "defs"):  # a Program: its definitions are the common subexpressions
+        defs = list(expr.defs)
+        seen = sympy.Tuple(*[e for _, e in defs], *expr.result.ravel())
+        expr, cse = list(expr.result.ravel()), (lambda exprs: (defs, exprs))
+    else:
+        seen = expr
+    names = [n for n in values if _mentions(seen, n, values[n][1], matrix)]
     args = [_arg(n, values[n][1], matrix) for n in names]
-    fn = sympy.lambdify(args, expr, modules="numpy", cse=True,
+    fn = sympy.lambdify(args, expr, modules="numpy", cse=cse,
                         printer=WorkbenchNumPyPrinter({"fully_qualified_modules": True}))
     shapes = {n: values[n][1] for n in names}
     defaults = {n: np.asarray(values[n][0], dtype=float) for n in names}

@@ -14,6 +14,10 @@ from workbench.symbolic.elements import Elements
 from workbench.symbolic.translate import Translation, apply_rule
 
 
+#: Graphs up to this many equations get their chain-rule result written in the inputs.
+EXPAND_STEPS = 12
+
+
 @dataclass
 class Step:
     """One node: ``name = definition``; ``partials`` maps each argument to d(name)/d(argument);
@@ -90,9 +94,11 @@ def _scalar_steps(graph: Graph, count: int, source: str) -> list[Step]:
             adjoint[arg] = adjoint.get(arg, 0) + step.adjoint * d
     if source in adjoint:
         total = adjoint[source]
-        for step in reversed(steps[:count]):
-            total = total.subs(sympy.Symbol(step.name, real=True), step.definition)
-        steps.append(Step(f"∂out/∂{source}", "chain rule", sympy.factor(total),
+        if count <= EXPAND_STEPS:  # the result in terms of the inputs (small graphs only)
+            for step in reversed(steps[:count]):
+                total = total.subs(sympy.Symbol(step.name, real=True), step.definition)
+            total = sympy.factor(total)
+        steps.append(Step(f"∂out/∂{source}", "chain rule", total,
                           adjoint=adjoint[source], kind="result"))
     return steps
 

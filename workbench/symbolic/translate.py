@@ -54,7 +54,7 @@ def translate(graph: Graph, values: dict[Any, Any], view: str = "matrix",
     >>> translate(g, vals).exprs()
     [x*sin(x)]
     """
-    if view not in VIEWS:
+    if view not in VIEWS + ("program",):
         raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
     budget = budget or Budget()
     if view == "matrix":
