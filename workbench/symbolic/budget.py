@@ -52,6 +52,8 @@ class Budget:
 
 
 def _leaves(expr: Any) -> list:
+    if isinstance(expr, list | tuple):
+        return [leaf for e in expr for leaf in _leaves(e)]
     if isinstance(expr, sympy.MatrixBase | sympy.NDimArray):
         return list(expr)
     return [expr]

@@ -153,7 +153,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
                 f"order={order} derivatives of a {len(fwd)}-equation graph are not expanded "
                 "symbolically; use nested tapes (tape.jacobian of tape.gradient) for numbers")
         tr, defs = translate_program(graph, values, budget)
-        forms = _program_forms(tr, defs, src_var)
+        forms = _program_forms(tr, defs, src_var, budget)
     else:
         tr = translate(graph, values, chosen, budget)
         if tr.fallback:
@@ -186,8 +186,8 @@ class _FallBack(Exception):
     pass
 
 
-def _program_forms(tr: Any, defs: list, src_var: Any) -> tuple:
-    budget = Budget()
+def _program_forms(tr: Any, defs: list, src_var: Any, budget: Budget) -> tuple:
+    budget.check_size([e for _, e in defs], "translating the graph")
     closed = prune(reverse_mode(defs, tr.outputs[0], tr.env[src_var], budget))
     tape = prune(Program(defs, tr.outputs[1].a))
     forward = prune(Program(defs, np.array(sympy.Add(*tr.outputs[0].a.ravel()), dtype=object)))
