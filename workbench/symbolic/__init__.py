@@ -14,6 +14,7 @@ from workbench.ops import elementwise, linalg, nn, reduce, shape  # noqa: F401 -
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded
 from workbench.symbolic.derivation import Derivation, derive
 from workbench.symbolic.expression import expression
+from workbench.symbolic import printing  # noqa: F401 - wb.symbolic.printing
 from workbench.symbolic.stationary import Stationary, solve_stationary
 
 if "sympy" not in _primitive.REQUIRED_RULES:

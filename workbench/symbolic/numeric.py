@@ -24,6 +24,30 @@ class WorkbenchNumPyPrinter(NumPyPrinter):
     def _print_HadamardProduct(self, expr: Any) -> str:
         return "(" + " * ".join(f"({self._print(a)})" for a in expr.args) + ")"
 
+    def _print_MatMul(self, expr: Any) -> str:
+        """Products with ``diag(u)`` scale rows or columns instead of building the matrix."""
+        coeff, mats = expr.as_coeff_matrices()
+        if not any(isinstance(m, sympy.DiagMatrix) for m in mats):
+            return super()._print_MatMul(expr)
+        out = pending = None
+        for m in mats:
+            if isinstance(m, sympy.DiagMatrix):
+                u = f"({self._print(m.args[0])})"
+                if out is None:
+                    pending = u if pending is None else f"({pending} * {u})"
+                else:
+                    out = f"({out} * numpy.transpose({u}))"
+                continue
+            term = f"({self._print(m)})"
+            if pending is not None:
+                term, pending = f"({pending} * {term})", None
+            out = term if out is None else f"({out} @ {term})"
+        if out is None:
+            out = f"numpy.diagflat({pending})"
+        elif pending is not None:
+            out = f"({out} * numpy.transpose({pending}))"
+        return out if coeff == 1 else f"{self._print(coeff)} * {out}"
+
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"numpy.diagflat({self._print(expr.args[0])})"
 
