@@ -108,6 +108,8 @@ def is_zero(diff: Any, simplify_ops: int = 400) -> bool:
         return False
     if count_ops(diff) > simplify_ops:
         return all(_vanishes_at_random_point(diff, seed) for seed in (11, 13))
+    if sympy.cancel(atomize(diff)) == 0:
+        return True
     rational = _exp_free(diff)
     if rational is not None and sympy.cancel(rational) == 0:
         return True
@@ -132,6 +134,41 @@ def evaluate_shared(e: Any, subs: dict[Any, Any]) -> complex:
     for sym, sub in defs:
         env[sym] = sub.xreplace(env).evalf(30)
     return complex(reduced.xreplace(env).evalf(30))
+
+
+def atomize(e: Any) -> Any:
+    """``e`` as a rational function: each function application becomes a fresh symbol (one per
+    distinct, expanded argument; ``exp(c*u)`` becomes ``E_u**c``). Zero after ``cancel`` proves
+    ``e`` zero, and it stays fast for nested functions (tanh layers) where rewriting does not."""
+    memo: dict[Any, Any] = {}
+    atoms: dict[Any, sympy.Dummy] = {}
+
+    def walk(node: Any) -> Any:
+        if node.is_Atom or not isinstance(node, sympy.Expr):
+            return node
+        if node in memo:
+            return memo[node]
+        args = [walk(a) for a in node.args]
+        if isinstance(node, sympy.Add | sympy.Mul):
+            out = node.func(*args)
+        elif isinstance(node, sympy.Pow) and args[1].is_Rational:
+            out = args[0] ** args[1]
+        elif isinstance(node, sympy.exp):
+            coeff, term = sympy.factor_terms(sympy.expand(args[0])).as_coeff_Mul()
+            term = sympy.expand(term)
+            if term.could_extract_minus_sign():
+                coeff, term = -coeff, -term
+            if not coeff.is_Rational:
+                coeff, term = sympy.Integer(1), sympy.expand(args[0])
+            out = atoms.setdefault(("exp", term), sympy.Dummy("E")) ** coeff
+        else:
+            key = (node.func, tuple(sympy.expand(a) if isinstance(a, sympy.Expr) else a
+                                    for a in args))
+            out = atoms.setdefault(key, sympy.Dummy("F"))
+        memo[node] = out
+        return out
+
+    return walk(sympy.sympify(e))
 
 
 def _exp_free(e: Any) -> Any:
