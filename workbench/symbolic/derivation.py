@@ -17,7 +17,7 @@ from workbench.symbolic.expression import default_view
 from workbench.symbolic.matrix import MatrixForm
 from workbench.symbolic.numeric import central_differences, lambdify
 from workbench.symbolic.program import (
-    PROGRAM_EQNS, Program, prune, reverse_mode, translate_program,
+    PROGRAM_EQNS, PROGRAM_OPS, Program, prune, reverse_mode, translate_program,
 )
 from workbench.symbolic.records import (
     build_graph, evaluate, record_backward, slice_records, source_groups,
@@ -158,13 +158,14 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         tr = translate(graph, values, chosen, budget)
         if tr.fallback:
             notes.append(tr.fallback)
-        build = _matrix_forms if tr.view == "matrix" else _element_forms
-        try:
-            forms = build(tr, src_var, order, v, budget)
-        except _FallBack as exc:
-            notes.append(f"element view used: {exc}")
-            tr = translate(graph, values, "elements", budget)
-            forms = _element_forms(tr, src_var, order, v, budget)
+        if tr.view == "elements" and order == 1 and \
+                count_ops(_scalar_target(tr.outputs[0])) > PROGRAM_OPS:
+            notes.append(f"more than {PROGRAM_OPS} operations in the element view: shown as a "
+                         "straight-line program (no swell)")
+            tr, defs = translate_program(graph, values, budget)
+            forms = _program_forms(tr, defs, src_var, budget)
+        else:
+            forms, tr = _view_forms(tr, graph, values, src_var, order, v, budget, notes)
     forward, closed, tape_form, proof = forms
     grad_graph = build_graph(records, inputs, [grads[-1]])
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
@@ -184,6 +185,18 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
 
 class _FallBack(Exception):
     pass
+
+
+def _view_forms(tr: Any, graph: Any, values: Any, src_var: Any, order: int, v: Any,
+                budget: Budget, notes: list[str]) -> tuple:
+    """Closed form, tape form and proof in ``tr``'s view; the element view if matrix fails."""
+    build = _matrix_forms if tr.view == "matrix" else _element_forms
+    try:
+        return build(tr, src_var, order, v, budget), tr
+    except _FallBack as exc:
+        notes.append(f"element view used: {exc}")
+        tr = translate(graph, values, "elements", budget)
+        return _element_forms(tr, src_var, order, v, budget), tr
 
 
 def _program_forms(tr: Any, defs: list, src_var: Any, budget: Budget) -> tuple:

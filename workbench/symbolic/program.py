@@ -17,6 +17,8 @@ from workbench.symbolic.translate import Translation, _literal, apply_rule
 
 #: Graphs with more forward equations than this are differentiated as programs.
 PROGRAM_EQNS = 40
+#: Element-view targets with more operations than this (after CSE) are differentiated as programs.
+PROGRAM_OPS = 300
 _SHOWN = 24
 
 

@@ -128,12 +128,15 @@ def _vanishes_at_random_point(e: Any, seed: int = 7) -> bool:
 
 
 def evaluate_shared(e: Any, subs: dict[Any, Any]) -> complex:
-    """``e`` at ``subs`` to 30 digits, evaluating each shared subexpression once (via CSE)."""
-    defs, (reduced,) = sympy.cse([e])
-    env = dict(subs)
-    for sym, sub in defs:
-        env[sym] = sub.xreplace(env).evalf(30)
-    return complex(reduced.xreplace(env).evalf(30))
+    """``e`` at ``subs`` to 30 digits, evaluating each shared subexpression once."""
+    memo: dict[Any, Any] = dict(subs)
+
+    def walk(node: Any) -> Any:
+        if node not in memo:
+            memo[node] = node if node.is_Atom else node.func(*[walk(a) for a in node.args])
+        return memo[node]
+
+    return complex(sympy.sympify(walk(e)).evalf(30))
 
 
 def atomize(e: Any) -> Any:
