@@ -69,9 +69,9 @@ def main(n: int = 500) -> None:
         compiled = d.function()
         ref = hand(A, x)
         rows = [
-            ("hand-written NumPy", lambda: hand(A, x), 50),
-            (f"closed form: {d.view} view", lambda: compiled(A=A, x=x), 50),
-            ("tape: jacobian of gradient", lambda: tape_hessian(fn, A, x), 1),
+            ("hand-written NumPy", lambda hand=hand: hand(A, x), 50),
+            (f"closed form: {d.view} view", lambda f=compiled: f(A=A, x=x), 50),
+            ("tape: jacobian of gradient", lambda fn=fn: tape_hessian(fn, A, x), 1),
         ]
         base = None
         for method, call, number in rows:

@@ -14,7 +14,6 @@ import sympy
 from sympy.core.cache import clear_cache
 
 import workbench as wb
-from workbench.symbolic.budget import count_ops
 
 
 def tree_size(expr) -> int:

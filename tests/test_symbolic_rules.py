@@ -11,7 +11,7 @@ import pytest
 import sympy
 
 import workbench as wb
-from workbench.primitive import NON_DIFFERENTIABLE, REGISTRY, NotSupported
+from workbench.primitive import REGISTRY, NotSupported
 from workbench.symbolic import verify
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.records import build_graph, record_backward

@@ -44,7 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NON_DIFFERENTIABLE", "REGISTRY", "Derivation", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",
-    "NotSupported", "Primitive", "Tensor", "UnconnectedGradients", "Var", "Variable", "abs", "add",
+    "NotSupported", "Primitive", "SymbolicBudgetExceeded", "Tensor", "UnconnectedGradients", "Var", "Variable", "abs", "add",
     "arange", "arccos", "arcsin", "arctan", "argmax", "argmin", "broadcast_to", "cast", "ceil",
     "clip", "concat", "constant", "convert_to_tensor", "cos", "cosh", "custom_gradient",
     "default_dtype", "defprimitive", "divide", "exp", "expand_dims", "expm1", "eye", "fill",
@@ -53,5 +53,5 @@ __all__ = [
     "ones", "ones_like", "optim", "power", "random", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
-    "subtract", "sum", "symbolic", "SymbolicBudgetExceeded", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
+    "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]

@@ -11,10 +11,10 @@ tensor's elements (element view) or written with Hadamard operations and element
 
 from workbench import primitive as _primitive
 from workbench.ops import elementwise, linalg, nn, reduce, shape  # noqa: F401 - all registered
+from workbench.symbolic import printing  # noqa: F401 - wb.symbolic.printing
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded
 from workbench.symbolic.derivation import Derivation, derive
 from workbench.symbolic.expression import expression
-from workbench.symbolic import printing  # noqa: F401 - wb.symbolic.printing
 from workbench.symbolic.stationary import Stationary, solve_stationary
 
 if "sympy" not in _primitive.REQUIRED_RULES:

@@ -38,7 +38,7 @@ def matrix_diff(expr: Any, wrt: Any, order: int) -> Any:
     try:
         for _ in range(order):
             out = sympy.diff(out, wrt)
-    except Exception as exc:  # SymPy raises many types here
+    except Exception as exc:  # noqa: BLE001 - SymPy raises many types here
         raise NotMatrixCalculus(f"SymPy's matrix diff failed: {exc}") from None
     if not isinstance(out, sympy.MatrixExpr) or any(
             "Array" in type(a).__name__ for a in sympy.preorder_traversal(out)):
@@ -87,7 +87,7 @@ def linear_coefficient(expr: Any, v: sympy.MatrixSymbol) -> Any:
 
     >>> A = sympy.MatrixSymbol("A", 3, 3); v = sympy.MatrixSymbol("v", 3, 1)
     >>> linear_coefficient(A.T * v + A * v, v)
-    A.T + A
+    A + A.T
     """
     try:
         return _coef(push_transposes(expr), v)

@@ -17,10 +17,19 @@ from workbench.symbolic.expression import default_view
 from workbench.symbolic.matrix import MatrixForm
 from workbench.symbolic.numeric import central_differences, lambdify
 from workbench.symbolic.program import (
-    PROGRAM_EQNS, PROGRAM_OPS, Program, prune, reverse_mode, translate_program,
+    PROGRAM_EQNS,
+    PROGRAM_OPS,
+    Program,
+    prune,
+    reverse_mode,
+    translate_program,
 )
 from workbench.symbolic.records import (
-    build_graph, evaluate, record_backward, slice_records, source_groups,
+    build_graph,
+    evaluate,
+    record_backward,
+    slice_records,
+    source_groups,
 )
 from workbench.symbolic.steps import chain_rule_steps
 from workbench.symbolic.translate import translate
@@ -133,7 +142,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
             seed, extra = constant(np.ones(grad.shape, dtype=grad.dtype)), []
         (g,), bwd = record_backward(records, grad, seed, [src_ids], watch=extra)
         if g is None:
-            g = constant(np.zeros(source.shape if v is None else source.shape, source.dtype))
+            g = constant(np.zeros(source.shape, source.dtype))
         jac_inputs = (list(records), grad, [src_ids])
         records, grad = records + bwd, g
         grads.append(g)

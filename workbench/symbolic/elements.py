@@ -11,10 +11,11 @@ import sympy
 
 
 def scalar(value: Any) -> sympy.Expr:
-    """A number as SymPy: integral floats become Integers, short dyadic ones Rationals.
+    """A number as SymPy: integral floats become Integers, floats that round-trip from a small
+    fraction become Rationals (0.5 -> 1/2, 0.1 -> 1/10), others stay Floats.
 
-    >>> scalar(2.0), scalar(0.5), scalar(0.1)
-    (2, 1/2, 0.100000000000000)
+    >>> scalar(2.0), scalar(0.5), scalar(0.1), scalar(0.123456789)
+    (2, 1/2, 1/10, 0.123456789000000)
     """
     if isinstance(value, sympy.Basic):
         return value

@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 import sympy
 from sympy import (
-    BlockMatrix, Identity, Transpose, ZeroMatrix, Determinant, HadamardPower, HadamardProduct, Inverse, MatrixExpr, OneMatrix,
+    BlockMatrix,
+    Determinant,
+    HadamardPower,
+    HadamardProduct,
+    Identity,
+    Inverse,
+    MatrixExpr,
+    OneMatrix,
+    Transpose,
+    ZeroMatrix,
 )
 from sympy.core.symbol import Str
 from sympy.matrices.expressions.matexpr import MatrixElement
@@ -315,7 +324,7 @@ class MatrixForm:
         if not _is_matrix(e):
             e = mm(e, OneMatrix(1, 1))
         if int(np.prod(shape)) == 1:
-            return MatrixForm(e if shape else e, shape)
+            return MatrixForm(e, shape)
         have = self._rows_cols()
         want = (shape[0], 1) if len(shape) == 1 else shape
         if have == want:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
@@ -14,9 +13,11 @@ from sympy.printing.str import StrPrinter
 class MatrixStrPrinter(StrPrinter):
     """SymPy's ``str`` with readable matrix-calculus notation.
 
+    >>> import sympy
     >>> x = sympy.MatrixSymbol("x", 3, 1)
-    >>> print(to_str(sympy.HadamardProduct(x, x) + sympy.OneMatrix(3, 1)))
-    1 + x∘x
+    >>> y = sympy.MatrixSymbol("y", 3, 1)
+    >>> print(to_str(sympy.HadamardProduct(x, y) + sympy.OneMatrix(3, 1)))
+    1 + x∘y
     """
 
     def _print_OneMatrix(self, expr: Any) -> str:
@@ -50,6 +51,7 @@ def to_str(expr: Any) -> str:
 def to_latex(expr: Any) -> str:
     """``expr`` as LaTeX in matrix notation.
 
+    >>> import sympy
     >>> to_latex(sympy.Symbol("x") ** 3)
     'x^{3}'
     """

@@ -28,7 +28,7 @@ class Program:
     written in terms of the defined symbols.
 
     >>> t = sympy.Symbol("t1")
-    >>> print(Program([(t, sympy.sin(sympy.Symbol("x")))], np.array([2 * t], dtype=object)))
+    >>> print(Program([(t, sympy.sin(sympy.Symbol("x")))], np.array(2 * t, dtype=object)))
     t1 = sin(x)
     result = 2*t1
     """

@@ -91,11 +91,10 @@ def record_backward(records: Sequence, target: Tensor, seed: Tensor,
     from workbench.tape import GradientTape
 
     outer = GradientTape(persistent=True)
-    with tape_state.paused():
-        with outer:
-            for t in _tensors(records, watch):
-                outer.watch(t)
-            grads = autodiff.reverse_pass(list(records), [(target, seed)], list(groups))
+    with tape_state.paused(), outer:
+        for t in _tensors(records, watch):
+            outer.watch(t)
+        grads = autodiff.reverse_pass(list(records), [(target, seed)], list(groups))
     return grads, outer._records
 
 

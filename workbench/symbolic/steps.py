@@ -13,7 +13,6 @@ from workbench.ir import Graph, Var
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.translate import Translation, apply_rule
 
-
 #: Graphs up to this many equations get their chain-rule result written in the inputs.
 EXPAND_STEPS = 12
 

@@ -14,6 +14,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from workbench.symbolic.budget import count_ops
 from workbench.symbolic.elements import Elements
 
+
 def matrix_symbols(*exprs: Any) -> list[MatrixSymbol]:
     """The ``MatrixSymbol``s of ``exprs``, sorted by name."""
     found: dict[str, MatrixSymbol] = {}
@@ -179,7 +180,7 @@ def _exp_free(e: Any) -> Any:
     so that ``cancel`` decides zero-ness of sigmoid/tanh/softplus-style expressions quickly."""
     try:
         e = e.rewrite(sympy.exp)
-    except Exception:  # rewriting is best effort
+    except Exception:  # noqa: BLE001 - rewriting is best effort
         return None
     bases: dict[Any, sympy.Dummy] = {}
     reps = {}
