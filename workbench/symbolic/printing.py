@@ -17,7 +17,7 @@ class MatrixStrPrinter(StrPrinter):
     >>> x = sympy.MatrixSymbol("x", 3, 1)
     >>> y = sympy.MatrixSymbol("y", 3, 1)
     >>> print(to_str(sympy.HadamardProduct(x, y) + sympy.OneMatrix(3, 1)))
-    1 + x∘y
+    x∘y + 1
     """
 
     def _print_OneMatrix(self, expr: Any) -> str:
