@@ -7,6 +7,17 @@ tensor's elements (element view) or written with Hadamard operations and element
 (matrix view). Any other primitive's rule calls the array methods both views implement
 (``x.sum(axis, keepdims)``, ``x.reshape(shape)``, ``a.matmul(b)``, ``a.inv()``, ...; see
 ``elements.Elements`` and ``matrix.MatrixForm``). ``sympy=NotSupported("reason")`` opts out.
+
+Views: ``"matrix"`` (default for tensors of rank <= 2: MatrixSymbols, 1-D tensors as n x 1
+columns, scalars as real Symbols), ``"elements"`` (explicit matrices of real scalar symbols
+``x_0``, ``X_0_1``), and ``"program"`` (a straight-line program with one symbol per
+intermediate, chosen for graphs of more than 40 equations or element views of more than 300
+operations, so gradients never swell). Closed forms in matrix view are canonical: products
+expanded, transposes on symbols, like terms collected (``2*X.T*X*beta - 2*X.T*y``); when
+SymPy's matrix calculus cannot differentiate (elementwise functions), the closed form is the
+backward graph printed in matrix notation. Every matrix-notation result is checked against the
+element view (on a small instance of the same shapes) before it is shown, else the element
+view is used and the Derivation's ``notes`` say so.
 """
 
 from workbench import primitive as _primitive

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from workbench.symbolic import verify
 from workbench.symbolic.budget import Budget
 from workbench.symbolic.records import build_graph, source_groups
 from workbench.symbolic.translate import Translation, translate
+
+#: Matrix-view expressions over at most this many elements are checked against the elements.
+CHECK_ELEMENTS = 64
 
 
 def default_view(*shapes: tuple[int, ...]) -> str:
@@ -21,7 +27,20 @@ def translation(tape: Any, target: Any, view: str | None = None,
     inputs = [(owner.name, tensors) for owner, tensors in source_groups(tape)]
     graph, values = build_graph(tape._records, inputs, [t])
     shapes = [v.shape for v in graph.inputs] + [t.shape]
-    return translate(graph, values, view or default_view(*shapes), budget)
+    out = translate(graph, values, view or default_view(*shapes), budget)
+    if out.view == "matrix" and _small(out):
+        elements = translate(graph, values, "elements", budget)
+        shown = verify.explicit(out.exprs()[0], {n: s for n, (_, s) in out.values.items()})
+        if not verify.equal(verify.as_array(shown).ravel(),
+                            verify.as_array(elements.exprs()[0]).ravel()):
+            elements.fallback = "element view used: the matrix form did not match the elements"
+            return elements
+    return out
+
+
+def _small(tr: Translation) -> bool:
+    """Few enough elements that the matrix form is checked against the element view."""
+    return sum(int(np.prod(shape)) for _, shape in tr.values.values()) <= CHECK_ELEMENTS
 
 
 def expression(tape: Any, target: Any, view: str | None = None,
