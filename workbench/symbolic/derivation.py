@@ -315,12 +315,24 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
             if isinstance(s, sympy.MatrixSymbol) else calculus.canonical(_scalar_diff(f, s, order))
         how = "SymPy matrix calculus"
     except calculus.NotMatrixCalculus:
-        closed, how = tape, "the backward graph in matrix notation"
+        closed, how = _collected(tape), "the backward graph in matrix notation"
     budget.check_size(closed, "differentiating")
     if not isinstance(s, sympy.MatrixSymbol):
         return f, closed, tape, _prove(closed, tape, tr, budget)
     proof = _check_matrix(f, s, closed, tape, order, tr, budget)
     return f, closed, tape, f"{proof}; closed form from {how}"
+
+
+def _collected(e: Any) -> Any:
+    """``e`` with like terms collected (``x + x -> 2*x``) when SymPy can do so safely."""
+    try:
+        out = e.doit()
+    except Exception:  # noqa: BLE001 - keep the printed backward graph as it is
+        return e
+    if not isinstance(out, sympy.MatrixExpr) or out.shape != e.shape or \
+            count_ops(out) > count_ops(e):
+        return e
+    return out
 
 
 def _scalar_diff(f: Any, s: Any, order: int) -> Any:

@@ -125,7 +125,7 @@ class Elements:
         lead = self.a.shape[:-2]
         out = np.empty(lead + out_shape, dtype=object)
         for idx in itertools.product(*(range(d) for d in lead)):
-            res = fn(sympy.Matrix(self.a[idx]))
+            res = fn(sympy.Matrix(self.a[idx].tolist()))
             out[idx] = np.array(res.tolist(), dtype=object) if out_shape else res
         return Elements(out)
 

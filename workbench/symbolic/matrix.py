@@ -165,14 +165,24 @@ def broadcast(e: Any, rows: int, cols: int) -> Any:
     return e
 
 
+def _ones_coeff(m: Any) -> Any:
+    """``c`` if ``m`` is ``c * ones`` (``1`` for plain ones), else None."""
+    if isinstance(m, OneMatrix):
+        return sympy.Integer(1)
+    if isinstance(m, sympy.MatMul) and len(m.args) == 2 and isinstance(m.args[1], OneMatrix) \
+            and not _is_matrix(m.args[0]):
+        return m.args[0]
+    return None
+
+
 def _mul2(a: Any, b: Any, shape: tuple[int, int]) -> Any:
     if not _is_matrix(a) or not _is_matrix(b):
         return mm(a, b)
     if a.shape == b.shape:
-        if isinstance(a, OneMatrix):
-            return b
-        if isinstance(b, OneMatrix):
-            return a
+        if _ones_coeff(a) is not None:
+            return mm(_ones_coeff(a), b)
+        if _ones_coeff(b) is not None:
+            return mm(_ones_coeff(b), a)
         return HadamardProduct(a, b)
     if a.shape[1] == 1 and b.shape[0] == 1:  # column times row: an outer product
         return mm(a, b)

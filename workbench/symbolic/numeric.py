@@ -48,6 +48,9 @@ class WorkbenchNumPyPrinter(NumPyPrinter):
             out = f"({out} * numpy.transpose({pending}))"
         return out if coeff == 1 else f"{self._print(coeff)} * {out}"
 
+    def _print_Determinant(self, expr: Any) -> str:
+        return f"numpy.linalg.det({self._print(expr.args[0])})"
+
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"numpy.diagflat({self._print(expr.args[0])})"
 
@@ -80,7 +83,8 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
     >>> float(f()), float(f(x=1.0))
     (32.0, 4.0)
     """
-    cse: Any = True
+    # temporaries named _s0, _s1, ...: lambdify's default x0, x1 would shadow inputs named so
+    cse: Any = lambda exprs: sympy.cse(exprs, symbols=sympy.numbered_symbols("_s"))  # noqa: E731
     if hasattr(expr, "defs"):  # a Program: its definitions are the common subexpressions
         defs = list(expr.defs)
         seen = sympy.Tuple(*[e for _, e in defs], *expr.result.ravel())

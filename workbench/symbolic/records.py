@@ -125,8 +125,11 @@ def evaluate(graph: Graph, values: dict[Any, Any], overrides: dict[str, Any] | N
     """
     overrides = overrides or {}
     env: dict[Any, Any] = {}
-    for var in graph.inputs:
-        env[var] = np.asarray(overrides.get(var.name, values[var]), dtype=var.dtype)
+    for var in graph.inputs:  # new values in float64 at least (differences need the digits)
+        if var.name in overrides:
+            env[var] = np.asarray(overrides[var.name], dtype=np.promote_types(var.dtype, "f8"))
+        else:
+            env[var] = np.asarray(values[var], dtype=var.dtype)
 
     def read(a: Any) -> Any:
         return a.value if isinstance(a, Literal) else env[a]

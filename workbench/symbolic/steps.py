@@ -46,7 +46,8 @@ def chain_rule_steps(graph: Graph, tr: Translation, target: Any, source: str) ->
     the node names ``t1, t2, ...``); others list each forward and reverse-pass node's formula.
     """
     fwd_count = _forward_count(graph)
-    if all(v.shape == () for e in graph.eqns[:fwd_count] for v in e.outputs):
+    if all(np.shape(v.value if not isinstance(v, Var) else np.empty(v.shape)) == ()
+           for e in graph.eqns[:fwd_count] for v in e.outputs + e.inputs):
         return _scalar_steps(graph, fwd_count, source)
     steps = []
     for i, eqn in enumerate(graph.eqns):
