@@ -92,3 +92,32 @@ def test_latex_and_markdown():
     d = tape.derive(y, x)
     assert "3 x^{2}" in d.latex()
     assert d._repr_latex_().startswith("$$") and "Check:" in d._repr_markdown_()
+
+
+COMPOSITES = {
+    "logsumexp": (wb.logsumexp, [0.3, -1.2, 0.8]),
+    "mean of squares": (lambda x: wb.mean(x**2), [0.3, -1.2, 0.8]),
+    "slices": (lambda x: wb.sum(x[1:] * x[:-1]), [0.3, -1.2, 0.8]),
+    "stack": (lambda x: wb.sum(wb.stack([x, wb.sin(x)]) ** 2), [0.3, -1.2, 0.8]),
+    "where": (lambda x: wb.sum(wb.where(x > 0, x**2, -x)), [0.3, -1.2, 0.8]),
+    "relu": (lambda x: wb.sum(wb.nn.relu(x) * x), [0.3, -1.2, 0.8]),
+    "vector target": (lambda x: wb.sin(x) * x, [0.3, -1.2, 0.8]),
+    "matrix source": (lambda X: wb.sum((X - wb.mean(X, axis=0)) ** 2),
+                      [[0.3, -1.2, 0.8], [1.1, 0.2, -0.4]]),
+    "det": (wb.linalg.det, [[1.2, 0.3], [-0.4, 0.9]]),
+    "solve": (lambda A: wb.sum(wb.linalg.solve(A, wb.constant([1.0, 2.0]))),
+              [[1.2, 0.3], [-0.4, 0.9]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+def test_composites_agree_three_ways(name):
+    fn, value = COMPOSITES[name]
+    x = wb.constant(np.array(value))
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+    d = tape.derive(y, x)
+    assert d.value.shape == x.shape
+    np.testing.assert_allclose(d.value, d.tape_value, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(d.value, d.fd_value, rtol=1e-6, atol=1e-8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -84,7 +85,7 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
     (32.0, 4.0)
     """
     # temporaries named _s0, _s1, ...: lambdify's default x0, x1 would shadow inputs named so
-    cse: Any = lambda exprs: sympy.cse(exprs, symbols=sympy.numbered_symbols("_s"))  # noqa: E731
+    cse: Any = lambda exprs: sympy.cse(exprs, symbols=sympy.numbered_symbols("_s"))
     if hasattr(expr, "defs"):  # a Program: its definitions are the common subexpressions
         defs = list(expr.defs)
         seen = sympy.Tuple(*[e for _, e in defs], *expr.result.ravel())
@@ -93,7 +94,7 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
         seen = expr
     names = [n for n in values if _mentions(seen, n, values[n][1], matrix)]
     args = [_arg(n, values[n][1], matrix) for n in names]
-    fn = sympy.lambdify(args, expr, modules="numpy", cse=cse,
+    fn = sympy.lambdify(args, expr, modules=[{"functools": functools}, "numpy"], cse=cse,
                         printer=WorkbenchNumPyPrinter({"fully_qualified_modules": True}))
     shapes = {n: values[n][1] for n in names}
     defaults = {n: np.asarray(values[n][0], dtype=float) for n in names}
