@@ -86,7 +86,8 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
     """
     # temporaries named _s0, _s1, ...: lambdify's default x0, x1 would shadow inputs named so
     cse: Any = lambda exprs: sympy.cse(exprs, symbols=sympy.numbered_symbols("_s"))
-    if hasattr(expr, "defs"):  # a Program: its definitions are the common subexpressions
+    single = not hasattr(expr, "defs")  # a custom cse makes lambdify return a 1-element list
+    if not single:  # a Program: its definitions are the common subexpressions
         defs = list(expr.defs)
         seen = sympy.Tuple(*[e for _, e in defs], *expr.result.ravel())
         expr, cse = list(expr.result.ravel()), (lambda exprs: (defs, exprs))
@@ -105,6 +106,8 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
             v = np.asarray(kwargs[n], dtype=float) if n in kwargs else defaults[n]
             inputs.append(v.reshape(-1, 1) if matrix and len(shapes[n]) == 1 else v)
         out = fn(*inputs)
+        if single and isinstance(out, list):
+            out = out[0]
         return np.reshape(np.asarray(out, dtype=float), out_shape)
 
     call.source = getattr(fn, "__doc__", "")  # lambdify keeps the source in the docstring
