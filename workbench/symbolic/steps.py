@@ -31,6 +31,8 @@ class Step:
     kind: str = "forward"
 
     def __str__(self) -> str:
+        if self.kind == "result":
+            return f"{self.name} = {self.definition}   (in node names: {self.adjoint})"
         text = f"{self.name} = {self.definition}"
         if self.partials:
             text += "   " + ", ".join(f"∂{self.name}/∂{a} = {d}" for a, d in self.partials.items())
