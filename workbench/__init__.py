@@ -34,6 +34,8 @@ from workbench import linalg, math, nn, random
 from workbench import optim
 from workbench.check import GradientMismatch, GradientReport, check_gradients
 from workbench.compile import function
+from workbench import symbolic
+from workbench.symbolic import Derivation, SymbolicBudgetExceeded
 
 convert_to_tensor = constant
 negative = neg
@@ -43,8 +45,8 @@ reduce_logsumexp = logsumexp
 __version__ = "0.1.0"
 
 __all__ = [
-    "NON_DIFFERENTIABLE", "REGISTRY", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",
-    "NotSupported", "Primitive", "Tensor", "UnconnectedGradients", "Var", "Variable", "abs", "add",
+    "NON_DIFFERENTIABLE", "REGISTRY", "Derivation", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",
+    "NotSupported", "Primitive", "SymbolicBudgetExceeded", "Tensor", "UnconnectedGradients", "Var", "Variable", "abs", "add",
     "arange", "arccos", "arcsin", "arctan", "argmax", "argmin", "broadcast_to", "cast", "ceil",
     "clip", "concat", "constant", "convert_to_tensor", "cos", "cosh", "custom_gradient",
     "default_dtype", "defprimitive", "divide", "exp", "expand_dims", "expm1", "eye", "fill",
@@ -53,6 +55,6 @@ __all__ = [
     "ones", "ones_like", "optim", "power", "random", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
-    "subtract", "sum", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
+    "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification

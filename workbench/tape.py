@@ -282,6 +282,26 @@ class GradientTape:
 
         return explain(self, target, source)
 
+    def expression(self, target: Any, view: str | None = None, budget: Any = None) -> Any:
+        """The SymPy expression of a recorded value (see ``workbench.symbolic.expression``)."""
+        from workbench.symbolic import expression
+
+        return expression(self, target, view=view, budget=budget)
+
+    def derive(self, target: Any, source: Any, order: int = 1, view: str | None = None,
+               budget: Any = None) -> Any:
+        """A checked closed-form derivative, a ``Derivation`` (see ``workbench.symbolic``)."""
+        from workbench.symbolic import derive
+
+        return derive(self, target, source, order=order, view=view, budget=budget)
+
+    def solve_stationary(self, target: Any, source: Any, view: str | None = None,
+                         budget: Any = None) -> Any:
+        """Solve d(target)/d(source) = 0 symbolically (see ``workbench.symbolic``)."""
+        from workbench.symbolic import solve_stationary
+
+        return solve_stationary(self, target, source, view=view, budget=budget)
+
     def graph(self, outputs: Any = None) -> Any:
         """The recorded computation of ``outputs`` (default: everything) as an IR ``Graph``."""
         from workbench.tape_graph import tape_graph

@@ -25,6 +25,13 @@ def _piecewise_where(c, x, y):
     return sympy.Piecewise((x, c), (y, True))
 
 
+def _round_half_even(x):
+    # NumPy rounds ties to even: floor(x + 1/2), minus one at a tie that lands on an odd number.
+    up = sympy.floor(x + sympy.S.Half)
+    odd_tie = sympy.And(sympy.Eq(up - x, sympy.S.Half), sympy.Eq(sympy.Mod(up, 2), 1))
+    return up - sympy.Piecewise((1, odd_tie), (0, True))
+
+
 neg = defprimitive(
     "neg", np.negative,
     vjp=(lambda g, ans, x: neg(g),),
@@ -197,7 +204,7 @@ sign = defprimitive(
 round = defprimitive(
     "round", np.round,
     vjp=NON_DIFFERENTIABLE,
-    sympy=lambda x: sympy.Function("round")(x),
+    sympy=_round_half_even,
     kind=EW,
     numba="np.rint({0})",
 )

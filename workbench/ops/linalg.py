@@ -56,14 +56,14 @@ def _matmul_dy(g, ans, x, y):
 matmul = defprimitive(
     "matmul", np.matmul,
     vjp=(_matmul_dx, _matmul_dy),
-    sympy=None,
+    sympy=lambda x, y: x.matmul(y),
     kind=LINALG,
     numba=nb.matmul,
 )
 inv = defprimitive(
     "inv", np.linalg.inv,
     vjp=(lambda g, ans, a: ew.neg(matmul(matmul(swap_last(ans), g), swap_last(ans))),),
-    sympy=None,
+    sympy=lambda a: a.inv(),
     kind=LINALG,
     numba=nb.inv,
 )
@@ -77,7 +77,7 @@ def _det_vjp(g, ans, a):
 det = defprimitive(
     "det", np.linalg.det,
     vjp=(_det_vjp,),
-    sympy=None,
+    sympy=lambda a: a.det(),
     kind=LINALG,
     numba=nb.det,
 )
@@ -99,7 +99,7 @@ def _solve_da(g, ans, a, b):
 solve = defprimitive(
     "solve", np.linalg.solve,
     vjp=(_solve_da, _solve_db),
-    sympy=None,
+    sympy=lambda a, b: a.solve(b),
     kind=LINALG,
     numba=nb.solve,
 )

@@ -10,7 +10,7 @@ import numpy as np
 from workbench.ops import elementwise as ew
 from workbench.ops import numba_rules as nb
 from workbench.ops import shape as sh
-from workbench.primitive import NON_DIFFERENTIABLE, defprimitive
+from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, as_input
 
 RED = "reduce"
@@ -42,28 +42,28 @@ def _max_vjp(g, ans, x, axis, keepdims):
 reduce_sum_p = defprimitive(
     "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
     vjp=(lambda g, ans, x, axis, keepdims: _spread(g, ans, x, axis),),
-    sympy=None,
+    sympy=lambda x, axis, keepdims: x.sum(axis, keepdims),
     kind=RED,
     numba=nb.reduce_sum,
 )
 reduce_max_p = defprimitive(
     "max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
     vjp=(_max_vjp,),
-    sympy=None,
+    sympy=lambda x, axis, keepdims: x.max(axis, keepdims),
     kind=RED,
     numba=nb.reduce_max,
 )
 argmax_p = defprimitive(
     "argmax", lambda x, axis: np.argmax(x, axis=axis),
     vjp=NON_DIFFERENTIABLE,
-    sympy=None,
+    sympy=NotSupported("argmax is an index, not a formula"),
     kind=RED,
     numba=nb.argmax,
 )
 argmin_p = defprimitive(
     "argmin", lambda x, axis: np.argmin(x, axis=axis),
     vjp=NON_DIFFERENTIABLE,
-    sympy=None,
+    sympy=NotSupported("argmin is an index, not a formula"),
     kind=RED,
     numba=nb.argmin,
 )

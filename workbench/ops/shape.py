@@ -31,21 +31,21 @@ def _broadcast_vjp(g, ans, x, shape):
 reshape_p = defprimitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     vjp=(lambda g, ans, x, shape: reshape_p(g, shape=g.shape[: _nbatch(g, ans)] + x.shape),),
-    sympy=None,
+    sympy=lambda x, shape: x.reshape(shape),
     kind=SHAPE,
     numba=nb.reshape,
 )
 transpose_p = defprimitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     vjp=(_transpose_vjp,),
-    sympy=None,
+    sympy=lambda x, axes: x.transpose(axes),
     kind=SHAPE,
     numba=nb.transpose,
 )
 broadcast_to_p = defprimitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     vjp=(_broadcast_vjp,),
-    sympy=None,
+    sympy=lambda x, shape: x.broadcast_to(shape),
     kind=SHAPE,
     numba=nb.broadcast_to,
 )
@@ -78,14 +78,14 @@ getitem_p = defprimitive(
     "getitem", lambda x, index: x[index],
     vjp=(lambda g, ans, x, index: scatter_add_p(
         g, index=_batched_index(index, _nbatch(g, ans)), shape=g.shape[: _nbatch(g, ans)] + x.shape),),
-    sympy=None,
+    sympy=lambda x, index: x.getitem(index),
     kind=SHAPE,
     numba=nb.getitem,
 )
 scatter_add_p = defprimitive(  # getitem's transpose: zeros(shape) with g added at index
     "scatter_add", _scatter_add,
     vjp=(lambda g, ans, x, index, shape: getitem_p(g, index=_batched_index(index, _nbatch(g, ans))),),
-    sympy=None,
+    sympy=lambda g, index, shape: g.scatter_add(index, shape),
     kind=SHAPE,
     numba=nb.scatter_add,
 )
@@ -104,7 +104,7 @@ def _concat_vjp(argnum: int):
 concat_p = defprimitive(
     "concat", lambda *xs, axis: np.concatenate(xs, axis=axis),
     vjp=_concat_vjp,
-    sympy=None,
+    sympy=lambda *xs, axis: xs[0].concat(xs[1:], axis),
     kind=SHAPE,
     numba=nb.concat,
 )

@@ -1,0 +1,121 @@
+"""Matrix calculus in notation: SymPy's ``diff`` where it works, the canonical form of results,
+and reading a Hessian ``H`` off the backward graph's ``H*v`` (Hadamard products become diag)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy import DiagMatrix, HadamardProduct, Identity, MatAdd, MatMul, Transpose
+
+from workbench.symbolic.budget import count_ops
+from workbench.symbolic.matrix import Elementwise, madd, mm, transpose
+
+
+class NotMatrixCalculus(Exception):
+    """SymPy's matrix calculus gave no usable matrix expression."""
+
+
+def canonical(expr: Any) -> Any:
+    """The canonical closed form: products expanded, transposes on symbols, like terms collected.
+
+    >>> X = sympy.MatrixSymbol("X", 3, 2); b = sympy.MatrixSymbol("b", 2, 1)
+    >>> canonical(2 * X.T * (X * b - sympy.MatrixSymbol("y", 3, 1)))
+    2*X.T*X*b - 2*X.T*y
+    """
+    if not isinstance(expr, sympy.MatrixExpr):
+        return sympy.simplify(expr) if count_ops(expr) < 200 else expr
+    out = expr.doit().expand()
+    return out.doit() if isinstance(out, sympy.MatrixExpr) else out
+
+
+def matrix_diff(expr: Any, wrt: Any, order: int) -> Any:
+    """``order`` derivatives of a scalar (or 1x1) matrix expression by SymPy's matrix calculus,
+    as a gradient (shape of ``wrt``) or a Hessian; raises :class:`NotMatrixCalculus` otherwise."""
+    if any(isinstance(a, Elementwise) for a in sympy.preorder_traversal(expr)):
+        raise NotMatrixCalculus("SymPy cannot differentiate elementwise functions of matrices")
+    out = expr
+    try:
+        for _ in range(order):
+            out = sympy.diff(out, wrt)
+    except Exception as exc:  # noqa: BLE001 - SymPy raises many types here
+        raise NotMatrixCalculus(f"SymPy's matrix diff failed: {exc}") from None
+    if not isinstance(out, sympy.MatrixExpr) or any(
+            "Array" in type(a).__name__ for a in sympy.preorder_traversal(out)):
+        raise NotMatrixCalculus(f"SymPy's matrix diff gave {type(out).__name__}")
+    rows = wrt.shape[0]
+    want = (rows, wrt.shape[1]) if order == 1 else (rows, rows)
+    if tuple(out.shape) != tuple(want):
+        if tuple(out.shape[::-1]) == tuple(want):
+            return out.T
+        raise NotMatrixCalculus(f"SymPy's matrix diff gave shape {out.shape}, expected {want}")
+    return out
+
+
+def push_transposes(expr: Any) -> Any:
+    """Transposes moved onto symbols: ``(A*x).T -> x.T*A.T`` (structure otherwise kept)."""
+    if isinstance(expr, Transpose):
+        return _transpose_of(push_transposes(expr.arg))
+    if isinstance(expr, MatMul):
+        return mm(*[push_transposes(a) for a in expr.args])
+    if isinstance(expr, MatAdd):
+        return madd(*[push_transposes(a) for a in expr.args])
+    if isinstance(expr, HadamardProduct):
+        return HadamardProduct(*[push_transposes(a) for a in expr.args])
+    if isinstance(expr, Elementwise):
+        return Elementwise(expr.name, expr.fn, push_transposes(expr.arg))
+    return expr
+
+
+def _transpose_of(e: Any) -> Any:
+    if isinstance(e, MatMul):
+        return mm(*[_transpose_of(a) for a in reversed(e.args)])
+    if isinstance(e, MatAdd):
+        return madd(*[_transpose_of(a) for a in e.args])
+    if isinstance(e, HadamardProduct):
+        return HadamardProduct(*[_transpose_of(a) for a in e.args])
+    if isinstance(e, Elementwise):
+        return Elementwise(e.name, e.fn, _transpose_of(e.arg))
+    return transpose(e)
+
+
+def linear_coefficient(expr: Any, v: sympy.MatrixSymbol) -> Any:
+    """The matrix ``H`` with ``expr == H*v`` for an expression linear in the column ``v``.
+
+    Hadamard products with ``v``-terms become ``diag``: ``u∘(A*v) = diag(u)*A*v``. Returns None
+    when ``expr`` is not written so that ``v`` can be factored out on the right.
+
+    >>> A = sympy.MatrixSymbol("A", 3, 3); v = sympy.MatrixSymbol("v", 3, 1)
+    >>> linear_coefficient(A.T * v + A * v, v)
+    A + A.T
+    """
+    try:
+        return _coef(push_transposes(expr), v)
+    except _NotLinear:
+        return None
+
+
+class _NotLinear(Exception):
+    pass
+
+
+def _coef(e: Any, v: Any) -> Any:
+    if e == v:
+        return Identity(v.shape[0])
+    if not e.has(v):
+        raise _NotLinear
+    if isinstance(e, MatAdd):
+        return madd(*[_coef(t, v) for t in e.args])
+    if isinstance(e, MatMul):
+        args = list(e.args)
+        if any(a.has(v) for a in args[:-1]):
+            raise _NotLinear
+        return mm(*args[:-1], _coef(args[-1], v))
+    if isinstance(e, HadamardProduct):
+        inner = [a for a in e.args if a.has(v)]
+        outer = [a for a in e.args if not a.has(v)]
+        if len(inner) != 1 or e.shape[1] != 1:
+            raise _NotLinear
+        u = outer[0] if len(outer) == 1 else HadamardProduct(*outer)
+        return mm(DiagMatrix(u), _coef(inner[0], v))
+    raise _NotLinear

@@ -1,0 +1,60 @@
+"""How a Derivation reads: plain text, LaTeX, and the notebook hooks (``_repr_latex_``,
+``_repr_markdown_``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.symbolic.printing import to_latex, to_str
+
+_ORDER = {1: "", 2: "²", 3: "³"}
+
+
+class DerivationView:
+    """Printing for :class:`~workbench.symbolic.derivation.Derivation` (fields set there)."""
+
+    def _symbol(self) -> str:
+        sup = _ORDER.get(self.order, f"^{self.order}")
+        den = f"∂{self.source_name}{sup}" if self.order > 1 else f"∂{self.source_name}"
+        return f"∂{sup}f/{den}"
+
+    def __str__(self) -> str:
+        lines = [
+            f"f = {to_str(self.forward)}",
+            f"{self._symbol()} = {to_str(self.expr)}",
+            f"tape's reverse pass: {to_str(self.tape_expr)}",
+            f"check: {self.proof}",
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        lines.append(self.table())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self._symbol()} = {to_str(self.expr)}>"
+
+    def table(self) -> str:
+        """Closed form vs tape vs central differences at the recorded values."""
+        ref = np.asarray(self.value, dtype=float)
+        rows = [("closed form", ref), ("tape", np.asarray(self.tape_value, dtype=float)),
+                ("central differences", np.asarray(self.fd_value, dtype=float))]
+        out = [f"{'engine':<20} {'max abs err':>12}  value"]
+        for name, val in rows:
+            err = float(np.max(np.abs(val - ref))) if val.size else 0.0
+            shown = np.array2string(val, precision=6, threshold=8, max_line_width=60)
+            out.append(f"{name:<20} {err:>12.2e}  {shown.replace(chr(10), ' ')}")
+        return "\n".join(out)
+
+    def latex(self) -> str:
+        """The derivation as LaTeX (an ``aligned`` block)."""
+        sup = "" if self.order == 1 else f"^{{{self.order}}}"
+        lhs = rf"\frac{{\partial{sup} f}}{{\partial {self.source_name}{sup}}}"
+        return (r"\begin{aligned}" + rf"f &= {to_latex(self.forward)} \\ "
+                + rf"{lhs} &= {to_latex(self.expr)}" + r"\end{aligned}")
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_markdown_(self) -> str:
+        notes = "".join(f"\n\n*{n}*" for n in self.notes)
+        return (f"$${self.latex()}$$\n\nTape's reverse pass: $${to_latex(self.tape_expr)}$$\n\n"
+                f"Check: {self.proof}{notes}\n\n```\n{self.table()}\n```")

@@ -1,0 +1,68 @@
+"""Elementwise functions of matrices in matrix notation (``tanh(A*x)``, ``sigmoid(A*x)``), with
+their element-by-element meaning, text and LaTeX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+from sympy import MatrixExpr
+from sympy.core.symbol import Str
+
+
+class Elementwise(MatrixExpr):
+    """A scalar function applied to every element of a matrix: ``tanh(A*x)``, ``sigmoid(A*x)``.
+
+    ``as_explicit()`` applies the function's SymPy template element by element.
+
+    >>> x = sympy.MatrixSymbol("x", 2, 1)
+    >>> d = sympy.Dummy("d")
+    >>> e = Elementwise("exp", sympy.Lambda(d, sympy.exp(d)), x)
+    >>> e.as_explicit()[1, 0]
+    exp(x[1, 0])
+    """
+
+    def __new__(cls, name: str | Str, fn: sympy.Lambda, arg: MatrixExpr):
+        return MatrixExpr.__new__(cls, Str(str(name)), fn, arg)
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def fn(self) -> sympy.Lambda:
+        return self.args[1]
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[2]
+
+    @property
+    def shape(self) -> tuple:
+        return self.arg.shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sympy.Expr:
+        return self.fn(self.arg._entry(i, j, **kwargs))
+
+    def doit(self, **hints: Any) -> Any:
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, sympy.MatrixBase):
+            return arg.applyfunc(self.fn)
+        return Elementwise(self.name, self.fn, arg)
+
+    def _eval_transpose(self) -> Elementwise:
+        return Elementwise(self.name, self.fn, self.arg.T)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.name}({printer._print(self.arg)})"
+
+    def _latex(self, printer: Any) -> str:
+        name = LATEX_NAMES.get(self.name, rf"\operatorname{{{self.name}}}")
+        return rf"{name}\left({printer._print(self.arg)}\right)"
+
+
+LATEX_NAMES = {
+    "sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
+    "tan": r"\tan", "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "sqrt": r"\sqrt",
+}
+
