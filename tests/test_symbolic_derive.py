@@ -94,6 +94,24 @@ def test_least_squares_expression_and_gradient_matrix_view():
     assert "element view" in d.proof
 
 
+def test_least_squares_as_a_sum_of_squares_reads_in_the_canonical_form_and_solves():
+    xs = np.array(SEED_X)
+    X = np.c_[np.ones_like(xs), xs]
+    y = 0.5 + 0.1 * xs + np.sin(xs)
+    Xt, yt = wb.constant(X, name="X"), wb.constant(y, name="y")
+    beta = wb.Variable([0.2, -0.1], name="beta")
+    with wb.GradientTape(persistent=True) as tape:
+        r = yt - Xt @ beta
+        loss = wb.reduce_sum(r * r)  # Hadamard form: the closed form comes from the backward graph
+    d = tape.derive(loss, beta)
+    Xs, ys = sympy.MatrixSymbol("X", 10, 2), sympy.MatrixSymbol("y", 10, 1)
+    bs = sympy.MatrixSymbol("beta", 2, 1)
+    assert str(d.expr) == str(2 * Xs.T * Xs * bs - 2 * Xs.T * ys)
+    stationary = tape.solve_stationary(loss, beta)
+    np.testing.assert_allclose(np.ravel(stationary.value), np.linalg.lstsq(X, y, rcond=None)[0],
+                               rtol=1e-9)
+
+
 def test_least_squares_element_view_on_seed_data():
     tape, loss, beta, X, y = _least_squares(names=False)
     d = tape.derive(loss, beta, view="elements")

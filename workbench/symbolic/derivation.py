@@ -324,15 +324,18 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
 
 
 def _collected(e: Any) -> Any:
-    """``e`` with like terms collected (``x + x -> 2*x``) when SymPy can do so safely."""
+    """``e`` in the canonical form (products expanded, like terms collected) when SymPy can do
+    so without growing it much; else with like terms collected; else as printed."""
     try:
         out = e.doit()
+        expanded = calculus.canonical(out)
     except Exception:  # noqa: BLE001 - keep the printed backward graph as it is
         return e
-    if not isinstance(out, sympy.MatrixExpr) or out.shape != e.shape or \
-            count_ops(out) > count_ops(e):
-        return e
-    return out
+    for candidate, limit in ((expanded, 1.5 * count_ops(e)), (out, count_ops(e))):
+        if isinstance(candidate, sympy.MatrixExpr) and candidate.shape == e.shape and \
+                count_ops(candidate) <= limit:
+            return candidate
+    return e
 
 
 def _scalar_diff(f: Any, s: Any, order: int) -> Any:
