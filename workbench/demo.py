@@ -40,6 +40,26 @@ def tape_basics(out: Callable[[str], None]) -> None:
         out("    " + line)
 
 
+def derive(out: Callable[[str], None]) -> None:
+    x = wb.constant(3.0, name="x")
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+        z = y * y
+    out(str(tape.derive(z, x)))
+
+    xs = np.array([20.1, 22.2, 22.7, 23.3, 24.4, 25.1, 26.2, 27.3, 28.4, 30.4])
+    X = wb.constant(np.column_stack([np.ones_like(xs), xs]), name="X")
+    y = wb.constant(3.0 + 0.5 * xs + np.sin(xs), name="y")
+    beta = wb.Variable([0.0, 0.0], name="beta")
+    with wb.GradientTape() as tape:
+        r = y - X @ beta
+        loss = r.T @ r
+    out("\nleast squares, loss = (y - X beta).T (y - X beta):")
+    out(str(tape.derive(loss, beta)))
+    out(str(tape.solve_stationary(loss, beta)))
+
+
 def explain_none(out: Callable[[str], None]) -> None:
     w = wb.Variable(2.0, name="w")
     with wb.GradientTape() as tape:
@@ -119,6 +139,7 @@ def compiled(out: Callable[[str], None]) -> None:
 
 SECTIONS: dict[str, Callable[[Callable[[str], None]], None]] = {
     "The tape: first, second and persistent gradients": tape_basics,
+    "Derive: closed forms, the tape's own reverse pass as a formula, and a check": derive,
     "Why is my gradient None?": explain_none,
     "Linear regression y = 10x + 5, absolute error, SGD lr 0.001 (eager)": linear_regression,
     "Jacobians in one vectorized pass": jacobians,
