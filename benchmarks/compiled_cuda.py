@@ -12,9 +12,9 @@ import sys
 import time
 
 import numpy as np
+from _timing import best_run
 
 import workbench as wb
-from _timing import best_run
 
 
 def main() -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from _timing import best_run
 from numba import njit
 
 import workbench as wb
-from _timing import best_run
 
 
 @njit(error_model="numpy")

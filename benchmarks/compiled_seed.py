@@ -12,10 +12,10 @@ import platform
 import time
 
 import numpy as np
+from _timing import best_run
 from numba import njit
 
 import workbench as wb
-from _timing import best_run
 
 
 # --- hand-written references (analytic gradients) ----------------------------------------

@@ -13,9 +13,9 @@ import math
 import platform
 
 import numpy as np
+from _timing import best_time, table
 
 import workbench as wb
-from _timing import best_time, table
 
 REPEATS = 25  # 4 ops each: 100 ops
 
@@ -81,15 +81,14 @@ def main() -> None:
     for label, value in (("scalar", 0.3), ("1000 elements", np.linspace(-1.0, 1.0, 1000))):
         x = wb.constant(value)
         check = wb_step(x).numpy()
-        py_value = value
         if label == "scalar":
-            ref = best_time(lambda: numpy_step(py_value, math.sin, math.cos, math.tanh))
+            ref = best_time(lambda v=value: numpy_step(v, math.sin, math.cos, math.tanh))
             ref_name = "plain Python (math)"
         else:
-            ref = best_time(lambda: numpy_step(py_value))
+            ref = best_time(lambda v=value: numpy_step(v))
             ref_name = "NumPy, hand-written backward"
         np.testing.assert_allclose(check, numpy_step(value), rtol=1e-12)
-        t_wb = best_time(lambda: wb_step(x))
+        t_wb = best_time(lambda x=x: wb_step(x))
         rows.append((label, "workbench tape", f"{t_wb / n_ops * 1e6:.2f}", f"{t_wb / ref:.1f}x"))
         rows.append((label, ref_name, f"{ref / n_ops * 1e6:.2f}", "1.0x"))
         for name, factory in (("PyTorch eager", torch_step_factory),

@@ -12,9 +12,9 @@ from __future__ import annotations
 import platform
 
 import numpy as np
+from _timing import best_time, table
 
 import workbench as wb
-from _timing import best_time, table
 
 
 def vectorized(f, x):
@@ -46,8 +46,8 @@ def main() -> None:
     for name, (f, make_x) in CASES.items():
         x = make_x()
         np.testing.assert_allclose(vectorized(f, x).numpy(), row_loop(f, x).numpy(), atol=1e-12)
-        t_vec = best_time(lambda: vectorized(f, x), repeat=5)
-        t_loop = best_time(lambda: row_loop(f, x), repeat=3)
+        t_vec = best_time(lambda f=f, x=x: vectorized(f, x), repeat=5)
+        t_loop = best_time(lambda f=f, x=x: row_loop(f, x), repeat=3)
         rows.append((name, f"{t_vec * 1e3:.2f}", f"{t_loop * 1e3:.1f}", f"{t_loop / t_vec:.0f}x"))
     print(table(
         f"Jacobian: vectorized pass vs one reverse pass per row "

@@ -9,33 +9,82 @@
 27.0
 """
 
-from workbench.tensor import Tensor, Variable, constant  # first: ops build on Tensor
-from workbench.dtypes import default_dtype, set_default_dtype
-from workbench.primitive import (
-    NON_DIFFERENTIABLE, REGISTRY, MissingRule, NotSupported, Primitive, defprimitive,
-)
-from workbench.tape import GradientTape, UnconnectedGradients
-from workbench.custom import custom_gradient
-from workbench.ir import Eqn, Graph, Literal, Var
-from workbench.ops.elementwise import (
-    abs, add, arccos, arcsin, arctan, cast, ceil, clip, cos, cosh, divide, exp, expm1, floor, log,
-    log1p, maximum, minimum, multiply, neg, power, reciprocal, round, sign, sin, sinh, sqrt,
-    square, stop_gradient, subtract, tan, tanh, where,
-)
-from workbench.ops.reduce import (
-    argmax, argmin, logsumexp, max, mean, min, std, sum, variance,
-)
-from workbench.ops.shape import (
-    broadcast_to, concat, expand_dims, flatten, getitem, reshape, squeeze, stack, transpose,
-)
-from workbench.ops.linalg import matmul
-from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like, zeros, zeros_like
-from workbench import linalg, math, nn, random
-from workbench import optim
+from workbench import linalg, math, nn, optim, random, symbolic
 from workbench.check import GradientMismatch, GradientReport, check_gradients
 from workbench.compile import function
-from workbench import symbolic
+from workbench.custom import custom_gradient
+from workbench.dtypes import default_dtype, set_default_dtype
+from workbench.ir import Eqn, Graph, Literal, Var
+from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like, zeros, zeros_like
+from workbench.ops.elementwise import (
+    abs,
+    add,
+    arccos,
+    arcsin,
+    arctan,
+    cast,
+    ceil,
+    clip,
+    cos,
+    cosh,
+    divide,
+    exp,
+    expm1,
+    floor,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    neg,
+    power,
+    reciprocal,
+    round,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    stop_gradient,
+    subtract,
+    tan,
+    tanh,
+    where,
+)
+from workbench.ops.linalg import matmul
+from workbench.ops.reduce import (
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    std,
+    sum,
+    variance,
+)
+from workbench.ops.shape import (
+    broadcast_to,
+    concat,
+    expand_dims,
+    flatten,
+    getitem,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+)
+from workbench.primitive import (
+    NON_DIFFERENTIABLE,
+    REGISTRY,
+    MissingRule,
+    NotSupported,
+    Primitive,
+    defprimitive,
+)
 from workbench.symbolic import Derivation, SymbolicBudgetExceeded
+from workbench.tape import GradientTape, UnconnectedGradients
+from workbench.tensor import Tensor, Variable, constant  # first: ops build on Tensor
 
 convert_to_tensor = constant
 negative = neg

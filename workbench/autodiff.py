@@ -94,5 +94,5 @@ def _accumulate(adjoint: dict[int, Tensor], key: int, ct: Tensor) -> None:
     adjoint[key] = ct if prev is None else _ew.add(prev, ct)
 
 
-from workbench.ops import elementwise as _ew  # noqa: E402
-from workbench.ops.reduce import sum_to  # noqa: E402
+from workbench.ops import elementwise as _ew
+from workbench.ops.reduce import sum_to

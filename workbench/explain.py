@@ -20,7 +20,9 @@ def describe(t: Tensor) -> str:
 def explain(tape: Any, target: Any, source: Any) -> str:
     """Why ``tape.gradient(target, source)`` is None, or how target depends on source."""
     if not isinstance(source, Tensor):
-        raise ValueError(f"explain needs a wb.Tensor or wb.Variable source, got {type(source).__name__}")
+        raise TypeError(
+            f"explain needs a wb.Tensor or wb.Variable source, got {type(source).__name__}"
+        )
     name = describe(source)
     if not is_floating(source.dtype):
         return (

@@ -1,9 +1,35 @@
 """``wb.math``: elementwise math (TensorFlow's ``tf.math`` names)."""
 
 from workbench.ops.elementwise import (
-    abs, add, arccos, arcsin, arctan, ceil, cos, cosh, divide, exp, expm1, floor, log, log1p,
-    maximum, minimum, multiply, neg, power, reciprocal, round, sign, sin, sinh, sqrt, square,
-    subtract, tan, tanh,
+    abs,
+    add,
+    arccos,
+    arcsin,
+    arctan,
+    ceil,
+    cos,
+    cosh,
+    divide,
+    exp,
+    expm1,
+    floor,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    neg,
+    power,
+    reciprocal,
+    round,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    subtract,
+    tan,
+    tanh,
 )
 from workbench.ops.nn import sigmoid, softplus
 from workbench.ops.reduce import logsumexp

@@ -173,7 +173,7 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
 
 # Imported last so that any import order works: tensor.py's operators need ops, ops need
 # defprimitive (defined above), and bind needs Tensor only when it runs.
-from workbench.tensor import Tensor, Variable, as_input  # noqa: E402
+from workbench.tensor import Tensor, Variable, as_input
 
 _active_tapes = tape_state.ACTIVE.get
 _KEPT_AS_IS = frozenset((Tensor, float, int))

@@ -53,7 +53,7 @@ class GradientTape:
         self._assigns: list[tuple[Variable, Any, str]] = []
 
     # --- context ------------------------------------------------------------------------
-    def __enter__(self) -> GradientTape:
+    def __enter__(self) -> GradientTape:  # noqa: PYI034 - typing.Self needs Python 3.11
         if self._token is not None:
             raise ValueError(
                 "Tape is still recording, This can happen if you try to re-enter an "
@@ -62,7 +62,7 @@ class GradientTape:
         self._token = tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (self,))
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         tape_state.ACTIVE.reset(self._token)
         self._token = None
 
@@ -94,7 +94,7 @@ class GradientTape:
         """Watch a Tensor or Variable (or a nested list/tuple/dict of them)."""
         for t in flatten(tensor)[0]:
             if not isinstance(t, Tensor):
-                raise ValueError(
+                raise ValueError(  # noqa: TRY004 - TensorFlow raises ValueError here
                     f"Passed in object of type {type(t).__name__}, not a wb.Tensor or wb.Variable: "
                     "wrap it with wb.constant(...) first"
                 )
@@ -344,4 +344,4 @@ def _fill(grad: Tensor | None, source: Any, mode: UnconnectedGradients, lead: tu
     return constant(np.zeros(lead + tail, dtype=source.dtype))
 
 
-from workbench.ops import elementwise as _ew  # noqa: E402
+from workbench.ops import elementwise as _ew

@@ -23,7 +23,7 @@ class Tensor:
     array([3., 5.])
     """
 
-    __slots__ = ("_value", "_origin", "_name")
+    __slots__ = ("_name", "_origin", "_value")
     # ndarray (op) Tensor defers to Tensor's reflected operator, as TensorFlow's tensors do.
     __array_priority__ = 100
     __hash__ = None  # == is elementwise, as in NumPy
@@ -318,6 +318,6 @@ def as_input(value: Any) -> Any:
 
 
 # Ops are imported last: they build on Tensor, and Tensor's operators call them.
-from workbench.ops import elementwise as _ew  # noqa: E402
-from workbench.ops import linalg as _la  # noqa: E402
-from workbench.ops import shape as _shape  # noqa: E402
+from workbench.ops import elementwise as _ew
+from workbench.ops import linalg as _la
+from workbench.ops import shape as _shape

@@ -12,7 +12,6 @@ from numba import cuda
 
 from workbench.compile.runtime import block_sum_body
 
-
 block_sum = cuda.jit(device=True)(block_sum_body)
 
 
