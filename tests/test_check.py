@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 import workbench as wb
-from workbench.check_engines import ENGINES, EngineUnavailable, Estimate, register_engine
+from workbench.check.engines import ENGINES, EngineUnavailable, Estimate, register_engine
 from workbench.testing import assert_gradients_close
 
 HAS_DERIVE = hasattr(wb.GradientTape, "derive")

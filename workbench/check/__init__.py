@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 
 from workbench import tape_state
-from workbench.check_compare import compare, summary
-from workbench.check_engines import (
+from workbench.check.compare import compare, summary
+from workbench.check.engines import (
     ENGINES,
     EngineUnavailable,
     Estimate,
     GradientProblem,
     register_engine,
 )
-from workbench.check_report import (
+from workbench.check.report import (
     DtypeRow,
     EngineRow,
     GradientReport,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.check_engines import Estimate, GradientProblem
+from workbench.check.engines import Estimate, GradientProblem
 
 
 def flat(full: list[list[np.ndarray]]) -> np.ndarray:
@@ -47,7 +47,7 @@ def compare(est: Estimate, ref: Estimate, p: GradientProblem, rtol: float,
     Returns ``max_abs``, ``max_rel`` (``|a - b| / max(|b|, atol)``), ``worst`` (the element
     that most exceeds ``atol + rtol * |b|``, with both values) and ``passed``.
 
-    >>> from workbench.check_engines import Estimate, GradientProblem
+    >>> from workbench.check.engines import Estimate, GradientProblem
     >>> p = GradientProblem(None, [np.zeros(2)], ["x"], 1, [[np.ones(2)]], [])
     >>> got, ref = Estimate(full=[[np.array([1.0, 2.0])]]), Estimate(full=[[np.array([1.0, 2.5])]])
     >>> compare(got, ref, p, rtol=1e-6, atol=None, atol_factor=1e-8)["worst"]

@@ -85,7 +85,7 @@ def register_engine(name: str, engine: Callable[[GradientProblem], Estimate],
                     replace: bool = False) -> None:
     """Make ``engine`` available to ``check_gradients(engines=(..., name))``.
 
-    >>> from workbench.check_engines import register_engine, ENGINES, Estimate
+    >>> from workbench.check.engines import register_engine, ENGINES, Estimate
     >>> register_engine("zero", lambda p: Estimate(full=[[0 * a for a in p.inputs]]))
     >>> "zero" in ENGINES
     True
