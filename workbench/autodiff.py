@@ -37,6 +37,17 @@ def forward_reach(records: Iterable[Record], start: set[int],
     return reach, live
 
 
+def backward_slice(records: Sequence[Record], targets: Iterable[Tensor]) -> list[Record]:
+    """The records ``targets`` depend on, in recording order."""
+    needed = {id(t) for t in targets}
+    kept = []
+    for rec in reversed(records):
+        if id(rec[2]) in needed:
+            kept.append(rec)
+            needed.update(id(a) for a in rec[1])
+    return kept[::-1]
+
+
 def reverse_pass(
     records: Sequence[Record],
     seeds: Sequence[tuple[Tensor, Tensor]],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.autodiff import forward_reach
+from workbench.autodiff import backward_slice, forward_reach
 from workbench.dtypes import is_floating
 from workbench.tensor import Tensor, Variable
 
@@ -37,12 +37,12 @@ def explain(tape: Any, target: Any, source: Any) -> str:
     reach, live = forward_reach(records, set(ids))
     if id(y) in reach:
         return (
-            f"The target depends on {name} through {len(_ancestors(live, y))} recorded op(s); "
+            f"The target depends on {name} through {len(backward_slice(live, [y]))} recorded op(s); "
             "its gradient is defined."
         )
     reach_all, live_all = forward_reach(records, set(ids), differentiable_only=False)
     if id(y) in reach_all:
-        blocked = sorted({prim.name for prim, _, out, _ in _ancestors(live_all, y)
+        blocked = sorted({prim.name for prim, _, out, _ in backward_slice(live_all, [y])
                           if not prim.differentiable})
         return (
             f"No gradient: every path from {name} to the target goes through the "
@@ -87,13 +87,3 @@ def _not_watched(tape: Any, source: Tensor, name: str) -> str:
         "block, or make it a trainable wb.Variable."
     )
 
-
-def _ancestors(live: list, y: Tensor) -> list:
-    """The records among ``live`` that ``y`` depends on."""
-    needed = {id(y)}
-    chain = []
-    for rec in reversed(live):
-        if id(rec[2]) in needed:
-            chain.append(rec)
-            needed.update(id(a) for a in rec[1])
-    return chain

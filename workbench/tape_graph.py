@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.autodiff import backward_slice
 from workbench.ir import Eqn, Graph, Literal, Var
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable
@@ -27,7 +28,7 @@ def graph_and_values(tape: Any, outputs: Any = None) -> tuple[Graph, dict[Var, A
         targets = [records[-1][2]] if records else []
     else:
         targets = [tape._target_tensor(t) for t in flatten(outputs)[0]]
-    kept = _backward_slice(records, targets)
+    kept = backward_slice(records, targets)
     sources = _source_map(tape)
     atoms: dict[int, Any] = {}
     inputs: list[Var] = []
@@ -81,12 +82,3 @@ def _owner_of(var: Var, atoms: dict[int, Any], tape: Any) -> Any:
             return t
     return None
 
-
-def _backward_slice(records: list, targets: list) -> list:
-    needed = {id(t) for t in targets}
-    kept = []
-    for rec in reversed(records):
-        if id(rec[2]) in needed:
-            kept.append(rec)
-            needed.update(id(a) for a in rec[1])
-    return kept[::-1]

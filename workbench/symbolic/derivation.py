@@ -9,6 +9,7 @@ import numpy as np
 import sympy
 
 from workbench import autodiff
+from workbench.autodiff import backward_slice
 from workbench.symbolic import calculus, verify
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded, count_ops
 from workbench.symbolic.derivation_view import DerivationView
@@ -28,7 +29,6 @@ from workbench.symbolic.records import (
     build_graph,
     evaluate,
     record_backward,
-    slice_records,
     source_groups,
 )
 from workbench.symbolic.steps import chain_rule_steps
@@ -126,7 +126,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
     budget = budget or Budget()
     t = tape._target_tensor(target)
     src_ids = tape._source_ids(source)
-    fwd = slice_records(tape._records, [t])
+    fwd = backward_slice(tape._records, [t])
     used = {id(a) for _, ins, _, _ in fwd for a in ins} | {id(t)}
     inputs, src_name = _named_inputs(tape, used, source)
     if src_name is None or not any(i in used for i in src_ids):

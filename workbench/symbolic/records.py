@@ -14,17 +14,6 @@ from workbench.ir import Eqn, Graph, Literal, Var
 from workbench.tensor import Tensor, Variable
 
 
-def slice_records(records: Sequence, targets: Sequence[Tensor]) -> list:
-    """The records ``targets`` depend on, in order."""
-    needed = {id(t) for t in targets}
-    kept = []
-    for rec in reversed(records):
-        if id(rec[2]) in needed:
-            kept.append(rec)
-            needed.update(id(a) for a in rec[1])
-    return kept[::-1]
-
-
 def source_groups(tape: Any) -> list[tuple[Any, list[Tensor]]]:
     """Each watched Tensor/Variable with the tensors standing for it on the tape."""
     groups = []
@@ -43,7 +32,7 @@ def build_graph(records: Sequence, inputs: Sequence[tuple[str | None, Sequence[T
     Inputs no output depends on are dropped; unnamed ones are named ``x0, x1, ...`` in order.
     Returns the graph and the value of each input ``Var`` and each ``Literal``.
     """
-    kept = slice_records(records, [o for o in outputs if isinstance(o, Tensor)])
+    kept = autodiff.backward_slice(records, [o for o in outputs if isinstance(o, Tensor)])
     used = {id(a) for _, ins, _, _ in kept for a in ins} | {id(o) for o in outputs}
     atoms: dict[int, Any] = {}
     values: dict[Any, Any] = {}
