@@ -9,7 +9,6 @@ import numpy as np
 import sympy
 
 from workbench import autodiff
-from workbench.autodiff import backward_slice
 from workbench.symbolic import calculus, verify
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded, count_ops
 from workbench.symbolic.derivation_view import DerivationView
@@ -126,7 +125,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
     budget = budget or Budget()
     t = tape._target_tensor(target)
     src_ids = tape._source_ids(source)
-    fwd = backward_slice(tape._records, [t])
+    fwd = autodiff.backward_slice(tape._records, [t])
     used = {id(a) for _, ins, _, _ in fwd for a in ins} | {id(t)}
     inputs, src_name = _named_inputs(tape, used, source)
     if src_name is None or not any(i in used for i in src_ids):
