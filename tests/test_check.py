@@ -56,6 +56,7 @@ def test_passes_on_correct_functions(name):
     assert report.row("tape").status in ("ok", "reference")
     assert report.row("fd").status in ("ok", "reference")
     assert report.row("tape").max_rel < 1e-7 or report.reference == "tape"
+    assert report.row("compiled").status == "ok"  # the Numba kernel agrees too
 
 
 @pytest.mark.parametrize("name", ["polynomial", "sin_exp", "least_squares"])
@@ -63,6 +64,18 @@ def test_passes_on_correct_functions_order_2(name):
     f, args = CORRECT[name]
     report = wb.check_gradients(f, *args, order=2)
     assert report.ok and report.row("tape").status in ("ok", "reference")
+
+
+def test_compiled_engine_is_unavailable_not_failing_for_a_data_dependent_branch():
+    def branchy(x):
+        y = wb.sum(x * x)
+        return y * 2.0 if y > 1.0 else y  # Python branch on a traced value: cannot compile
+
+    report = wb.check_gradients(branchy, wb.constant([0.8, 0.9]))
+    assert report.ok
+    row = report.row("compiled")
+    assert row.status.startswith("unavailable") and "TraceError" in row.status + " ".join(row.notes)
+    assert report.row("tape").status in ("ok", "reference")
 
 
 def test_report_agrees_with_a_hand_written_gradient():

@@ -77,7 +77,7 @@ class GradientMismatch(AssertionError):
 
 def check_gradients(f: Callable[..., Any], *args: Any, order: int = 1, eps: float | None = None,
                     rtol: float | None = None, atol: float | None = None,
-                    engines: Sequence[str] = ("tape", "fd", "sympy"),
+                    engines: Sequence[str] = ("tape", "fd", "sympy", "compiled"),
                     compare_dtypes: bool = False, seed: int = 0, n_directions: int = 3,
                     reference: str | None = None) -> GradientReport:
     """Compute the gradient of ``f(*args)`` every available way, compare, and report.
@@ -100,6 +100,9 @@ def check_gradients(f: Callable[..., Any], *args: Any, order: int = 1, eps: floa
       ``eps64**(1/6)``) along directions scaled by ``max(1, |x|)``, then one Richardson step.
     - ``"sympy"``: the symbolic engine's closed form ``tape.derive(y, x).value``; ``unavailable``
       (with the reason) when the function cannot be derived symbolically.
+    - ``"compiled"``: the same tape gradient traced by ``wb.function`` and run as a Numba
+      kernel (order 2: the nested-tape ``H v``); ``unavailable`` when the function cannot be
+      traced (e.g. a Python branch on a value) or lowered.
 
     The reference is ``reference`` or the first available of sympy, fd, tape. Engines that
     both give full gradients are compared element by element, otherwise along the random
