@@ -267,3 +267,20 @@ def test_fused_sums_in_repeat_keep_numpy_order():
         v.assign_sub(0.01 * tape.gradient(loss, v))
         assert history.outputs[k].tobytes() == loss.numpy().tobytes()
     assert w.numpy().tobytes() == v.numpy().tobytes()
+
+
+def test_float64_update_of_a_float32_variable_is_cast_back_like_eager():
+    v = wb.Variable(np.float32(1.0), name="v32")
+
+    def shrink(c):
+        v.assign_sub(c * v)  # c is float64: the update is computed in float64, stored as float32
+        return v * 1.0
+
+    compiled = wb.function(shrink)
+    out = compiled(np.float64(0.3))
+    compiled_value = v.numpy().copy()
+    v.assign(np.float32(1.0))
+    eager = shrink(wb.constant(np.float64(0.3)))
+    assert v.dtype == np.float32 and out.dtype == np.float32
+    np.testing.assert_array_equal(compiled_value, v.numpy())
+    np.testing.assert_array_equal(out.numpy(), eager.numpy())

@@ -110,7 +110,7 @@ class TracingTape:
             new = self._emit(prim, (old, src), value, {})
         if np.asarray(value).dtype != var.dtype:
             value = np.asarray(value).astype(var.dtype)
-            new = self._emit(ew.cast, (new,), value, {"dtype": var.dtype})
+            new = self._emit(ew.cast_p, (new,), value, {"dtype": var.dtype})
         if np.shape(value) != var.shape:
             value = np.broadcast_to(value, var.shape)
             new = self._emit(sh.broadcast_to_p, (new,), value, {"shape": var.shape})
