@@ -284,3 +284,14 @@ def test_float64_update_of_a_float32_variable_is_cast_back_like_eager():
     assert v.dtype == np.float32 and out.dtype == np.float32
     np.testing.assert_array_equal(compiled_value, v.numpy())
     np.testing.assert_array_equal(out.numpy(), eager.numpy())
+
+
+def test_gradient_flows_through_a_compiled_call_under_an_outer_tape():
+    w = wb.Variable(2.0, name="w_outer")
+    f = wb.function(lambda x: wb.reduce_sum(wb.sin(w * x)))
+    x = np.array([0.5, 1.0, -0.3])
+    f(x)  # compiled once outside any tape
+    with wb.GradientTape() as tape:
+        y = f(x)
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), np.sum(np.cos(2.0 * x) * x),
+                               rtol=1e-14)

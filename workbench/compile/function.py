@@ -14,7 +14,7 @@ import numpy as np
 
 from workbench.compile import cache, kernel
 from workbench.compile.loop import History, run_repeat
-from workbench.compile.trace import Traced, is_tracing, trace
+from workbench.compile.trace import Traced, trace
 from workbench.ir import Graph
 from workbench.tape_state import ACTIVE
 from workbench.tensor import Tensor, Variable
@@ -136,7 +136,10 @@ class Function:
         return f"<wb.function {getattr(self.fn, '__qualname__', self.fn)} target={self.target}>"
 
     def __call__(self, *args: Any) -> Any:
-        if ACTIVE.get() and is_tracing():  # called while tracing another function: inlined
+        if ACTIVE.get():
+            # Called while tracing another function: inlined into that trace. Called under a
+            # recording GradientTape: run eagerly so the tape records every op and gradients
+            # flow through this call (a compiled kernel is opaque to tapes).
             return self.fn(*args)
         last = self._last
         if last is not None and last.fast is not None:

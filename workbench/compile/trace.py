@@ -182,11 +182,6 @@ class Traced:
     n_outputs: int
 
 
-def is_tracing() -> bool:
-    """True while a ``wb.function`` is being traced (nested compiled calls then inline)."""
-    return any(isinstance(t, TracingTape) for t in tape_state.ACTIVE.get())
-
-
 def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced:
     """Run ``fn(*args)`` once, recording it; ``array_args`` are the positions traced as inputs.
 
