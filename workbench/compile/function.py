@@ -2,7 +2,8 @@
 
 Arrays and Tensors passed as arguments are traced inputs (their shapes and dtypes make the
 signature); Python numbers are constants of the trace (a new value retraces); Variables the
-function reads or assigns are state, read before and written back after every call.
+function reads or assigns are state, read before and written back after every call. Under a
+recording GradientTape the Python function runs eagerly, so gradients flow through the call.
 """
 
 from __future__ import annotations
