@@ -362,3 +362,15 @@ def test_sqrt_at_zero_is_a_reported_singular_point():
                                 engines=KINK_ENGINES)
     assert [(k.op, k.elements) for k in report.kinks] == [("sqrt", ((0,),))]
     assert report.row("tape").status == "kink-explained" and "infinite derivative" in str(report)
+
+
+def test_tape_and_compiled_sharing_a_wrong_rule_do_not_outvote_finite_differences():
+    # Both run the same (wrong) custom VJP, so their agreement is one witness, not two.
+    @wb.custom_gradient
+    def bad_square(x):
+        return x * x, lambda upstream: upstream * 3 * x
+
+    with pytest.raises(wb.GradientMismatch) as caught:
+        wb.check_gradients(lambda x: wb.sum(bad_square(x)), np.array([1.0, 2.0]))
+    assert caught.value.engine in ("tape", "compiled")
+    assert "engine 'tape' disagrees with the reference 'fd'" in str(caught.value)

@@ -80,6 +80,11 @@ class GradientProblem:
 #: Engine name -> callable. ``check_gradients(engines=(...))`` picks from here by name.
 ENGINES: dict[str, Callable[[GradientProblem], Estimate]] = {}
 
+#: Engines that compute with the same derivative rules: the compiled engine runs the tape's
+#: VJP rules, so when the two agree that is one witness, not two (a wrong custom gradient makes
+#: both wrong in the same way). Engines not listed are their own family.
+RULE_FAMILY: dict[str, str] = {"tape": "vjp rules", "compiled": "vjp rules"}
+
 
 def register_engine(name: str, engine: Callable[[GradientProblem], Estimate],
                     replace: bool = False) -> None:
