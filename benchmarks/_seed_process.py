@@ -11,27 +11,14 @@ import time
 
 t_start = time.perf_counter()
 import numba  # noqa: F401 - imported here so first_call_s excludes it, as for the floor
-import numpy as np
+from _seed import seed_data, seed_step
 
 import workbench as wb
 
 t_import = time.perf_counter()
-a = wb.Variable(0.0, name="a")
-b = wb.Variable(0.0, name="b")
-
-
-@wb.function
-def step(x, y):
-    with wb.GradientTape() as tape:
-        loss = wb.reduce_sum(wb.abs(y - (a * x + b)))
-    ga, gb = tape.gradient(loss, (a, b))
-    a.assign_sub(0.001 * ga)
-    b.assign_sub(0.001 * gb)
-    return loss
-
-
-x = np.arange(11.0)
-y = 10 * x + 5
+step_fn, a, b = seed_step()
+step = wb.function(step_fn)
+x, y = seed_data()
 t0 = time.perf_counter()
 loss = float(step(x, y))
 t1 = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
+from _seed import seed_data, seed_step
 
 import workbench as wb
 
@@ -25,20 +25,9 @@ def per_call(fn, n: int, repeats: int = 5) -> float:
 
 
 def main() -> None:
-    a = wb.Variable(0.0, name="a")
-    b = wb.Variable(0.0, name="b")
-
-    def step(x, y):
-        with wb.GradientTape() as tape:
-            loss = wb.reduce_sum(wb.abs(y - (a * x + b)))
-        ga, gb = tape.gradient(loss, (a, b))
-        a.assign_sub(0.001 * ga)
-        b.assign_sub(0.001 * gb)
-        return loss
-
+    step, a, b = seed_step()
     compiled = wb.function(step)
-    x = np.arange(11.0)
-    y = 10 * x + 5
+    x, y = seed_data()
     compiled(x, y)
     concrete = compiled.concrete(x, y)
     kernel, hidden = concrete.step_kernel, concrete.hidden

@@ -12,6 +12,7 @@ import platform
 import time
 
 import numpy as np
+from _seed import seed_data, seed_step
 from _timing import best_run
 from numba import njit
 
@@ -67,20 +68,9 @@ def beta_by_hand(beta, lr, two, one, n):
 
 
 def seed_problem(dtype):
-    a = wb.Variable(0.0, name="a", dtype=dtype)
-    b = wb.Variable(0.0, name="b", dtype=dtype)
-
-    @wb.function
-    def step(x, y):
-        with wb.GradientTape() as tape:
-            loss = wb.reduce_sum(wb.abs(y - (a * x + b)))
-        ga, gb = tape.gradient(loss, (a, b))
-        a.assign_sub(0.001 * ga)
-        b.assign_sub(0.001 * gb)
-        return loss
-
-    x = np.arange(11.0).astype(dtype)
-    y = (10 * x + 5).astype(dtype)
+    step_fn, a, b = seed_step(dtype)
+    step = wb.function(step_fn)
+    x, y = seed_data(dtype)
 
     def ours():
         a.assign(0.0)
