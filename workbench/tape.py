@@ -139,13 +139,16 @@ class GradientTape:
             self._tracked.add(id(snapshot))
             self._reads.setdefault(id(var), []).append(snapshot)
 
-    def _on_escape(self, tensor: Tensor, where: str) -> None:
+    def _on_escape(self, tensor: Tensor) -> None:
+        # Only tracked values can explain a None gradient; the user's line is looked up then.
         if id(tensor) in self._tracked:
-            self._escapes.append((tensor, where))
+            self._escapes.append((tensor, tape_state.caller_location()))
 
     def _on_assign(self, var: Variable, value: Any, op: str = "assign") -> None:
-        # op is "assign", "add" or "sub" (which Variable method was called).
-        self._assigns.append((var, value, tape_state.caller_location()))
+        # op is "assign", "add" or "sub" (which Variable method was called). Only a tracked
+        # value assigned away can explain a None gradient, so only those are kept.
+        if isinstance(value, Tensor) and id(value) in self._tracked:
+            self._assigns.append((var, value, tape_state.caller_location()))
 
     def _on_compare(self, ufunc: Any, x: Tensor, other: Any, out: Tensor) -> None:
         """Comparisons have no gradient: a gradient tape ignores them (a tracing tape keeps them)."""

@@ -57,11 +57,8 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def _note_escape(self) -> None:
-        tapes = tape_state.ACTIVE.get()
-        if tapes:
-            where = tape_state.caller_location()
-            for tape in tapes:
-                tape._on_escape(self, where)
+        for tape in tape_state.ACTIVE.get():
+            tape._on_escape(self)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -88,11 +88,11 @@ class TracingTape:
             other = other._read()
         self._record(COMPARISONS[ufunc], (x, other), out, {})
 
-    def _on_escape(self, tensor: Tensor, where: str) -> None:
+    def _on_escape(self, tensor: Tensor) -> None:
         if id(tensor) in self.atoms:
             raise TraceError(
-                f"{where}: a traced value was turned into a Python or NumPy value (bool(), float(), "
-                "int(), .numpy() or np.asarray). wb.function traces Python control flow as it ran, "
+                f"{tape_state.caller_location()}: a traced value was turned into a Python or "
+                "NumPy value (bool(), float(), int(), .numpy() or np.asarray). wb.function traces Python control flow as it ran, "
                 "so a value computed from the arguments or Variables cannot choose a branch or leave "
                 "the graph: use wb.where(cond, a, b) for a data-dependent choice, or move this code "
                 "outside the compiled function"
