@@ -252,13 +252,6 @@ def _read_ref(ctx, ref, idx, dtype, atom):
     return expr
 
 
-def _matrices(ctx, atom):
-    """``(ref, batch shape, matrix shape)`` of a stack of matrices, C-ordered."""
-    ref = ctx.dense(atom)
-    shape = ctx.shape(atom)
-    return ref, shape[:-2], shape[-2:]
-
-
 def _linalg(fn: str, nout: str):
     def emit(ctx, out, ins):
         """LAPACK through NumPy's ``np.linalg`` as Numba provides it, one matrix at a time."""
