@@ -14,8 +14,9 @@ import workbench as wb
 from workbench.primitive import REGISTRY, NotSupported
 from workbench.symbolic import verify
 from workbench.symbolic.elements import Elements
-from workbench.symbolic.records import build_graph, record_backward
+from workbench.symbolic.records import record_backward
 from workbench.symbolic.translate import apply_rule, translate
+from workbench.tape_graph import build_graph
 
 
 @dataclass

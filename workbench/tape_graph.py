@@ -1,7 +1,8 @@
-"""Turn what a tape recorded into an IR ``Graph`` (the view the SymPy and Numba engines read)."""
+"""Turn recorded equations into an IR ``Graph`` (the view the SymPy and Numba engines read)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,8 @@ def tape_graph(tape: Any, outputs: Any = None) -> Graph:
     return graph_and_values(tape, outputs)[0]
 
 
-def graph_and_values(tape: Any, outputs: Any = None) -> tuple[Graph, dict[Var, Any]]:
-    """The graph of ``outputs`` and the current value of each of its input Vars.
+def graph_and_values(tape: Any, outputs: Any = None) -> tuple[Graph, dict[Any, Any]]:
+    """The graph of ``outputs`` and the value of each of its input Vars and Literals.
 
     Inputs are the watched tensors the outputs depend on (a Variable's snapshots all map to one
     input named after it), in first-watched order; other leaves become ``Literal``s.
@@ -28,57 +29,60 @@ def graph_and_values(tape: Any, outputs: Any = None) -> tuple[Graph, dict[Var, A
         targets = [records[-1][2]] if records else []
     else:
         targets = [tape._target_tensor(t) for t in flatten(outputs)[0]]
-    kept = backward_slice(records, targets)
-    sources = _source_map(tape)
+    inputs = [(owner.name, tensors) for owner, tensors in source_groups(tape)]
+    return build_graph(records, inputs, targets)
+
+
+def source_groups(tape: Any) -> list[tuple[Any, list[Tensor]]]:
+    """Each watched Tensor/Variable with the tensors standing for it on the tape."""
+    groups = []
+    for t in tape._watched:
+        if isinstance(t, Variable):
+            groups.append((t, list(tape._reads.get(id(t), ()))))
+        else:
+            groups.append((t, [t]))
+    return groups
+
+
+def build_graph(records: Sequence, inputs: Sequence[tuple[str | None, Sequence[Tensor]]],
+                outputs: Sequence[Any]) -> tuple[Graph, dict[Any, Any]]:
+    """The graph of ``outputs`` over ``records``; ``inputs`` pairs a name with its tensors.
+
+    Inputs no output depends on are dropped; unnamed ones are named ``x0, x1, ...`` in order.
+    Returns the graph and the value of each input ``Var`` and each ``Literal``.
+    """
+    kept = backward_slice(records, [o for o in outputs if isinstance(o, Tensor)])
+    used = {id(a) for _, ins, _, _ in kept for a in ins} | {id(o) for o in outputs}
     atoms: dict[int, Any] = {}
-    inputs: list[Var] = []
-    values: dict[Var, Any] = {}
+    values: dict[Any, Any] = {}
+    in_vars: list[Var] = []
+    for name, tensors in inputs:
+        live = [t for t in tensors if id(t) in used]
+        if not live:
+            continue
+        var = Var(np.shape(live[0]._value), live[0].dtype, name or f"x{len(in_vars)}")
+        in_vars.append(var)
+        values[var] = live[0]._value
+        for t in live:
+            atoms[id(t)] = var
 
     def atom(t: Any) -> Any:
         if not isinstance(t, Tensor):
-            return Literal(t)
-        if id(t) in atoms:
-            return atoms[id(t)]
-        owner = sources.get(id(t))
-        if owner is None:
-            result = Literal(t._value, t.name)
-        elif id(owner) in atoms:
-            result = atoms[id(owner)]
-        else:
-            result = Var(np.shape(t._value), t.dtype, owner.name)
-            atoms[id(owner)] = result
-            inputs.append(result)
-            values[result] = t._value
-        atoms[id(t)] = result
-        return result
+            lit = Literal(t)
+            values[lit] = t
+            return lit
+        if id(t) not in atoms:
+            lit = Literal(t._value, t.name)
+            values[lit] = t._value
+            atoms[id(t)] = lit
+        return atoms[id(t)]
 
     eqns = []
     for prim, ins, out, params in kept:
         in_atoms = tuple(atom(a) for a in ins)
-        out_var = Var(np.shape(out._value), out.dtype)
-        atoms[id(out)] = out_var
-        eqns.append(Eqn(prim, in_atoms, (out_var,), dict(params)))
-    outs = tuple(atom(t) for t in targets)
-    order = {id(v): i for i, v in enumerate(tape._watched)}
-    inputs.sort(key=lambda v: order.get(id(_owner_of(v, atoms, tape)), len(order)))
-    return Graph(tuple(inputs), tuple(eqns), outs), values
-
-
-def _source_map(tape: Any) -> dict[int, Tensor]:
-    """Tensor id -> the watched Tensor or Variable it stands for."""
-    owners: dict[int, Tensor] = {}
-    for t in tape._watched:
-        if isinstance(t, Variable):
-            for snap in tape._reads.get(id(t), ()):
-                owners[id(snap)] = t
-        else:
-            owners[id(t)] = t
-    return owners
-
-
-def _owner_of(var: Var, atoms: dict[int, Any], tape: Any) -> Any:
-    for t in tape._watched:
-        if atoms.get(id(t)) is var:
-            return t
-    return None
-
+        if id(out) in atoms:  # already an input (a source recorded as an output): keep the input
+            continue
+        var = Var(np.shape(out._value), out.dtype)
+        atoms[id(out)] = var
+        eqns.append(Eqn(prim, in_atoms, (var,), dict(params)))
+    return Graph(tuple(in_vars), tuple(eqns), tuple(atom(o) for o in outputs)), values

@@ -24,14 +24,10 @@ from workbench.symbolic.program import (
     reverse_mode,
     translate_program,
 )
-from workbench.symbolic.records import (
-    build_graph,
-    evaluate,
-    record_backward,
-    source_groups,
-)
+from workbench.symbolic.records import evaluate, record_backward
 from workbench.symbolic.steps import chain_rule_steps
 from workbench.symbolic.translate import translate
+from workbench.tape_graph import build_graph, source_groups
 from workbench.tensor import Tensor, constant
 
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from workbench.symbolic import verify
 from workbench.symbolic.budget import Budget
-from workbench.symbolic.records import build_graph, source_groups
 from workbench.symbolic.translate import Translation, translate
+from workbench.tape_graph import build_graph, source_groups
 
 #: Matrix-view expressions over at most this many elements are checked against the elements.
 CHECK_ELEMENTS = 64

@@ -1,5 +1,5 @@
-"""Recorded computations as IR graphs: the forward graph of a tape, and backward graphs made by
-re-running the tape's reverse pass while a fresh tape records it (its VJPs are ordinary ops)."""
+"""Backward graphs made by re-running a tape's reverse pass while a fresh tape records it (its
+VJPs are ordinary ops), and a NumPy evaluator of graphs (``tape_graph.build_graph`` builds them)."""
 
 from __future__ import annotations
 
@@ -10,63 +10,8 @@ import numpy as np
 
 from workbench import autodiff, tape_state
 from workbench.dtypes import is_floating
-from workbench.ir import Eqn, Graph, Literal, Var
-from workbench.tensor import Tensor, Variable
-
-
-def source_groups(tape: Any) -> list[tuple[Any, list[Tensor]]]:
-    """Each watched Tensor/Variable with the tensors standing for it on the tape."""
-    groups = []
-    for t in tape._watched:
-        if isinstance(t, Variable):
-            groups.append((t, list(tape._reads.get(id(t), ()))))
-        else:
-            groups.append((t, [t]))
-    return groups
-
-
-def build_graph(records: Sequence, inputs: Sequence[tuple[str | None, Sequence[Tensor]]],
-                outputs: Sequence[Any]) -> tuple[Graph, dict[Any, Any]]:
-    """The graph of ``outputs`` over ``records``; ``inputs`` pairs a name with its tensors.
-
-    Inputs no output depends on are dropped; unnamed ones are named ``x0, x1, ...`` in order.
-    Returns the graph and the value of each input ``Var`` and each ``Literal``.
-    """
-    kept = autodiff.backward_slice(records, [o for o in outputs if isinstance(o, Tensor)])
-    used = {id(a) for _, ins, _, _ in kept for a in ins} | {id(o) for o in outputs}
-    atoms: dict[int, Any] = {}
-    values: dict[Any, Any] = {}
-    in_vars: list[Var] = []
-    for name, tensors in inputs:
-        live = [t for t in tensors if id(t) in used]
-        if not live:
-            continue
-        var = Var(np.shape(live[0]._value), live[0].dtype, name or f"x{len(in_vars)}")
-        in_vars.append(var)
-        values[var] = live[0]._value
-        for t in live:
-            atoms[id(t)] = var
-
-    def atom(t: Any) -> Any:
-        if not isinstance(t, Tensor):
-            lit = Literal(t)
-            values[lit] = t
-            return lit
-        if id(t) not in atoms:
-            lit = Literal(t._value, t.name)
-            values[lit] = t._value
-            atoms[id(t)] = lit
-        return atoms[id(t)]
-
-    eqns = []
-    for prim, ins, out, params in kept:
-        in_atoms = tuple(atom(a) for a in ins)
-        if id(out) in atoms:  # already an input (a source recorded as an output): keep the input
-            continue
-        var = Var(np.shape(out._value), out.dtype)
-        atoms[id(out)] = var
-        eqns.append(Eqn(prim, in_atoms, (var,), dict(params)))
-    return Graph(tuple(in_vars), tuple(eqns), tuple(atom(o) for o in outputs)), values
+from workbench.ir import Graph, Literal
+from workbench.tensor import Tensor
 
 
 def record_backward(records: Sequence, target: Tensor, seed: Tensor,
@@ -108,6 +53,7 @@ def evaluate(graph: Graph, values: dict[Any, Any], overrides: dict[str, Any] | N
     >>> with wb.GradientTape() as tape:
     ...     tape.watch(x)
     ...     y = x * x
+    >>> from workbench.tape_graph import build_graph
     >>> g, vals = build_graph(tape._records, [("x", [x])], [y])
     >>> float(evaluate(g, vals, {"x": 3.0})[0])
     9.0

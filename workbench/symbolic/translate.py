@@ -45,7 +45,7 @@ def translate(graph: Graph, values: dict[Any, Any], view: str = "matrix",
     """Translate ``graph`` to SymPy; the matrix view falls back to elements where it must.
 
     >>> import workbench as wb
-    >>> from workbench.symbolic.records import build_graph
+    >>> from workbench.tape_graph import build_graph
     >>> x = wb.constant(2.0, name="x")
     >>> with wb.GradientTape() as tape:
     ...     tape.watch(x)
