@@ -8,6 +8,7 @@ from typing import Any
 
 from workbench import tape_state
 from workbench.primitive import Primitive
+from workbench.tape import GradientTape
 from workbench.tensor import Tensor, Variable, as_input, constant
 
 
@@ -32,8 +33,6 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
 
     @functools.wraps(f)
     def wrapper(*args: Any) -> Tensor:
-        from workbench.tape import GradientTape
-
         inputs = tuple(as_input(a) for a in args)
         # f runs on the active tapes, as in TensorFlow: the values grad_fn closes over stay
         # recorded, so a grad_fn written in workbench ops can be differentiated again.

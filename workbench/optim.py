@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from workbench.ops import elementwise as ew
+from workbench.tape import GradientTape
 from workbench.tensor import Tensor, Variable, constant
 
 Slots = tuple[Any, ...]
@@ -244,8 +245,6 @@ class Optimizer:
 
         ``var_list`` may be a callable returning the list. Returns the loss.
         """
-        from workbench.tape import GradientTape
-
         with GradientTape() as tape:
             loss = loss_fn()
         variables = list(var_list() if callable(var_list) else var_list)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench import autodiff, jacobians, tape_state
+from workbench import autodiff, explain, jacobians, tape_graph, tape_state
 from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable, constant
@@ -281,9 +281,7 @@ class GradientTape:
         >>> print(tape.explain(y, x))  # doctest: +ELLIPSIS
         No gradient: Tensor (shape (), float64) is not watched...
         """
-        from workbench.explain import explain
-
-        return explain(self, target, source)
+        return explain.explain(self, target, source)
 
     def expression(self, target: Any, view: str | None = None, budget: Any = None) -> Any:
         """The SymPy expression of a recorded value (see ``workbench.symbolic.expression``)."""
@@ -307,9 +305,7 @@ class GradientTape:
 
     def graph(self, outputs: Any = None) -> Any:
         """The recorded computation of ``outputs`` (default: everything) as an IR ``Graph``."""
-        from workbench.tape_graph import tape_graph
-
-        return tape_graph(self, outputs)
+        return tape_graph.tape_graph(self, outputs)
 
 
 def _seed(target: Tensor, output_gradient: Any) -> Tensor:
