@@ -276,11 +276,14 @@ def compiled_engine(p: GradientProblem) -> Estimate:
         return tuple(outer.gradient(gv, xs, unconnected_gradients="zero"))
 
     try:
-        if p.order == 1:
-            full = [_arrays(function(gradient)(*p.inputs), p.inputs)]
-        else:
-            hvp = function(hessian_vector)
-            full = [_arrays(hvp(*p.inputs, *v), p.inputs) for v in p.v]
+        # Paused: under a recording tape a compiled call runs eagerly, and this engine must
+        # measure the kernel itself.
+        with tape_state.paused():
+            if p.order == 1:
+                full = [_arrays(function(gradient)(*p.inputs), p.inputs)]
+            else:
+                hvp = function(hessian_vector)
+                full = [_arrays(hvp(*p.inputs, *v), p.inputs) for v in p.v]
     except Exception as err:  # untraceable function, a primitive without a Numba rule, ...
         raise EngineUnavailable(f"{type(err).__name__}: {err}") from err
     return Estimate(full=full)
