@@ -49,7 +49,6 @@ from workbench.ops.elementwise import (
     subtract,
     tan,
     tanh,
-    where,
 )
 from workbench.ops.linalg import matmul
 from workbench.ops.reduce import (
@@ -73,6 +72,43 @@ from workbench.ops.shape import (
     squeeze,
     stack,
     transpose,
+)
+from workbench.ops.arrays import (  # array / shape functions (NumPy names, TF aliases below)
+    append,
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    clip_by_norm,
+    column_stack,
+    concatenate,
+    diff,
+    dstack,
+    flip,
+    fliplr,
+    flipud,
+    hstack,
+    moveaxis,
+    pad,
+    ravel,
+    repeat,
+    reverse,
+    roll,
+    split,
+    swapaxes,
+    tile,
+    vstack,
+)
+from workbench.ops.axes import AxisError
+from workbench.ops.indexing import (
+    gather,
+    gather_nd,
+    meshgrid,
+    nonzero,
+    one_hot,
+    take,
+    take_along_axis,
+    where,
 )
 from workbench.primitive import (
     NON_DIFFERENTIABLE,
@@ -105,5 +141,11 @@ __all__ = [
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
     "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
+]
+__all__ += [  # array / shape functions
+    "AxisError", "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "clip_by_norm",
+    "column_stack", "concatenate", "diff", "dstack", "flip", "fliplr", "flipud", "gather",
+    "gather_nd", "hstack", "meshgrid", "moveaxis", "nonzero", "one_hot", "pad", "ravel", "repeat",
+    "reverse", "roll", "split", "swapaxes", "take", "take_along_axis", "tile", "vstack",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification

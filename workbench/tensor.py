@@ -46,10 +46,12 @@ class Tensor:
         return getattr(self, "_origin", None)
 
     # --- values -------------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        """The value as an ndarray (a copy is not made; do not mutate it)."""
+    def numpy(self) -> Any:
+        """The value as an ndarray (not a copy: do not mutate it); a NumPy scalar for rank 0,
+        as in TensorFlow."""
         self._note_escape()
-        return np.asarray(self._value)
+        arr = np.asarray(self._value)
+        return arr[()] if arr.ndim == 0 else arr
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         self._note_escape()
@@ -199,6 +201,83 @@ class Tensor:
             shape = tuple(shape[0])
         return _shape.reshape(self, shape)
 
+    # --- NumPy's array methods (each calls the op of the same name) --------------------------
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (the matrix transpose of a stack of matrices)."""
+        return _arrays.swapaxes(self, -1, -2)
+
+    def transpose(self, *axes) -> Tensor:
+        """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], tuple | list)):
+            axes = axes[0]
+        return _shape.transpose(self, axes or None)
+
+    def ravel(self) -> Tensor:
+        return _arrays.ravel(self)
+
+    def flatten(self) -> Tensor:
+        return _arrays.ravel(self)
+
+    def squeeze(self, axis=None) -> Tensor:
+        return _shape.squeeze(self, axis)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return _arrays.swapaxes(self, axis1, axis2)
+
+    def repeat(self, repeats, axis=None) -> Tensor:
+        return _arrays.repeat(self, repeats, axis)
+
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _red.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _red.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _red.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _red.min(self, axis, keepdims)
+
+    def var(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _red.variance(self, axis, keepdims)
+
+    def std(self, axis=None, keepdims: bool = False) -> Tensor:
+        return _red.std(self, axis, keepdims)
+
+    def argmax(self, axis=None) -> Tensor:
+        return _red.argmax(self, axis)
+
+    def argmin(self, axis=None) -> Tensor:
+        return _red.argmin(self, axis)
+
+    def clip(self, min=None, max=None) -> Tensor:  # noqa: A002 (NumPy's argument names)
+        out = self if min is None else _ew.maximum(self, min)
+        return out if max is None else _ew.minimum(out, max)
+
+    def dot(self, other) -> Tensor:
+        if self.ndim == 0 or np.ndim(_raw(other)) == 0:
+            return _ew.mul(self, other)
+        return _la.matmul(self, other)
+
+    def astype(self, dtype) -> Tensor:
+        return _ew.cast(self, dtype)
+
+    def copy(self) -> Tensor:
+        """The same value (Tensors are immutable, so this is the tensor itself, on the tape)."""
+        return self._read() if isinstance(self, Variable) else self
+
+    def item(self) -> Any:
+        """The one element as a Python number (leaves the tape, as ``float()`` does)."""
+        self._note_escape()
+        return np.asarray(self._value).item()
+
+    def tolist(self) -> Any:
+        """The value as nested Python lists (leaves the tape)."""
+        self._note_escape()
+        return np.asarray(self._value).tolist()
+
 
 class Variable(Tensor):
     """Mutable state that a tape watches automatically when it is read (if ``trainable``).
@@ -210,7 +289,7 @@ class Variable(Tensor):
     >>> float(tape.gradient(y, v))
     6.0
     >>> v.assign_sub(1.0).numpy()
-    array(2.)
+    np.float64(2.0)
     """
 
     __slots__ = ("_snapshot", "trainable")
@@ -295,14 +374,60 @@ def _raw(value: Any) -> Any:
     return value._value if isinstance(value, Tensor) else value
 
 
+# --- conversion: constant / convert_to_tensor keep Tensors (even inside lists) on the tape ---
 def constant(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     """A Tensor holding ``value`` (Python floats become the default float dtype).
+
+    A Tensor passes through (cast if ``dtype`` differs), and a nested list or tuple holding
+    Tensors is stacked, so gradients flow through it as in TensorFlow.
 
     >>> import workbench as wb
     >>> wb.constant(3.0)
     <wb.Tensor: shape=(), dtype=float64, numpy=3.0>
+    >>> x = wb.constant(1.0)
+    >>> with wb.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = wb.reduce_sum(wb.convert_to_tensor([x, 2 * x]))
+    >>> float(tape.gradient(y, x))
+    3.0
     """
+    if isinstance(value, Tensor):
+        out = as_input(value)
+        if dtype is not None and np.dtype(dtype) != out.dtype:
+            out = _ew.cast(out, dtype)
+        return out
+    if isinstance(value, list | tuple) and _holds_tensor(value):
+        out = _shape.stack(as_tensors(value, dtype))
+        if dtype is not None and np.dtype(dtype) != out.dtype:
+            out = _ew.cast(out, dtype)
+        return out
     return Tensor(to_array(_raw(value), dtype), name)
+
+
+def _holds_tensor(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return True
+    return isinstance(value, list | tuple) and any(_holds_tensor(v) for v in value)
+
+
+def _first_dtype(value: Any) -> np.dtype | None:
+    if isinstance(value, Tensor):
+        return value.dtype
+    for v in value if isinstance(value, list | tuple) else ():
+        found = _first_dtype(v)
+        if found is not None:
+            return found
+    return None
+
+
+def as_tensors(values: Any, dtype: Any = None) -> list[Tensor]:
+    """Each item of ``values`` as a Tensor for packing: Tensors stay on the tape, and plain
+    numbers take the dtype of the first Tensor found (or ``dtype``), as TensorFlow packs them."""
+    values = list(values)
+    if dtype is None:
+        found = _first_dtype(values)
+        dtype = found if found is not None and found.kind == "f" else None
+    return [constant(v, dtype) for v in values]
 
 
 def as_input(value: Any) -> Any:
@@ -315,6 +440,8 @@ def as_input(value: Any) -> Any:
 
 
 # Ops are imported last: they build on Tensor, and Tensor's operators call them.
+from workbench.ops import arrays as _arrays
 from workbench.ops import elementwise as _ew
 from workbench.ops import linalg as _la
+from workbench.ops import reduce as _red
 from workbench.ops import shape as _shape

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
 
 from workbench.ops import elementwise as ew
+from workbench.ops.axes import normalize_axis, normalize_axis_index
 from workbench.ops import numba_rules as nb
 from workbench.ops import shape as sh
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
@@ -69,19 +69,6 @@ argmin_p = defprimitive(
 )
 
 
-def normalize_axis(axis, ndim: int) -> tuple[int, ...] | None:
-    """``axis`` as a sorted tuple of non-negative ints (None stays None: all axes)."""
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}")
-        out.append(int(a) % builtins.max(ndim, 1))
-    return tuple(sorted(set(out)))
-
-
 def _ndim(x) -> int:
     return np.ndim(x._value if isinstance(x, Tensor) else x)
 
@@ -130,13 +117,13 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
 def argmax(x, axis=None) -> Tensor:
     """Index of the maximum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmax_p(x, axis=axis)
+    return argmax_p(x, axis=None if axis is None else normalize_axis_index(axis, _ndim(x)))
 
 
 def argmin(x, axis=None) -> Tensor:
     """Index of the minimum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmin_p(x, axis=axis)
+    return argmin_p(x, axis=None if axis is None else normalize_axis_index(axis, _ndim(x)))
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:

@@ -6,8 +6,9 @@ import numpy as np
 
 from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
+from workbench.ops.axes import normalize_axis, normalize_axis_index
 from workbench.primitive import defprimitive
-from workbench.tensor import Tensor, as_input
+from workbench.tensor import Tensor, as_input, as_tensors
 
 SHAPE = "shape"
 
@@ -133,9 +134,12 @@ def transpose(x, perm=None) -> Tensor:
     """
     x = as_input(x)
     ndim = np.ndim(_value(x))
-    axes = tuple(range(ndim))[::-1] if perm is None else tuple(int(a) % max(ndim, 1) for a in perm)
-    if sorted(axes) != list(range(ndim)):
-        raise ValueError(f"perm {perm} is not a permutation of the {ndim} axes")
+    if perm is None:
+        axes = tuple(range(ndim))[::-1]
+    else:
+        axes = tuple(normalize_axis_index(a, ndim, "perm") for a in perm)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"perm {tuple(perm)} is not a permutation of the {ndim} axes")
     return transpose_p(x, axes=axes)
 
 
@@ -176,21 +180,27 @@ def concat(values, axis: int = 0) -> Tensor:
     array([1., 2., 3.])
     """
     values = [as_input(v) for v in values]
+    if not values:
+        raise ValueError("concat needs at least one tensor")
     ndim = np.ndim(_value(values[0]))
-    return concat_p(*values, axis=int(axis) % max(ndim, 1))
+    if ndim == 0:
+        raise ValueError("concat cannot join rank-0 tensors: use wb.stack")
+    return concat_p(*values, axis=normalize_axis_index(axis, ndim))
 
 
 def expand_dims(x, axis: int) -> Tensor:
     """Insert a size-1 axis at ``axis``."""
     shape = list(np.shape(_value(as_input(x))))
-    axis = axis % (len(shape) + 1)
+    axis = normalize_axis_index(axis, len(shape) + 1)
     return reshape(x, shape[:axis] + [1] + shape[axis:])
 
 
 def squeeze(x, axis=None) -> Tensor:
-    """Drop size-1 axes (all of them, or those in ``axis``)."""
+    """Drop size-1 axes (all of them, or those in ``axis``, which must have size 1)."""
     shape = np.shape(_value(as_input(x)))
-    axes = red.normalize_axis(axis, len(shape))
+    axes = normalize_axis(axis, len(shape))
+    if axes is not None and any(shape[a] != 1 for a in axes):
+        raise ValueError(f"squeeze: axis {axis} of shape {shape} is not of size 1")
     keep = [d for i, d in enumerate(shape) if d != 1 or (axes is not None and i not in axes)]
     return reshape(x, keep)
 
@@ -202,7 +212,15 @@ def stack(values, axis: int = 0) -> Tensor:
     >>> wb.stack([wb.constant(1.0), wb.constant(2.0)]).numpy()
     array([1., 2.])
     """
-    return concat([expand_dims(v, axis) for v in values], axis=axis)
+    values = as_tensors(values)
+    if not values:
+        raise ValueError("stack needs at least one tensor")
+    ndim = values[0].ndim
+    axis = normalize_axis_index(axis, ndim + 1)
+    shapes = {v.shape for v in values}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    return concat([reshape(v, v.shape[:axis] + (1,) + v.shape[axis:]) for v in values], axis=axis)
 
 
 def flatten(x) -> Tensor:
