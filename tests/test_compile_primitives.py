@@ -83,6 +83,10 @@ CASES: dict[str, Case] = {
     "sigmoid": Case(wb.nn.sigmoid, (A * 10,)),
     "softplus": Case(wb.nn.softplus, (A * 10,)),
     "relu": Case(wb.nn.relu, (ROUNDISH,)),
+    # --- sorting (shapes family) ----------------------------------------------------------------
+    "sort_by": Case(lambda x: wb.sort(x, axis=0) * wb.sort(x * x, axis=1)[:, :1], (A,)),
+    "unsort_by": Case(lambda x: wb.sort(x) * B[:3], (A.T,)),
+    "argsort": Case(lambda x: wb.cast(wb.argsort(x, axis=0), dtype=np.float64) * x, (A,)),
 }
 
 

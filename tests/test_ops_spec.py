@@ -73,6 +73,7 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]]
     "small": lambda rng, s: rng.uniform(-1.2, 1.2, s),
     "nonzero": lambda rng, s: rng.choice([-1.0, 1.0], s) * rng.uniform(0.2, 2.0, s),
     "low": lambda rng, s: rng.uniform(-2.0, -0.5, s),
+    "key": _distinct,  # a sort key: it chooses a permutation and gets no gradient
     "high": lambda rng, s: rng.uniform(0.5, 2.0, s),
     "distinct": _distinct,
     "matrix": _matrix,
@@ -201,6 +202,14 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
         Case(((3, 3), (3, 2)), domains=("matrix", "real")),
         Case(((2, 3, 3), (2, 3, 2)), domains=("matrix", "real")),
     )),
+    # --- sorting (shapes family) ----------------------------------------------------------------
+    OpSpec("sort_by", (Case(((5,), (5,)), {"axis": -1}, domains=("real", "key")),
+                       Case(((3, 4), (3, 4)), {"axis": -2}, domains=("real", "key")))),
+    OpSpec("unsort_by", (Case(((5,), (5,)), {"axis": -1}, domains=("real", "key")),
+                         Case(((3, 4), (3, 4)), {"axis": -1}, domains=("real", "key")))),
+    OpSpec("argsort", (Case(((2, 3),), {"axis": 1}, domains="distinct"),
+                       Case(((4,),), {"axis": 0}, domains="distinct")),
+           differentiable=False, out_dtype=np.intp),
 ]}
 
 
@@ -219,8 +228,8 @@ def sample_inputs(spec: OpSpec, case: Case, rng: np.random.Generator,
 
 
 def diff_args(case: Case) -> list[int]:
-    """Indices of the inputs that are differentiated (all but boolean conditions)."""
-    return [i for i in range(len(case.shapes)) if case.domain(i) != "bool"]
+    """Indices of the inputs that are differentiated (all but boolean conditions and sort keys)."""
+    return [i for i in range(len(case.shapes)) if case.domain(i) not in ("bool", "key")]
 
 
 def apply(spec: OpSpec, case: Case, tensors: list) -> wb.Tensor:

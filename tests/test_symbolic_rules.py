@@ -57,6 +57,8 @@ CASES: dict[str, Case | None] = {
     "concat": Case([V, P[:2]], {"axis": 0}),
     "matmul": Case([M, V[:2]]), "inv": Case([M]), "det": Case([M]),
     "solve": Case([M, V[:2]]),
+    # --- sorting (shapes family): value-chosen permutations have no formula ------------------
+    "sort_by": None, "unsort_by": None, "argsort": None,
 }
 
 

@@ -110,6 +110,7 @@ from workbench.ops.indexing import (
     take_along_axis,
     where,
 )
+from workbench.ops.sorting import argsort, sort
 from workbench.primitive import (
     NON_DIFFERENTIABLE,
     REGISTRY,
@@ -146,6 +147,6 @@ __all__ += [  # array / shape functions
     "AxisError", "append", "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "clip_by_norm",
     "column_stack", "concatenate", "diff", "dstack", "flip", "fliplr", "flipud", "gather",
     "gather_nd", "hstack", "meshgrid", "moveaxis", "nonzero", "one_hot", "pad", "ravel", "repeat",
-    "reverse", "roll", "split", "swapaxes", "take", "take_along_axis", "tile", "vstack",
+    "reverse", "roll", "sort", "argsort", "split", "swapaxes", "take", "take_along_axis", "tile", "vstack",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
