@@ -301,11 +301,11 @@ def _pad_width(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0,
-        **tf_names: Any) -> Tensor:
+def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: float = 0, *,
+        paddings: Any = None) -> Tensor:
     """Pad each axis by ``(before, after)`` entries (NumPy's ``pad``; TF's ``tf.pad``).
 
-    ``pad_width`` is an int, a pair or one pair per axis (TF's ``paddings``). ``mode`` is
+    ``pad_width`` (TF: ``paddings``) is an int, a pair, or one pair per axis. ``mode`` is
     "constant" (the gradient drops the pad), or "reflect", "symmetric", "edge", "wrap" (the
     gradient adds the copies back); TF's upper-case names are accepted.
 
@@ -315,9 +315,9 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
     >>> wb.pad(wb.constant([1.0, 2.0, 3.0]), [[2, 0]], mode="REFLECT").numpy()
     array([3., 2., 1., 2., 3.])
     """
-    if set(tf_names) - {"paddings"}:
-        raise TypeError(f"pad: unexpected arguments {sorted(set(tf_names) - {'paddings'})}")
-    pad_width = tf_names.get("paddings", pad_width)
+    if (pad_width is None) == (paddings is None):
+        raise TypeError("pad: give the widths once, as pad_width (NumPy) or paddings (TF)")
+    pad_width = paddings if pad_width is None else pad_width
     x = _t(x)
     pairs = _pad_width(pad_width, x.ndim)
     mode = mode.lower()

@@ -63,3 +63,19 @@ def normalize_axis(axis: Any, ndim: int, argname: str = "axis") -> tuple[int, ..
     if len(set(out)) != len(out):
         raise ValueError(f"repeated axis in {argname} {axis!r}: each axis may appear once")
     return tuple(sorted(out))
+
+
+def reduction_axes(axis: Any, ndim: int, argname: str = "axis") -> tuple[int, ...] | None:
+    """``normalize_axis`` for reductions: as in NumPy, a rank-0 tensor also takes axis 0 or -1
+    (it reduces its one element: None is returned).
+
+    >>> reduction_axes(-1, 0) is None
+    True
+    """
+    if ndim == 0 and axis is not None:
+        try:
+            normalize_axis(axis, 1, argname)
+        except AxisError:
+            normalize_axis(axis, 0, argname)  # raises, naming rank 0
+        return None
+    return normalize_axis(axis, ndim, argname)

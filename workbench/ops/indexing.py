@@ -90,6 +90,8 @@ def gather(params: Any, indices: Any, axis: int = 0, batch_dims: int = 0) -> Ten
         raise ValueError(f"gather: the first {batch_dims} dimensions of params {params.shape} "
                          f"and indices {idx.shape} must match")
     _in_range(idx, params.shape[axis], "gather")
+    if batch_dims == 0:
+        return sh.getitem(params, (slice(None),) * axis + (idx,))
     rest = idx.ndim - batch_dims
     out_ndim = ndim - 1 + rest
     index = []

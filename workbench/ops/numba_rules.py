@@ -193,7 +193,7 @@ def concat(ctx, out, ins, axis):
         shape = ctx.shape(x)
         idx, head, pad = ctx.loops(shape)
         shifted = list(idx)
-        shifted[axis] = f"{idx[axis]} + {start}" if start else idx[axis]
+        shifted[axis] = f"({idx[axis]} + {start})" if start else idx[axis]
         lines += head + [f"{pad}{oref.index(shifted)} = {ctx.read(x, idx, out.dtype)}"]
         start += shape[axis]
     del name

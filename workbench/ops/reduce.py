@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from workbench.ops import elementwise as ew
-from workbench.ops.axes import normalize_axis, normalize_axis_index
+from workbench.ops.axes import normalize_axis_index, reduction_axes
 from workbench.ops import numba_rules as nb
 from workbench.ops import shape as sh
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
@@ -69,6 +69,15 @@ argmin_p = defprimitive(
 )
 
 
+def _arg_axis(axis, ndim: int) -> int | None:
+    if axis is None:
+        return None
+    if ndim == 0:  # as in NumPy, axis 0 or -1 of a rank-0 tensor is its one element
+        reduction_axes(axis, 0)
+        return None
+    return normalize_axis_index(axis, ndim)
+
+
 def _ndim(x) -> int:
     return np.ndim(x._value if isinstance(x, Tensor) else x)
 
@@ -81,7 +90,7 @@ def sum(x, axis=None, keepdims: bool = False) -> Tensor:
     array([4., 6.])
     """
     x = as_input(x)
-    return reduce_sum_p(x, axis=normalize_axis(axis, _ndim(x)), keepdims=bool(keepdims))
+    return reduce_sum_p(x, axis=reduction_axes(axis, _ndim(x)), keepdims=bool(keepdims))
 
 
 def max(x, axis=None, keepdims: bool = False) -> Tensor:
@@ -92,7 +101,7 @@ def max(x, axis=None, keepdims: bool = False) -> Tensor:
     5.0
     """
     x = as_input(x)
-    return reduce_max_p(x, axis=normalize_axis(axis, _ndim(x)), keepdims=bool(keepdims))
+    return reduce_max_p(x, axis=reduction_axes(axis, _ndim(x)), keepdims=bool(keepdims))
 
 
 def min(x, axis=None, keepdims: bool = False) -> Tensor:
@@ -108,7 +117,7 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     3.0
     """
     x = as_input(x)
-    axes = normalize_axis(axis, _ndim(x))
+    axes = reduction_axes(axis, _ndim(x))
     shape = np.shape(x._value if isinstance(x, Tensor) else x)
     count = math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
     return ew.div(sum(x, axis=axes, keepdims=keepdims), float(count))
@@ -117,13 +126,13 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
 def argmax(x, axis=None) -> Tensor:
     """Index of the maximum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmax_p(x, axis=None if axis is None else normalize_axis_index(axis, _ndim(x)))
+    return argmax_p(x, axis=_arg_axis(axis, _ndim(x)))
 
 
 def argmin(x, axis=None) -> Tensor:
     """Index of the minimum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmin_p(x, axis=None if axis is None else normalize_axis_index(axis, _ndim(x)))
+    return argmin_p(x, axis=_arg_axis(axis, _ndim(x)))
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
@@ -139,7 +148,7 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     out = ew.add(ew.log(total), shift)
     if keepdims:
         return out
-    axes = normalize_axis(axis, _ndim(x))
+    axes = reduction_axes(axis, _ndim(x))
     shape = tuple(d for i, d in enumerate(out.shape) if axes is not None and i not in axes)
     return sh.reshape(out, shape)
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
-from workbench.ops.axes import normalize_axis, normalize_axis_index
+from workbench.ops.axes import normalize_axis_index, reduction_axes
 from workbench.primitive import defprimitive
 from workbench.tensor import Tensor, as_input, as_tensors
 
@@ -198,7 +198,7 @@ def expand_dims(x, axis: int) -> Tensor:
 def squeeze(x, axis=None) -> Tensor:
     """Drop size-1 axes (all of them, or those in ``axis``, which must have size 1)."""
     shape = np.shape(_value(as_input(x)))
-    axes = normalize_axis(axis, len(shape))
+    axes = reduction_axes(axis, len(shape))
     if axes is not None and any(shape[a] != 1 for a in axes):
         raise ValueError(f"squeeze: axis {axis} of shape {shape} is not of size 1")
     keep = [d for i, d in enumerate(shape) if d != 1 or (axes is not None and i not in axes)]
