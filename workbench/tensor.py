@@ -1,4 +1,4 @@
-"""Tensor, Variable and constant: NumPy values with operator overloads that dispatch to ops.
+"""Tensor and Variable: NumPy values with operator overloads that dispatch to ops.
 
 A Tensor is immutable. A Variable holds mutable state; every read hands the tapes a snapshot
 Tensor of its current value, so assigning later never changes what a tape recorded.
@@ -374,62 +374,6 @@ def _raw(value: Any) -> Any:
     return value._value if isinstance(value, Tensor) else value
 
 
-# --- conversion: constant / convert_to_tensor keep Tensors (even inside lists) on the tape ---
-def constant(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
-    """A Tensor holding ``value`` (Python floats become the default float dtype).
-
-    A Tensor passes through (cast if ``dtype`` differs), and a nested list or tuple holding
-    Tensors is stacked, so gradients flow through it as in TensorFlow.
-
-    >>> import workbench as wb
-    >>> wb.constant(3.0)
-    <wb.Tensor: shape=(), dtype=float64, numpy=3.0>
-    >>> x = wb.constant(1.0)
-    >>> with wb.GradientTape() as tape:
-    ...     tape.watch(x)
-    ...     y = wb.reduce_sum(wb.convert_to_tensor([x, 2 * x]))
-    >>> float(tape.gradient(y, x))
-    3.0
-    """
-    if isinstance(value, Tensor):
-        out = as_input(value)
-        if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = _ew.cast(out, dtype)
-        return out
-    if isinstance(value, list | tuple) and _holds_tensor(value):
-        out = _shape.stack(as_tensors(value, dtype))
-        if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = _ew.cast(out, dtype)
-        return out
-    return Tensor(to_array(_raw(value), dtype), name)
-
-
-def _holds_tensor(value: Any) -> bool:
-    if isinstance(value, Tensor):
-        return True
-    return isinstance(value, list | tuple) and any(_holds_tensor(v) for v in value)
-
-
-def _first_dtype(value: Any) -> np.dtype | None:
-    if isinstance(value, Tensor):
-        return value.dtype
-    for v in value if isinstance(value, list | tuple) else ():
-        found = _first_dtype(v)
-        if found is not None:
-            return found
-    return None
-
-
-def as_tensors(values: Any, dtype: Any = None) -> list[Tensor]:
-    """Each item of ``values`` as a Tensor for packing: Tensors stay on the tape, and plain
-    numbers take the dtype of the first Tensor found (or ``dtype``), as TensorFlow packs them."""
-    values = list(values)
-    if dtype is None:
-        found = _first_dtype(values)
-        dtype = found if found is not None and found.kind == "f" else None
-    return [constant(v, dtype) for v in values]
-
-
 def as_input(value: Any) -> Any:
     """What an op sees for an argument: a Tensor, a Variable's snapshot, or a Python number."""
     if isinstance(value, Variable):
@@ -439,7 +383,8 @@ def as_input(value: Any) -> Any:
     return Tensor(to_array(value))
 
 
-# Ops are imported last: they build on Tensor, and Tensor's operators call them.
+# Conversion and ops are imported last: they build on Tensor, and Tensor's operators call them.
+from workbench.convert import as_tensors, constant  # noqa: E402,F401 (re-exported)
 from workbench.ops import arrays as _arrays
 from workbench.ops import elementwise as _ew
 from workbench.ops import linalg as _la

@@ -15,7 +15,8 @@ from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis, normalize_axis_index
-from workbench.tensor import Tensor, constant
+from workbench.convert import constant
+from workbench.tensor import Tensor
 
 
 def _t(x: Any) -> Tensor:

@@ -13,7 +13,8 @@ import numpy as np
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis_index
-from workbench.tensor import Tensor, constant
+from workbench.convert import constant
+from workbench.tensor import Tensor
 
 
 def _indices(indices: Any, name: str = "indices") -> np.ndarray:

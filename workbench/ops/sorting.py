@@ -15,7 +15,8 @@ from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis_index
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
-from workbench.tensor import Tensor, constant
+from workbench.convert import constant
+from workbench.tensor import Tensor
 
 SHAPE = "shape"
 _NO_FORMULA = NotSupported("sorting is a permutation chosen by the values: it has no formula")
