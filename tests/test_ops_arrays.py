@@ -305,7 +305,8 @@ AXIS_OPS: dict[str, tuple[Callable, Callable]] = {
     "repeat": (lambda x, a: wb.repeat(x, 2, axis=a), lambda x, a: np.repeat(x, 2, axis=a)),
     "take": (lambda x, a: wb.take(x, [0, 0], axis=a), lambda x, a: np.take(x, [0, 0], axis=a)),
     "sort": (lambda x, a: wb.sort(x, axis=a), lambda x, a: np.sort(x, axis=a)),
-    "argsort": (lambda x, a: wb.argsort(x, axis=a), lambda x, a: np.argsort(x, axis=a, kind="stable")),
+    "argsort": (lambda x, a: wb.argsort(x, axis=a),
+                lambda x, a: np.argsort(x, axis=a, kind="stable")),
     "gather": (lambda x, a: wb.gather(x, [0, 0], axis=a), lambda x, a: np.take(x, [0, 0], axis=a)),
 }
 
@@ -446,10 +447,12 @@ def test_tensor_methods_match_numpy():
         "var": (t.var(), a.var()), "transpose*": (t.transpose(2, 0, 1), a.transpose(2, 0, 1)),
         "transpose()": (t.transpose((1, 0, 2)), a.transpose((1, 0, 2))),
         "transpose": (t.transpose(), a.transpose()),
-        "reshape*": (t.reshape(4, -1), a.reshape(4, -1)), "reshape": (t.reshape((6, 4)), a.reshape((6, 4))),
+        "reshape*": (t.reshape(4, -1), a.reshape(4, -1)),
+        "reshape": (t.reshape((6, 4)), a.reshape((6, 4))),
         "clip": (t.clip(-0.5, 0.5), a.clip(-0.5, 0.5)), "dot": (t.dot(a[0, 0]), a.dot(a[0, 0])),
         "argmax": (t.argmax(axis=1), a.argmax(axis=1)), "argmin": (t.argmin(), a.argmin()),
-        "swapaxes": (t.swapaxes(0, 2), a.swapaxes(0, 2)), "repeat": (t.repeat(2, 1), a.repeat(2, 1)),
+        "swapaxes": (t.swapaxes(0, 2), a.swapaxes(0, 2)),
+        "repeat": (t.repeat(2, 1), a.repeat(2, 1)),
         "mT": (t.mT, np.swapaxes(a, -1, -2)), "T": (t.T, a.T), "copy": (t.copy(), a.copy()),
         "astype": (t.astype(np.float32), a.astype(np.float32)),
     }

@@ -73,31 +73,20 @@ from workbench.ops.shape import (
     stack,
     transpose,
 )
-from workbench.ops.arrays import (  # array / shape functions (NumPy names, TF aliases below)
-    append,
-    array_split,
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
+from workbench.ops.arrays import (  # array / shape functions (NumPy names and TF's)
     clip_by_norm,
-    column_stack,
-    concatenate,
     diff,
-    dstack,
     flip,
     fliplr,
     flipud,
-    hstack,
     moveaxis,
     pad,
     ravel,
     repeat,
     reverse,
     roll,
-    split,
     swapaxes,
     tile,
-    vstack,
 )
 from workbench.ops.axes import AxisError
 from workbench.ops.indexing import (
@@ -109,6 +98,19 @@ from workbench.ops.indexing import (
     take,
     take_along_axis,
     where,
+)
+from workbench.ops.joining import (
+    append,
+    array_split,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    concatenate,
+    dstack,
+    hstack,
+    split,
+    vstack,
 )
 from workbench.ops.sorting import argsort, sort
 from workbench.primitive import (

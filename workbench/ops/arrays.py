@@ -1,21 +1,18 @@
-"""NumPy's array-rearranging functions as exact composites of the shape primitives.
-
-Each one is getitem, transpose, reshape, broadcast_to, concat or scatter_add underneath, so it is
-differentiable, prints to SymPy and compiles with no rules of its own.
-"""
+"""Rearranging arrays (axes, flips, rolls, tiles, repeats, pads, differences) as exact composites
+of getitem, transpose, reshape, broadcast_to, concat and scatter_add: differentiable, printable
+and compilable with no rules of their own (joining and splitting are in ``joining.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis, normalize_axis_index
-from workbench.convert import constant
 from workbench.tensor import Tensor
 
 
@@ -38,7 +35,8 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """
     x = _t(x)
     perm = list(range(x.ndim))
-    a, b = normalize_axis_index(axis1, x.ndim, "axis1"), normalize_axis_index(axis2, x.ndim, "axis2")
+    a = normalize_axis_index(axis1, x.ndim, "axis1")
+    b = normalize_axis_index(axis2, x.ndim, "axis2")
     perm[a], perm[b] = perm[b], perm[a]
     return sh.transpose(x, perm)
 
@@ -54,7 +52,8 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     src = [source] if np.ndim(source) == 0 else list(source)
     dst = [destination] if np.ndim(destination) == 0 else list(destination)
     if len(src) != len(dst):
-        raise ValueError(f"moveaxis: source {source} and destination {destination} differ in length")
+        raise ValueError(f"moveaxis: source {source} and destination {destination} "
+                         "differ in length")
     src = [normalize_axis_index(a, x.ndim, "source") for a in src]
     dst = [normalize_axis_index(a, x.ndim, "destination") for a in dst]
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
@@ -84,12 +83,22 @@ def flip(x: Any, axis: Any = None) -> Tensor:
 
 
 def reverse(tensor: Any, axis: Any) -> Tensor:
-    """TensorFlow's ``tf.reverse(tensor, axis)``: ``flip`` along the listed axes."""
+    """TensorFlow's ``tf.reverse(tensor, axis)``: ``flip`` along the listed axes.
+
+    >>> import workbench as wb
+    >>> wb.reverse(wb.constant([[1.0, 2.0]]), [1]).numpy()
+    array([[2., 1.]])
+    """
     return flip(tensor, axis)
 
 
 def fliplr(x: Any) -> Tensor:
-    """Reverse the columns (axis 1) of a tensor of rank 2 or more."""
+    """Reverse the columns (axis 1) of a tensor of rank 2 or more.
+
+    >>> import workbench as wb
+    >>> wb.fliplr(wb.constant([[1.0, 2.0]])).numpy()
+    array([[2., 1.]])
+    """
     x = _t(x)
     if x.ndim < 2:
         raise ValueError(f"fliplr needs a tensor of rank 2 or more, got shape {x.shape}")
@@ -97,7 +106,13 @@ def fliplr(x: Any) -> Tensor:
 
 
 def flipud(x: Any) -> Tensor:
-    """Reverse the rows (axis 0) of a tensor of rank 1 or more."""
+    """Reverse the rows (axis 0) of a tensor of rank 1 or more.
+
+    >>> import workbench as wb
+    >>> wb.flipud(wb.constant([[1.0], [2.0]])).numpy()
+    array([[2.],
+           [1.]])
+    """
     x = _t(x)
     if x.ndim < 1:
         raise ValueError("flipud needs a tensor of rank 1 or more, got a scalar")
@@ -129,122 +144,13 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
 
 
 def ravel(x: Any) -> Tensor:
-    """The elements as one dimension (C order)."""
+    """The elements as one dimension (C order).
+
+    >>> import workbench as wb
+    >>> wb.ravel(wb.ones((2, 3))).shape
+    (6,)
+    """
     return sh.reshape(x, (-1,))
-
-
-# --- joining --------------------------------------------------------------------------------
-def atleast_1d(*xs: Any) -> Any:
-    """Tensors of rank at least 1 (one tensor for one argument, else a tuple)."""
-    out = tuple(sh.reshape(t, (1,)) if t.ndim == 0 else t for t in map(_t, xs))
-    return out[0] if len(out) == 1 else out
-
-
-def atleast_2d(*xs: Any) -> Any:
-    """Rank at least 2: a vector ``(n,)`` becomes ``(1, n)``."""
-    out = tuple(sh.reshape(t, (1,) * (2 - t.ndim) + t.shape) if t.ndim < 2 else t
-                for t in map(_t, xs))
-    return out[0] if len(out) == 1 else out
-
-
-def atleast_3d(*xs: Any) -> Any:
-    """Rank at least 3: ``(n,)`` becomes ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``."""
-    shapes = {0: lambda s: (1, 1, 1), 1: lambda s: (1,) + s + (1,), 2: lambda s: s + (1,)}
-    out = tuple(sh.reshape(t, shapes[t.ndim](t.shape)) if t.ndim < 3 else t for t in map(_t, xs))
-    return out[0] if len(out) == 1 else out
-
-
-def concatenate(arrays: Sequence[Any], axis: int | None = 0) -> Tensor:
-    """NumPy's ``concatenate``: ``concat``, or of the flattened tensors when ``axis`` is None.
-
-    >>> import workbench as wb
-    >>> wb.concatenate([wb.ones((1, 2)), wb.zeros((1, 2))], axis=None).shape
-    (4,)
-    """
-    if axis is None:
-        return sh.concat([ravel(a) for a in arrays], axis=0)
-    return sh.concat([_t(a) for a in arrays], axis=axis)
-
-
-def vstack(tup: Sequence[Any]) -> Tensor:
-    """Stack rows: vectors become rows, then join along axis 0."""
-    return sh.concat([atleast_2d(t) for t in tup], axis=0)
-
-
-def hstack(tup: Sequence[Any]) -> Tensor:
-    """Join along axis 1 (axis 0 for vectors)."""
-    ts = [atleast_1d(t) for t in tup]
-    return sh.concat(ts, axis=0 if ts[0].ndim == 1 else 1)
-
-
-def dstack(tup: Sequence[Any]) -> Tensor:
-    """Join along axis 2 after ``atleast_3d``."""
-    return sh.concat([atleast_3d(t) for t in tup], axis=2)
-
-
-def column_stack(tup: Sequence[Any]) -> Tensor:
-    """Vectors become columns; then join along axis 1."""
-    ts = [_t(t) for t in tup]
-    return sh.concat([sh.reshape(t, t.shape + (1,)) if t.ndim < 2 else t for t in ts], axis=1)
-
-
-def append(arr: Any, values: Any, axis: int | None = None) -> Tensor:
-    """``values`` appended to ``arr`` (both flattened when ``axis`` is None)."""
-    return concatenate([arr, values], axis=axis)
-
-
-# --- splitting ------------------------------------------------------------------------------
-def _split_at(x: Tensor, cuts: Sequence[int], axis: int) -> list[Tensor]:
-    n = x.shape[axis]
-    bounds = [0] + [min(max(int(c) + n * (c < 0), 0), n) for c in cuts] + [n]
-    return [sh.getitem(x, _along(axis, slice(lo, max(lo, hi))))
-            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
-def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-    """NumPy's ``array_split``: like ``split``, but ``n`` sections need not divide the axis."""
-    x = _t(x)
-    axis = normalize_axis_index(axis, x.ndim)
-    if np.ndim(indices_or_sections) == 0:
-        sections, n = int(indices_or_sections), x.shape[axis]
-        if sections <= 0:
-            raise ValueError(f"array_split: the number of sections must be positive, got {sections}")
-        sizes = [n // sections + 1] * (n % sections) + [n // sections] * (sections - n % sections)
-        return _split_at(x, np.cumsum(sizes)[:-1].tolist(), axis)
-    return _split_at(x, list(indices_or_sections), axis)
-
-
-def split(x: Any, indices_or_sections: Any = None, axis: int = 0, *,
-          num_or_size_splits: Any = None) -> list[Tensor]:
-    """Split along ``axis`` with NumPy's semantics: ``n`` equal sections, or cut before each index.
-
-    TensorFlow's ``tf.split(value, num_or_size_splits, axis)`` takes a list of *sizes* instead of
-    indices: pass it by keyword, ``split(x, num_or_size_splits=[2, -1])`` (one size may be -1).
-
-    >>> import workbench as wb
-    >>> [t.shape for t in wb.split(wb.zeros(6), [1, 4])]
-    [(1,), (3,), (2,)]
-    >>> [t.shape for t in wb.split(wb.zeros(6), num_or_size_splits=[1, -1])]
-    [(1,), (5,)]
-    """
-    x = _t(x)
-    axis = normalize_axis_index(axis, x.ndim)
-    n = x.shape[axis]
-    if num_or_size_splits is not None:
-        if indices_or_sections is not None:
-            raise TypeError("split: give indices_or_sections (NumPy) or num_or_size_splits (TF)")
-        if np.ndim(num_or_size_splits) == 0:
-            return split(x, num_or_size_splits, axis)
-        sizes = [int(s) for s in num_or_size_splits]
-        if sizes.count(-1) == 1:
-            sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
-        if sum(sizes) != n or min(sizes, default=0) < 0:
-            raise ValueError(f"split: sizes {list(num_or_size_splits)} do not add up to {n}")
-        return _split_at(x, np.cumsum(sizes)[:-1].tolist(), axis)
-    if np.ndim(indices_or_sections) == 0 and n % int(indices_or_sections):
-        raise ValueError(f"split: {indices_or_sections} sections do not divide axis {axis} of "
-                         f"size {n} equally; use wb.array_split for unequal sections")
-    return array_split(x, indices_or_sections, axis)
 
 
 # --- repeating and padding --------------------------------------------------------------------
@@ -261,7 +167,8 @@ def tile(x: Any, reps: Any) -> Tensor:
     reps = (1,) * (ndim - len(reps)) + reps
     shape = (1,) * (ndim - x.ndim) + x.shape
     spread = sh.reshape(x, tuple(d for s in shape for d in (1, s)))
-    wide = sh.broadcast_to(spread, tuple(d for r, s in zip(reps, shape, strict=True) for d in (r, s)))
+    pairs = zip(reps, shape, strict=True)
+    wide = sh.broadcast_to(spread, tuple(d for r, s in pairs for d in (r, s)))
     return sh.reshape(wide, tuple(r * s for r, s in zip(reps, shape, strict=True)))
 
 
@@ -332,7 +239,8 @@ def pad(x: Any, pad_width: Any = None, mode: str = "constant", constant_values: 
             out = ew.add(out, constant(frame))
         return out
     if mode not in ("reflect", "symmetric", "edge", "wrap"):
-        raise ValueError(f"pad: unknown mode {mode!r}; use constant, reflect, symmetric, edge or wrap")
+        raise ValueError(f"pad: unknown mode {mode!r}; use constant, reflect, symmetric, "
+                         "edge or wrap")
     for axis, (b, a) in enumerate(pairs):
         if b or a:
             index = np.pad(np.arange(x.shape[axis]), (b, a), mode=mode)
@@ -354,7 +262,8 @@ def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     if extra:
         def widen(p):
             p = _t(p)
-            return sh.broadcast_to(p, x.shape[:axis] + (1,) + x.shape[axis + 1:]) if p.ndim == 0 else p
+            edge = x.shape[:axis] + (1,) + x.shape[axis + 1:]
+            return sh.broadcast_to(p, edge) if p.ndim == 0 else p
         parts = ([widen(prepend)] if prepend is not None else []) + [x]
         x = sh.concat(parts + ([widen(append)] if append is not None else []), axis=axis)
     if n < 0:

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis_index
-from workbench.convert import constant
 from workbench.tensor import Tensor
 
 
@@ -25,7 +25,8 @@ def _indices(indices: Any, name: str = "indices") -> np.ndarray:
 
 
 def _placed(values: np.ndarray, at: int, ndim: int) -> np.ndarray:
-    """``values`` reshaped so its axes sit at positions ``at, at+1, ...`` of a rank-``ndim`` grid."""
+    """``values`` reshaped so its axes sit at positions ``at, at+1, ...`` of a rank-``ndim``
+    grid."""
     return values.reshape((1,) * at + values.shape + (1,) * (ndim - at - values.ndim))
 
 
@@ -62,7 +63,8 @@ def take_along_axis(arr: Any, indices: Any, axis: int) -> Tensor:
     idx = _indices(indices)
     axis = normalize_axis_index(axis, arr.ndim)
     if idx.ndim != arr.ndim:
-        raise ValueError(f"take_along_axis: indices of rank {idx.ndim} for a tensor of rank {arr.ndim}")
+        raise ValueError(f"take_along_axis: indices of rank {idx.ndim} for a tensor of "
+                         f"rank {arr.ndim}")
     grid = [_placed(np.arange(d), k, arr.ndim) for k, d in enumerate(arr.shape)]
     grid[axis] = idx
     return sh.getitem(arr, tuple(grid))
@@ -98,7 +100,8 @@ def gather(params: Any, indices: Any, axis: int = 0, batch_dims: int = 0) -> Ten
     index = []
     for k, d in enumerate(params.shape):
         if k == axis:
-            head = idx.reshape(idx.shape[:batch_dims] + (1,) * (axis - batch_dims) + idx.shape[batch_dims:])
+            gap = (1,) * (axis - batch_dims)
+            head = idx.reshape(idx.shape[:batch_dims] + gap + idx.shape[batch_dims:])
             index.append(_placed(head, 0, out_ndim))
         else:
             index.append(_placed(np.arange(d), k if k < axis else k - 1 + rest, out_ndim))
@@ -176,7 +179,12 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
 
 
 def nonzero(x: Any) -> tuple[Tensor, ...]:
-    """The indices of the non-zero (true) elements, one index Tensor per axis, as ``np.nonzero``."""
+    """The indices of the non-zero (true) elements, one index Tensor per axis, as ``np.nonzero``.
+
+    >>> import workbench as wb
+    >>> wb.nonzero(wb.constant([0.0, 2.0, 3.0]))[0].numpy()
+    array([1, 2])
+    """
     arr = np.asarray(x)
     if arr.ndim == 0:
         raise ValueError("nonzero of a rank-0 tensor is ambiguous: use wb.atleast_1d first")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.convert import as_tensors
 from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
 from workbench.ops.axes import normalize_axis_index, reduction_axes
 from workbench.primitive import defprimitive
-from workbench.convert import as_tensors
 from workbench.tensor import Tensor, as_input
 
 SHAPE = "shape"

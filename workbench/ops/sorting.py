@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis_index
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
-from workbench.convert import constant
 from workbench.tensor import Tensor
 
 SHAPE = "shape"
@@ -71,8 +71,9 @@ def _emitter(mode: str):
         src, dst = (at(f"{perm}[{j}]"), at(j)) if mode == "sort_by" else (at(j), at(f"{perm}[{j}]"))
         pad = opad + bpad
         lines += [opad + h for h in bhead]
+        value = ctx.read(ins[0], bidx + src, out.dtype)
         return lines + [f"{pad}for {j} in range({n}):",
-                        f"{pad}    {oref.index(bidx + dst)} = {ctx.read(ins[0], bidx + src, out.dtype)}"]
+                        f"{pad}    {oref.index(bidx + dst)} = {value}"]
 
     return emit
 
