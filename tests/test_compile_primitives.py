@@ -83,6 +83,11 @@ CASES: dict[str, Case] = {
     "sigmoid": Case(wb.nn.sigmoid, (A * 10,)),
     "softplus": Case(wb.nn.softplus, (A * 10,)),
     "relu": Case(wb.nn.relu, (ROUNDISH,)),
+    # --- reductions and products (prod, cumsum, einsum) ---------------------------------------
+    "prod": Case(lambda x: wb.prod(x, axis=1) + wb.prod(x[:, :2] * 0.5), (ROUNDISH,)),
+    "cumsum": Case(lambda x: wb.cumsum(x, axis=1) + wb.cumsum(x, axis=0, reverse=True), (A,)),
+    "einsum": Case(lambda x, y: wb.einsum("ij,j->i", x, y) + wb.einsum("ii", x[:, :3])
+                   + wb.einsum("ij,ij->i", x, x), (A, B)),
 }
 
 

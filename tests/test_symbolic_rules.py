@@ -57,6 +57,10 @@ CASES: dict[str, Case | None] = {
     "concat": Case([V, P[:2]], {"axis": 0}),
     "matmul": Case([M, V[:2]]), "inv": Case([M]), "det": Case([M]),
     "solve": Case([M, V[:2]]),
+    # --- reductions and products (prod, cumsum, einsum) ---------------------------------------
+    "prod": Case([M], {"axis": (1,), "keepdims": False}),
+    "cumsum": Case([V], {"axis": 0, "reverse": True}),
+    "einsum": Case([M, M.T, V[:2]], {"subscripts": "ij,jk,k->i"}),
 }
 
 

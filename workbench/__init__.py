@@ -59,9 +59,23 @@ from workbench.ops.reduce import (
     max,
     mean,
     min,
-    std,
     sum,
-    variance,
+)
+from workbench.ops.cumulative import cumprod, cumsum, prod
+from workbench.ops.einsum import einsum
+from workbench.ops.products import cross, dot, inner, kron, outer, tensordot, trace
+from workbench.ops.statistics import (
+    all,
+    any,
+    average,
+    count_nonzero,
+    nanmean,
+    nansum,
+    ptp,
+    reduce_std,
+    reduce_variance,
+    std,
+    var,
 )
 from workbench.ops.shape import (
     broadcast_to,
@@ -90,6 +104,7 @@ convert_to_tensor = constant
 negative = neg
 reduce_sum, reduce_mean, reduce_max, reduce_min = sum, mean, max, min
 reduce_logsumexp = logsumexp
+variance, amax, amin, reduce_prod, reduce_any, reduce_all = var, max, min, prod, any, all
 
 __version__ = "0.1.0"
 
@@ -104,6 +119,12 @@ __all__ = [
     "ones", "ones_like", "optim", "power", "random", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
-    "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
+    "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "where", "zeros", "zeros_like",
+]
+__all__ += [  # reductions, products, statistics
+    "all", "amax", "amin", "any", "average", "count_nonzero", "cross", "cumprod", "cumsum", "dot",
+    "einsum", "inner", "kron", "nanmean", "nansum", "outer", "prod", "ptp", "reduce_all",
+    "reduce_any", "reduce_prod", "reduce_std", "reduce_variance", "std", "tensordot", "trace",
+    "var", "variance",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
