@@ -371,7 +371,7 @@ def test_average_with_weights_along_an_axis_and_returned():
         wb.average(a, weights=w)
 
 
-# --- the compiled engine on the composites ---------------------------------------------------------
+# --- the compiled engine on the composites --------------------------------------------------
 @pytest.mark.usefixtures("compile_cache")
 def test_composites_compile_and_match_eager():
     rng = _rng("compiled")

@@ -119,12 +119,11 @@ __all__ = [
     "ones", "ones_like", "optim", "power", "random", "reciprocal", "reduce_logsumexp",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "round", "set_default_dtype",
     "sign", "sin", "sinh", "sqrt", "square", "squeeze", "stack", "std", "stop_gradient",
-    "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "where", "zeros", "zeros_like",
+    "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]
 __all__ += [  # reductions, products, statistics
     "all", "amax", "amin", "any", "average", "count_nonzero", "cross", "cumprod", "cumsum", "dot",
     "einsum", "inner", "kron", "nanmean", "nansum", "outer", "prod", "ptp", "reduce_all",
-    "reduce_any", "reduce_prod", "reduce_std", "reduce_variance", "std", "tensordot", "trace",
-    "var", "variance",
+    "reduce_any", "reduce_prod", "reduce_std", "reduce_variance", "tensordot", "trace", "var",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification

@@ -1,5 +1,8 @@
 """``wb.math``: elementwise math (TensorFlow's ``tf.math`` names)."""
 
+from workbench.ops.cumulative import math_cumprod as cumprod
+from workbench.ops.cumulative import math_cumsum as cumsum
+from workbench.ops.cumulative import prod as reduce_prod
 from workbench.ops.elementwise import (
     abs,
     add,
@@ -33,9 +36,6 @@ from workbench.ops.elementwise import (
 )
 from workbench.ops.nn import sigmoid, softplus
 from workbench.ops.reduce import logsumexp
-from workbench.ops.cumulative import math_cumprod as cumprod
-from workbench.ops.cumulative import math_cumsum as cumsum
-from workbench.ops.cumulative import prod as reduce_prod
 from workbench.ops.statistics import all as reduce_all
 from workbench.ops.statistics import any as reduce_any
 from workbench.ops.statistics import count_nonzero, reduce_std, reduce_variance

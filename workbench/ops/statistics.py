@@ -105,7 +105,8 @@ def ptp(x, axis=None, keepdims: bool = False) -> Tensor:
     5.0
     """
     x = tensor_input(x)
-    return ew.sub(red.max(x, axis=axis, keepdims=keepdims), red.min(x, axis=axis, keepdims=keepdims))
+    top = red.max(x, axis=axis, keepdims=keepdims)
+    return ew.sub(top, red.min(x, axis=axis, keepdims=keepdims))
 
 
 def nansum(x, axis=None, keepdims: bool = False) -> Tensor:
@@ -128,7 +129,8 @@ def nanmean(x, axis=None, keepdims: bool = False) -> Tensor:
     """
     x = tensor_input(x)
     kept = ew.cast(x == x, dtype=x.dtype)
-    return ew.div(nansum(x, axis=axis, keepdims=keepdims), red.sum(kept, axis=axis, keepdims=keepdims))
+    count = red.sum(kept, axis=axis, keepdims=keepdims)
+    return ew.div(nansum(x, axis=axis, keepdims=keepdims), count)
 
 
 def count_nonzero(x, axis=None, keepdims: bool = False) -> Tensor:
