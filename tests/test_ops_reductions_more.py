@@ -6,7 +6,6 @@ subscripts (hypothesis) against ``np.einsum``."""
 from __future__ import annotations
 
 import itertools
-import string
 import zlib
 
 import numpy as np
@@ -288,6 +287,7 @@ EINSUMS = [
     ("b...i,b...i->b...", [(2, 1, 3), (2, 4, 3)]), ("i,j,k->ijk", [(2,), (3,), (2,)]),
     ("iij,jk->ik", [(2, 2, 3), (3, 2)]), ("...ii->...", [(2, 3, 3)]), ("i,i", [(3,), (1,)]),
     (" a b , b c -> c a ", [(2, 3), (3, 2)]), ("...", [(2, 3)]), (",i->i", [(), (3,)]),
+    ("bqd,bkd->bqk", [(4, 24, 32), (4, 20, 32)]),  # large enough for NumPy's BLAS path
 ]
 
 
@@ -318,7 +318,7 @@ def test_einsum_errors_name_the_problem(subscripts, shapes, match):
 def einsum_problems(draw):
     """Random valid subscripts: 1-3 operands over up to 4 letters (repeats and broadcasting
     included), an implicit or explicit output."""
-    letters = string.ascii_lowercase[: draw(st.integers(1, 4))]
+    letters = "aBcD"[: draw(st.integers(1, 4))]  # mixed case: implicit outputs sort by code
     sizes = {c: draw(st.integers(1, 3)) for c in letters}
     terms = [draw(st.lists(st.sampled_from(letters), min_size=0, max_size=3))
              for _ in range(draw(st.integers(1, 3)))]
@@ -343,7 +343,7 @@ def test_einsum_random_subscripts_match_numpy_and_finite_differences(problem, se
     want = np.einsum(subscripts, *xs)
     ours = lambda *ts: wb.einsum(subscripts, *ts)  # noqa: E731
     np.testing.assert_allclose(ours(*xs).numpy(), want, rtol=1e-12, atol=1e-12)
-    check_gradients(ours, xs, rng, order2=False)
+    check_gradients(ours, xs, rng, order2=seed % 3 == 0)
 
 
 # --- logical reductions ---------------------------------------------------------------------------

@@ -100,8 +100,14 @@ def _einsum_sympy(*xs, subscripts):
     return type(xs[0])(np.asarray(np.einsum(subscripts, *arrays), dtype=object))
 
 
+def _einsum_np(*xs, subscripts):
+    # Large contractions go through BLAS (NumPy's path optimizer); small ones skip its overhead.
+    large = len(xs) > 1 and sum(np.size(x) for x in xs) > 4096
+    return np.einsum(subscripts, *xs, optimize=large)
+
+
 einsum_p = defprimitive(
-    "einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs),
+    "einsum", _einsum_np,
     vjp=_operand_vjp,
     sympy=_einsum_sympy,
     kind="linalg",
