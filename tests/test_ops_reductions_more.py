@@ -411,3 +411,27 @@ def test_composites_compile_and_match_eager():
     np.testing.assert_allclose(got_y.numpy(), want_y.numpy(), rtol=1e-12)
     for got, want in zip(got_g, want_g, strict=True):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def _on_cuda_target() -> bool:
+    from numba import config, cuda
+
+    return bool(config.ENABLE_CUDASIM) or cuda.is_available()
+
+
+@pytest.mark.usefixtures("compile_cache")
+@pytest.mark.skipif(not _on_cuda_target(), reason="needs NUMBA_ENABLE_CUDASIM=1 or a GPU")
+def test_new_emitters_on_the_cuda_target_match_the_cpu():
+    def run(a, x):
+        with wb.GradientTape() as tape:
+            tape.watch([a, x])
+            y = (wb.prod(x * a) + wb.sum(wb.einsum("i,j->ij", x, x) * a)
+                 + wb.sum(wb.cumsum(x * a, axis=0, reverse=True)) + wb.sum(wb.cumprod(x)))
+        return y, tape.gradient(y, [a, x])
+
+    rates, x = np.linspace(0.5, 2.0, 4), np.array([1.0, 0.0, 2.0])
+    gpu = wb.function(run, target="cuda").map(rates, x, in_axes=(0, None))
+    cpu = wb.function(run).map(rates, x, in_axes=(0, None))
+    np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-14)
+    for got, want in zip(gpu[1], cpu[1], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-14)
