@@ -16,7 +16,7 @@ from workbench.ops import numba_products as nbp
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.primitive import defprimitive
-from workbench.ops.einsum import _elements, tensor_input
+from workbench.ops.einsum import element_array, tensor_input
 from workbench.tensor import Tensor, as_input
 
 
@@ -78,7 +78,7 @@ def _others(x: Tensor, axes: tuple[int, ...] | None) -> Tensor:
 
 
 def _prod_sympy(x, axis, keepdims):
-    a = _elements(x, "prod")
+    a = element_array(x, "prod")
     return type(x)(np.asarray(np.prod(a, axis=axis, keepdims=keepdims), dtype=object))
 
 
@@ -98,7 +98,7 @@ def _cumsum_np(x, axis, reverse):
 
 
 def _cumsum_sympy(x, axis, reverse):
-    return type(x)(np.asarray(_cumsum_np(_elements(x, "cumsum"), axis, reverse), dtype=object))
+    return type(x)(np.asarray(_cumsum_np(element_array(x, "cumsum"), axis, reverse), dtype=object))
 
 
 def _cumsum_vjp(g, ans, x, axis, reverse):

@@ -69,7 +69,7 @@ def _operand_vjp(argnum: int):
     return rule
 
 
-def _elements(x, what: str):
+def element_array(x, what: str):
     """The object array of an element-view value; the matrix view has no form for ``what``."""
     if x.view != "elements":
         from workbench.symbolic.matrix import NoMatrixForm
@@ -96,7 +96,7 @@ def _einsum_sympy(*xs, subscripts):
             return xs[0].transpose((1, 0))
         if form in ("ab,bc->ac", "a,a->", "ab,b->a", "a,ab->b"):
             return xs[0].matmul(xs[1])
-    arrays = [_elements(x, f"einsum '{subscripts}'") for x in xs]
+    arrays = [element_array(x, f"einsum '{subscripts}'") for x in xs]
     return type(xs[0])(np.asarray(np.einsum(subscripts, *arrays), dtype=object))
 
 

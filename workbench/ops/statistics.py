@@ -41,7 +41,8 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
 
     Where the variance is exactly 0 (one element, or all equal) ``std`` has no derivative (it
     grows like ``|t|`` along any direction); workbench returns the gradient 0 there (the
-    smallest subgradient, also PyTorch's choice), where TensorFlow and JAX give NaN.
+    subgradient of least norm). TensorFlow and JAX compute ``sqrt``'s infinite slope times a
+    zero and give NaN.
 
     >>> import workbench as wb
     >>> x = wb.constant([3.0])
