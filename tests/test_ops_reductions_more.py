@@ -388,6 +388,11 @@ def test_average_with_weights_along_an_axis_and_returned():
     np.testing.assert_allclose(got.numpy(), want)
     np.testing.assert_allclose(total.numpy(), want_total)
     check_gradients(lambda x, v: wb.average(x, axis=1, weights=v), [a, w], _rng("avg-g"))
+    full = _rng("avg-w").uniform(0.5, 2.0, size=a.shape)
+    for axis in (None, (0, 2), -1):
+        np.testing.assert_allclose(wb.average(a, axis=axis, weights=full).numpy(),
+                                   np.average(a, axis=axis, weights=full), rtol=1e-13)
+    check_gradients(lambda x, v: wb.average(x, axis=(0, 2), weights=v), [a, full], _rng("avg-f"))
     with pytest.raises(TypeError, match="give one integer axis"):
         wb.average(a, weights=w)
 
