@@ -1,71 +1,17 @@
 """Reductions, products and statistics, systematically: every function x shapes x axis/keepdims,
 values against NumPy, gradients against central differences (float64), second order through
-nested tapes, exact gradients with zeros (prod, cumprod) against loop oracles, and random einsum
-subscripts (hypothesis) against ``np.einsum``."""
+nested tapes, exact gradients with zeros (prod, cumprod) against loop oracles."""
 
 from __future__ import annotations
 
 import itertools
-import zlib
 
 import numpy as np
 import pytest
 from _compile_support import compile_cache  # noqa: F401 - the session fixture
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from _gradient_support import check_gradients, rng_for
 
 import workbench as wb
-
-EPS = 1e-6
-
-
-def _rng(*key) -> np.random.Generator:
-    return np.random.default_rng(zlib.crc32(repr(key).encode()))
-
-
-def _value(f, xs):
-    return np.asarray(f(*[wb.constant(x) for x in xs]).numpy(), dtype=float)
-
-
-def check_gradients(f, xs, rng, order2=True, rtol=1e-6):
-    """First order: <grad of <w, f>, u> vs central differences of <w, f>; second order: the
-    gradient (outer tape) of <grad, v> vs central differences of the first-order gradient."""
-    y = _value(f, xs)
-    w = rng.normal(size=y.shape)
-    us = [rng.normal(size=np.shape(x)) for x in xs]
-    vs = [rng.normal(size=np.shape(x)) for x in xs]
-
-    def grads(points, outer=None):
-        ts = [wb.constant(p) for p in points]
-        if outer is not None:
-            outer.watch(ts)
-        with wb.GradientTape() as tape:
-            tape.watch(ts)
-            loss = wb.sum(f(*ts) * w)
-        return ts, tape.gradient(loss, ts, unconnected_gradients="zero")
-
-    def shifted(h):
-        return [x + h * u for x, u in zip(xs, us, strict=True)]
-
-    _, g = grads(xs)
-    lhs = sum(float(np.sum(gi.numpy() * u)) for gi, u in zip(g, us, strict=True))
-    rhs = float(np.sum(w * (_value(f, shifted(EPS)) - _value(f, shifted(-EPS))))) / (2 * EPS)
-    assert abs(lhs - rhs) <= rtol * max(abs(lhs) + abs(rhs), 1.0), (lhs, rhs)
-    if not order2:
-        return
-    with wb.GradientTape() as outer:
-        ts, g = grads(xs, outer)
-        s = sum((wb.sum(gi * v) for gi, v in zip(g, vs, strict=True)), start=wb.constant(0.0))
-    second = outer.gradient(s, ts, unconnected_gradients="zero")
-    lhs = sum(float(np.sum(h.numpy() * u)) for h, u in zip(second, us, strict=True))
-
-    def s_at(points):
-        return sum(float(np.sum(gi.numpy() * v)) for gi, v in zip(grads(points)[1], vs,
-                                                                     strict=True))
-
-    rhs = (s_at(shifted(EPS)) - s_at(shifted(-EPS))) / (2 * EPS)
-    assert abs(lhs - rhs) <= 1e-5 * max(abs(lhs) + abs(rhs), 1.0), (lhs, rhs)
-
 
 # --- reductions over axes: function x shape x axis x keepdims --------------------------------
 AXES = {(3,): [None, 0, -1], (2, 3): [None, 0, 1, (0, 1)], (2, 3, 4): [None, 1, (0, 2), (-1, 0)]}
@@ -88,7 +34,7 @@ REDUCTION_CASES = [(name, shape, axis, keep) for name in REDUCTIONS for shape, a
 @pytest.mark.parametrize("name, shape, axis, keepdims", REDUCTION_CASES)
 def test_reduction_values_and_gradients(name, shape, axis, keepdims):
     ours, theirs = REDUCTIONS[name]
-    rng = _rng(name, shape, axis, keepdims)
+    rng = rng_for(name, shape, axis, keepdims)
     # distinct values: max/ptp have no ties within a finite-difference step
     x = rng.permutation(int(np.prod(shape))).reshape(shape) * 0.3 - 1.0 + rng.uniform(0, .01, shape)
     kw = {"axis": axis, "keepdims": keepdims}
@@ -99,7 +45,7 @@ def test_reduction_values_and_gradients(name, shape, axis, keepdims):
 @pytest.mark.parametrize("shape, axis", [((4,), None), ((2, 3), 1), ((2, 3), 0), ((3, 1, 2), -1)])
 @pytest.mark.parametrize("fn", ["cumsum", "cumprod"])
 def test_cumulative_values_and_gradients(fn, shape, axis):
-    rng = _rng(fn, shape, axis)
+    rng = rng_for(fn, shape, axis)
     x = rng.uniform(-2, 2, shape)
     ours = getattr(wb, fn)
     np.testing.assert_allclose(ours(x, axis=axis).numpy(), getattr(np, fn)(x, axis=axis),
@@ -144,7 +90,7 @@ def test_prod_gradient_and_hessian_with_zeros(x):
 
 
 def test_prod_over_several_axes_with_zeros_matches_a_loop():
-    x = _rng("p0").integers(-2, 3, size=(2, 3, 4)).astype(float)  # many zeros
+    x = rng_for("p0").integers(-2, 3, size=(2, 3, 4)).astype(float)  # many zeros
     t = wb.constant(x)
     with wb.GradientTape() as tape:
         tape.watch(t)
@@ -167,7 +113,7 @@ def test_cumprod_jacobian_with_zeros_matches_a_loop(x):
     want = np.array([[np.prod(np.delete(x[: i + 1], j)) if j <= i else 0.0
                       for j in range(x.size)] for i in range(x.size)])
     np.testing.assert_allclose(tape.jacobian(y, t).numpy(), want, rtol=1e-14, atol=0)
-    check_gradients(wb.cumprod, [x], _rng("cz", tuple(x)))
+    check_gradients(wb.cumprod, [x], rng_for("cz", tuple(x)))
 
 
 # --- std where the variance is 0 ----------------------------------------------------------------
@@ -224,7 +170,7 @@ PRODUCTS = [
 
 @pytest.mark.parametrize("name, ours, theirs, shapes", PRODUCTS, ids=[p[0] for p in PRODUCTS])
 def test_products_values_and_gradients(name, ours, theirs, shapes):
-    rng = _rng(name)
+    rng = rng_for(name)
     xs = [rng.normal(size=s) for s in shapes]
     np.testing.assert_allclose(ours(*[wb.constant(x) for x in xs]).numpy(), theirs(*xs),
                                rtol=1e-12, atol=1e-14)
@@ -235,7 +181,7 @@ def test_products_values_and_gradients(name, ours, theirs, shapes):
 @pytest.mark.parametrize("offset", [-2, -1, 0, 1, 3])
 @pytest.mark.parametrize("axes", [(0, 1), (1, 0), (-1, 0), (1, -1)])
 def test_trace_matches_numpy(shape, offset, axes):
-    rng = _rng("trace", shape, offset, axes)
+    rng = rng_for("trace", shape, offset, axes)
     a = rng.normal(size=shape)
     if len(shape) == 2 and -1 in axes and 1 in axes:
         return  # the same axis twice
@@ -245,14 +191,14 @@ def test_trace_matches_numpy(shape, offset, axes):
 
 
 def test_tf_linalg_trace_is_over_the_last_two_axes():
-    a = _rng("lt").normal(size=(2, 3, 3))
+    a = rng_for("lt").normal(size=(2, 3, 3))
     np.testing.assert_allclose(wb.linalg.trace(a).numpy(), np.trace(a, axis1=-2, axis2=-1))
     np.testing.assert_allclose(wb.trace(a, axis1=-2, axis2=-1).numpy(), wb.linalg.trace(a).numpy())
 
 
 def test_contractions_print_in_matrix_notation():
-    a = wb.Variable(_rng("tp").normal(size=(3, 3)), name="A")
-    x = wb.Variable(_rng("tx").normal(size=3), name="x")
+    a = wb.Variable(rng_for("tp").normal(size=(3, 3)), name="A")
+    x = wb.Variable(rng_for("tx").normal(size=3), name="x")
     with wb.GradientTape(persistent=True) as tape:
         outs = [wb.trace(a), wb.einsum("ij,j->i", a, x), wb.dot(x, x), wb.einsum("ji", a),
                 wb.tensordot(x, a, axes=1)]
@@ -271,7 +217,7 @@ FLOAT32 = [
 
 @pytest.mark.parametrize("k", range(len(FLOAT32)))
 def test_float32_stays_float32(k):
-    t = wb.constant(_rng("f32", k).normal(size=(2, 3)).astype(np.float32))
+    t = wb.constant(rng_for("f32", k).normal(size=(2, 3)).astype(np.float32))
     with wb.GradientTape() as tape:
         tape.watch(t)
         y = FLOAT32[k](t)
@@ -279,79 +225,12 @@ def test_float32_stays_float32(k):
     assert tape.gradient(y, t).dtype == np.float32
 
 
-# --- einsum ---------------------------------------------------------------------------------------
-EINSUMS = [
-    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("ii", [(3, 3)]),
-    ("ii->i", [(3, 3)]), ("ij->", [(2, 3)]), ("ji", [(2, 3)]), ("...ij,...jk->...ik",
-                                                                [(2, 2, 3), (3, 4)]),
-    ("b...i,b...i->b...", [(2, 1, 3), (2, 4, 3)]), ("i,j,k->ijk", [(2,), (3,), (2,)]),
-    ("iij,jk->ik", [(2, 2, 3), (3, 2)]), ("...ii->...", [(2, 3, 3)]), ("i,i", [(3,), (1,)]),
-    (" a b , b c -> c a ", [(2, 3), (3, 2)]), ("...", [(2, 3)]), (",i->i", [(), (3,)]),
-    ("bqd,bkd->bqk", [(4, 24, 32), (4, 20, 32)]),  # large enough for NumPy's BLAS path
-]
-
-
-@pytest.mark.parametrize("subscripts, shapes", EINSUMS, ids=[e[0] for e in EINSUMS])
-def test_einsum_cases(subscripts, shapes):
-    rng = _rng("einsum", subscripts)
-    xs = [rng.normal(size=s) for s in shapes]
-    ours = lambda *ts: wb.einsum(subscripts, *ts)  # noqa: E731
-    np.testing.assert_allclose(ours(*xs).numpy(), np.einsum(subscripts, *xs), rtol=1e-12)
-    check_gradients(ours, xs, rng)
-
-
-@pytest.mark.parametrize("subscripts, shapes, match", [
-    ("ij,jk->ik", [(2, 3), (4, 5)], "does not broadcast"),
-    ("ij->k", [(2, 3)], "output subscript 'k'"),
-    ("ij", [(2, 3, 4)], "has 3 axes"),
-    ("ij,j", [(2, 3)], "names 2 operands"),
-    ("...i->i", [(2, 3)], "add '...' to the output"),
-    ("i1", [(2, 3)], "invalid subscripts"),
-    ("ii", [(2, 3)], "different sizes"),
-])
-def test_einsum_errors_name_the_problem(subscripts, shapes, match):
-    with pytest.raises(ValueError, match=match):
-        wb.einsum(subscripts, *[np.ones(s) for s in shapes])
-
-
-@st.composite
-def einsum_problems(draw):
-    """Random valid subscripts: 1-3 operands over up to 4 letters (repeats and broadcasting
-    included), an implicit or explicit output."""
-    letters = "aBcD"[: draw(st.integers(1, 4))]  # mixed case: implicit outputs sort by code
-    sizes = {c: draw(st.integers(1, 3)) for c in letters}
-    terms = [draw(st.lists(st.sampled_from(letters), min_size=0, max_size=3))
-             for _ in range(draw(st.integers(1, 3)))]
-    used = sorted(set("".join("".join(t) for t in terms)))
-    shapes = []
-    for t in terms:  # each operand may broadcast some letters (size 1); a repeat has one size
-        own = {c: 1 if draw(st.booleans()) and draw(st.booleans()) else sizes[c] for c in set(t)}
-        shapes.append(tuple(own[c] for c in t))
-    lhs = ",".join("".join(t) for t in terms)
-    if draw(st.booleans()):
-        out = draw(st.permutations(used))[: draw(st.integers(0, len(used)))]
-        lhs += "->" + "".join(out)
-    return lhs, shapes
-
-
-@settings(max_examples=60, deadline=None)
-@given(einsum_problems(), st.integers(0, 2**32 - 1))
-def test_einsum_random_subscripts_match_numpy_and_finite_differences(problem, seed):
-    subscripts, shapes = problem
-    rng = np.random.default_rng(seed)
-    xs = [rng.normal(size=s) for s in shapes]
-    want = np.einsum(subscripts, *xs)
-    ours = lambda *ts: wb.einsum(subscripts, *ts)  # noqa: E731
-    np.testing.assert_allclose(ours(*xs).numpy(), want, rtol=1e-12, atol=1e-12)
-    check_gradients(ours, xs, rng, order2=seed % 3 == 0)
-
-
 # --- logical reductions ---------------------------------------------------------------------------
 @pytest.mark.parametrize("shape, axis", [((0,), None), ((3,), None), ((2, 3), 1), ((2, 3), (0, 1)),
                                          ((2, 3, 2), 0)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_logical_reductions_match_numpy(shape, axis, keepdims):
-    x = _rng("logic", shape).integers(0, 3, size=shape) * 1.0
+    x = rng_for("logic", shape).integers(0, 3, size=shape) * 1.0
     for ours, theirs in ((wb.any, np.any), (wb.all, np.all), (wb.reduce_any, np.any),
                          (wb.math.reduce_all, np.all), (wb.count_nonzero, np.count_nonzero)):
         got = ours(x, axis=axis, keepdims=keepdims).numpy()
@@ -381,18 +260,18 @@ def test_nan_reductions_ignore_nan_in_value_and_gradient():
 
 
 def test_average_with_weights_along_an_axis_and_returned():
-    a = _rng("avg").normal(size=(2, 3, 4))
+    a = rng_for("avg").normal(size=(2, 3, 4))
     w = np.array([0.5, 2.0, 1.0])
     got, total = wb.average(a, axis=1, weights=w, returned=True)
     want, want_total = np.average(a, axis=1, weights=w, returned=True)
     np.testing.assert_allclose(got.numpy(), want)
     np.testing.assert_allclose(total.numpy(), want_total)
-    check_gradients(lambda x, v: wb.average(x, axis=1, weights=v), [a, w], _rng("avg-g"))
-    full = _rng("avg-w").uniform(0.5, 2.0, size=a.shape)
+    check_gradients(lambda x, v: wb.average(x, axis=1, weights=v), [a, w], rng_for("avg-g"))
+    full = rng_for("avg-w").uniform(0.5, 2.0, size=a.shape)
     for axis in (None, (0, 2), -1):
         np.testing.assert_allclose(wb.average(a, axis=axis, weights=full).numpy(),
                                    np.average(a, axis=axis, weights=full), rtol=1e-13)
-    check_gradients(lambda x, v: wb.average(x, axis=(0, 2), weights=v), [a, full], _rng("avg-f"))
+    check_gradients(lambda x, v: wb.average(x, axis=(0, 2), weights=v), [a, full], rng_for("avg-f"))
     with pytest.raises(TypeError, match="give one integer axis"):
         wb.average(a, weights=w)
 
@@ -400,7 +279,7 @@ def test_average_with_weights_along_an_axis_and_returned():
 # --- the compiled engine on the composites --------------------------------------------------
 @pytest.mark.usefixtures("compile_cache")
 def test_composites_compile_and_match_eager():
-    rng = _rng("compiled")
+    rng = rng_for("compiled")
     a, b = rng.normal(size=(2, 3, 3)), np.array([0.0, 2.0, -1.0])
 
     def run(x, v):
