@@ -76,3 +76,38 @@ def test_einsum_random_subscripts_match_numpy_and_finite_differences(problem, se
     ours = lambda *ts: wb.einsum(subscripts, *ts)  # noqa: E731
     np.testing.assert_allclose(ours(*xs).numpy(), want, rtol=1e-12, atol=1e-12)
     check_gradients(ours, xs, rng, order2=seed % 3 == 0)
+
+
+MATRIX_FORMS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,kj->ik", [(2, 3), (4, 3)]),
+    ("ji,jk->ik", [(3, 2), (3, 4)]), ("ij,jk->ki", [(2, 3), (3, 4)]), ("ij,j->i", [(2, 3), (3,)]),
+    ("j,ij->i", [(3,), (2, 3)]), ("i,i->", [(3,), (3,)]), ("i,j->ij", [(2,), (3,)]),
+    ("ii->", [(3, 3)]), ("ij->ji", [(2, 3)]), ("ij->j", [(2, 3)]), ("ij->", [(2, 3)]),
+    ("ij,ij->ij", [(2, 3), (2, 3)]), (",ij->ij", [(), (2, 3)]),
+]
+
+
+@pytest.mark.parametrize("subscripts, shapes", MATRIX_FORMS, ids=[m[0] for m in MATRIX_FORMS])
+def test_einsum_matrix_notation_evaluates_to_numpy(subscripts, shapes):
+    import sympy
+
+    rng = rng_for("matrix", subscripts)
+    values = [rng.normal(size=s) for s in shapes]
+    names = "ABC"[: len(shapes)]
+    xs = [wb.Variable(v, name=n) for v, n in zip(values, names, strict=True)]
+    with wb.GradientTape() as tape:
+        y = wb.einsum(subscripts, *xs)
+    expr = tape.expression(y, view="matrix")
+    assert not any("_0" in str(s) for s in expr.free_symbols), expr  # not the element view
+    subs = {}
+    for n, v in zip(names, values, strict=True):
+        if v.ndim:
+            m = v.reshape(-1, 1) if v.ndim == 1 else v
+            subs[sympy.MatrixSymbol(n, *m.shape)] = sympy.ImmutableMatrix(m)
+        else:
+            subs[sympy.Symbol(n, real=True)] = sympy.Float(float(v))
+    got = expr.xreplace(subs)
+    got = got.as_explicit() if isinstance(got, sympy.MatrixExpr) else got.doit()
+    got = np.array(sympy.N(got), dtype=float)
+    want = np.einsum(subscripts, *values)
+    np.testing.assert_allclose(got.reshape(-1), np.asarray(want).reshape(-1), rtol=1e-10)

@@ -85,17 +85,62 @@ def _canonical(subscripts: str) -> str:
                    for c in subscripts)
 
 
+def _matrix_einsum(xs, subscripts: str):
+    """The matrix-view form of the einsums that have one (products, traces, transposes,
+    elementwise products, sums), or None."""
+    terms, out = split(_canonical(subscripts))
+    if len(xs) == 1 and terms[0] == "aa" and out == "":
+        import sympy
+
+        return type(xs[0])(sympy.Trace(xs[0].e), ())
+    if len(xs) == 1 and len(set(terms[0])) == len(terms[0]):
+        (x,), (term,) = xs, terms
+        if out == term[::-1] and len(term) == 2:
+            return x.transpose((1, 0))
+        if "".join(c for c in term if c in out) == out:
+            return x.sum(tuple(k for k, c in enumerate(term) if c not in out), False)
+    if all(t in ("", out) for t in terms):  # no index summed: an elementwise product
+        return xs[0].apply(_product, *xs[1:])
+    if len(xs) == 2:
+        return _contraction(xs, terms, out)
+    return None
+
+
+def _contraction(xs, terms: list[str], out: str):
+    """``a @ b`` (transposed as needed) for two operands of rank <= 2 sharing one summed index;
+    ``a,b->ab`` is the outer product."""
+    t0, t1 = terms
+    shared = set(t0) & set(t1)
+    if len(t0) > 2 or len(t1) > 2 or len(set(t0)) < len(t0) or len(set(t1)) < len(t1):
+        return None
+    if not shared and len(t0) == len(t1) == 1 and out == t0 + t1:
+        a, b = xs
+        return a.reshape(a.shape + (1,)).matmul(b.reshape((1,) + b.shape))
+    if len(shared) != 1 or shared & set(out):
+        return None
+    (s,) = shared
+    f0, f1 = t0.replace(s, ""), t1.replace(s, "")
+    if sorted(out) != sorted(f0 + f1):
+        return None
+    a = xs[0] if t0.endswith(s) else xs[0].transpose((1, 0))
+    b = xs[1] if t1.startswith(s) else xs[1].transpose((1, 0))
+    product = a.matmul(b)
+    return product if out == f0 + f1 else product.transpose((1, 0))
+
+
+def _product(*factors):
+    """The product of scalar factors (an elementwise template)."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = out * f
+    return out
+
+
 def _einsum_sympy(*xs, subscripts):
     if xs[0].view == "matrix":
-        form = _canonical(subscripts)
-        if form == "aa->":
-            import sympy
-
-            return type(xs[0])(sympy.Trace(xs[0].e), ())
-        if form == "ab->ba":
-            return xs[0].transpose((1, 0))
-        if form in ("ab,bc->ac", "a,a->", "ab,b->a", "a,ab->b"):
-            return xs[0].matmul(xs[1])
+        form = _matrix_einsum(xs, subscripts)
+        if form is not None:
+            return form
     arrays = [element_array(x, f"einsum '{subscripts}'") for x in xs]
     return type(xs[0])(np.asarray(np.einsum(subscripts, *arrays), dtype=object))
 
