@@ -15,8 +15,8 @@ from workbench.ops import elementwise as ew
 from workbench.ops import numba_products as nbp
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
-from workbench.primitive import defprimitive
 from workbench.ops.einsum import element_array, tensor_input
+from workbench.primitive import defprimitive
 from workbench.tensor import Tensor, as_input
 
 
@@ -49,15 +49,15 @@ def _shift_in(y: Tensor, axis: int, fill: float) -> Tensor:
     return sh.concat_p(as_input(first), rest, axis=axis)
 
 
-def _scan(x: Tensor, axis: int, exclusive: bool, reverse: bool, op) -> Tensor:
-    if reverse:
-        return _flip(_scan(_flip(x, axis), axis, exclusive, False, op), axis)
+def _scan(x: Tensor, axis: int, exclusive: bool, reverse: bool, op: str) -> Tensor:
+    """Running ``op`` ("sum" or "mul") along ``axis``, TensorFlow's flags."""
     if x.shape[axis] == 0:
         return x
-    if op == "sum":
-        y = cumsum_p(x, axis=axis, reverse=False)
-    else:
-        y = _scan_mul(x, axis)
+    if op == "sum" and not exclusive:
+        return cumsum_p(x, axis=axis, reverse=reverse)
+    if reverse:
+        return _flip(_scan(_flip(x, axis), axis, exclusive, False, op), axis)
+    y = cumsum_p(x, axis=axis, reverse=False) if op == "sum" else _scan_mul(x, axis)
     return _shift_in(y, axis, 0.0 if op == "sum" else 1.0) if exclusive else y
 
 
