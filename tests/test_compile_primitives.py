@@ -87,6 +87,11 @@ CASES: dict[str, Case] = {
     "sort_by": Case(lambda x: wb.sort(x, axis=0) * wb.sort(x * x, axis=1)[:, :1], (A,)),
     "unsort_by": Case(lambda x: wb.sort(x) * B[:3], (A.T,)),
     "argsort": Case(lambda x: wb.cast(wb.argsort(x, axis=0), dtype=np.float64) * x, (A,)),
+    # --- reductions and products (prod, cumsum, einsum) ---------------------------------------
+    "prod": Case(lambda x: wb.prod(x, axis=1) + wb.prod(x[:, :2] * 0.5), (ROUNDISH,)),
+    "cumsum": Case(lambda x: wb.cumsum(x, axis=1) + wb.cumsum(x, axis=0, reverse=True), (A,)),
+    "einsum": Case(lambda x, y: wb.einsum("ij,j->i", x, y) + wb.einsum("ii", x[:, :3])
+                   + wb.einsum("ij,ij->i", x, x), (A, B)),
 }
 
 

@@ -210,6 +210,25 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("argsort", (Case(((2, 3),), {"axis": 1}, domains="distinct"),
                        Case(((4,),), {"axis": 0}, domains="distinct")),
            differentiable=False, out_dtype=np.intp),
+    # --- reductions and products (prod, cumsum, einsum) ---------------------------------------
+    OpSpec("prod", (
+        Case(((2, 3),), {"axis": None, "keepdims": False}),
+        Case(((2, 3),), {"axis": (1,), "keepdims": True}),
+        Case(((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
+        Case(((),), {"axis": None, "keepdims": False}),
+    )),
+    OpSpec("cumsum", (Case(((4,),), {"axis": 0, "reverse": False}),
+                      Case(((2, 3),), {"axis": 1, "reverse": True}),
+                      Case(((2, 3, 2),), {"axis": 0, "reverse": False}))),
+    OpSpec("einsum", (
+        Case(((2, 3), (3, 4)), {"subscripts": "ij,jk->ik"}),
+        Case(((3, 3),), {"subscripts": "ii->"}),
+        Case(((3, 3),), {"subscripts": "ii->i"}),
+        Case(((2, 3, 4),), {"subscripts": "abc->ca"}),
+        Case(((2, 2, 3), (2, 3, 2), (2,)), {"subscripts": "bij,bjk,b->bki"}),
+        Case(((3,), (3,)), {"subscripts": "i,i->"}),
+        Case(((2, 2, 2),), {"subscripts": "iij->j"}),
+    )),
 ]}
 
 

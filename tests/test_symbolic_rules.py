@@ -59,6 +59,10 @@ CASES: dict[str, Case | None] = {
     "solve": Case([M, V[:2]]),
     # --- sorting (shapes family): value-chosen permutations have no formula ------------------
     "sort_by": None, "unsort_by": None, "argsort": None,
+    # --- reductions and products (prod, cumsum, einsum) ---------------------------------------
+    "prod": Case([M], {"axis": (1,), "keepdims": False}),
+    "cumsum": Case([V], {"axis": 0, "reverse": True}),
+    "einsum": Case([M, M.T, V[:2]], {"subscripts": "ij,jk,k->i"}),
 }
 
 

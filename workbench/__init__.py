@@ -58,9 +58,23 @@ from workbench.ops.reduce import (
     max,
     mean,
     min,
-    std,
     sum,
-    variance,
+)
+from workbench.ops.cumulative import cumprod, cumsum, prod
+from workbench.ops.einsum import einsum
+from workbench.ops.products import cross, dot, inner, kron, outer, tensordot, trace
+from workbench.ops.statistics import (
+    all,
+    any,
+    average,
+    count_nonzero,
+    nanmean,
+    nansum,
+    ptp,
+    reduce_std,
+    reduce_variance,
+    std,
+    var,
 )
 from workbench.ops.shape import (
     broadcast_to,
@@ -129,6 +143,7 @@ convert_to_tensor = constant
 negative = neg
 reduce_sum, reduce_mean, reduce_max, reduce_min = sum, mean, max, min
 reduce_logsumexp = logsumexp
+variance, amax, amin, reduce_prod, reduce_any, reduce_all = var, max, min, prod, any, all
 
 __version__ = "0.1.0"
 
@@ -150,5 +165,10 @@ __all__ += [  # array / shape functions
     "column_stack", "concatenate", "diff", "dstack", "flip", "fliplr", "flipud", "gather",
     "gather_nd", "hstack", "meshgrid", "moveaxis", "nonzero", "one_hot", "pad", "ravel", "repeat",
     "reverse", "roll", "sort", "argsort", "split", "swapaxes", "take", "take_along_axis", "tile", "vstack",
+]
+__all__ += [  # reductions, products, statistics
+    "all", "amax", "amin", "any", "average", "count_nonzero", "cross", "cumprod", "cumsum", "dot",
+    "einsum", "inner", "kron", "nanmean", "nansum", "outer", "prod", "ptp", "reduce_all",
+    "reduce_any", "reduce_prod", "reduce_std", "reduce_variance", "tensordot", "trace", "var",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification

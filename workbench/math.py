@@ -1,5 +1,8 @@
 """``wb.math``: elementwise math (TensorFlow's ``tf.math`` names)."""
 
+from workbench.ops.cumulative import math_cumprod as cumprod
+from workbench.ops.cumulative import math_cumsum as cumsum
+from workbench.ops.cumulative import prod as reduce_prod
 from workbench.ops.elementwise import (
     abs,
     add,
@@ -33,6 +36,9 @@ from workbench.ops.elementwise import (
 )
 from workbench.ops.nn import sigmoid, softplus
 from workbench.ops.reduce import logsumexp
+from workbench.ops.statistics import all as reduce_all
+from workbench.ops.statistics import any as reduce_any
+from workbench.ops.statistics import count_nonzero, reduce_std, reduce_variance
 
 negative = neg
 pow = power
@@ -44,4 +50,8 @@ __all__ = [
     "divide", "exp", "expm1", "floor", "log", "log1p", "maximum", "minimum", "multiply", "neg",
     "negative", "pow", "power", "reciprocal", "reduce_logsumexp", "round", "sigmoid", "sign",
     "sin", "sinh", "softplus", "sqrt", "square", "subtract", "tan", "tanh",
+]
+__all__ += [  # reductions
+    "count_nonzero", "cumprod", "cumsum", "reduce_all", "reduce_any", "reduce_prod", "reduce_std",
+    "reduce_variance",
 ]

@@ -202,6 +202,8 @@ class Tensor:
         return _shape.reshape(self, shape)
 
     # --- NumPy's array methods (each calls the op of the same name) --------------------------
+    # (statistics, cumulative and products import ops/linalg, which imports this module: they
+    # are imported where used.)
     @property
     def mT(self) -> Tensor:
         """The last two axes swapped (the matrix transpose of a stack of matrices)."""
@@ -240,11 +242,41 @@ class Tensor:
     def min(self, axis=None, keepdims: bool = False) -> Tensor:
         return _red.min(self, axis, keepdims)
 
-    def var(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _red.variance(self, axis, keepdims)
+    def var(self, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        from workbench.ops import statistics
+        return statistics.var(self, axis, ddof, keepdims)
 
-    def std(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _red.std(self, axis, keepdims)
+    def std(self, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+        from workbench.ops import statistics
+        return statistics.std(self, axis, ddof, keepdims)
+
+    def prod(self, axis=None, keepdims: bool = False) -> Tensor:
+        from workbench.ops import cumulative
+        return cumulative.prod(self, axis, keepdims)
+
+    def cumsum(self, axis=None) -> Tensor:
+        from workbench.ops import cumulative
+        return cumulative.cumsum(self, axis)
+
+    def cumprod(self, axis=None) -> Tensor:
+        from workbench.ops import cumulative
+        return cumulative.cumprod(self, axis)
+
+    def ptp(self, axis=None, keepdims: bool = False) -> Tensor:
+        from workbench.ops import statistics
+        return statistics.ptp(self, axis, keepdims)
+
+    def any(self, axis=None, keepdims: bool = False) -> Tensor:
+        from workbench.ops import statistics
+        return statistics.any(self, axis, keepdims)
+
+    def all(self, axis=None, keepdims: bool = False) -> Tensor:
+        from workbench.ops import statistics
+        return statistics.all(self, axis, keepdims)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        from workbench.ops import products
+        return products.trace(self, offset, axis1, axis2)
 
     def argmax(self, axis=None) -> Tensor:
         return _red.argmax(self, axis)
@@ -257,9 +289,8 @@ class Tensor:
         return out if max is None else _ew.minimum(out, max)
 
     def dot(self, other) -> Tensor:
-        if self.ndim == 0 or np.ndim(_raw(other)) == 0:
-            return _ew.mul(self, other)
-        return _la.matmul(self, other)
+        from workbench.ops import products
+        return products.dot(self, other)
 
     def astype(self, dtype) -> Tensor:
         return _ew.cast(self, dtype)

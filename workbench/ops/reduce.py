@@ -153,17 +153,6 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     return sh.reshape(out, shape)
 
 
-def variance(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Population variance over ``axis``."""
-    centered = ew.sub(x, mean(x, axis=axis, keepdims=True))
-    return mean(ew.square(centered), axis=axis, keepdims=keepdims)
-
-
-def std(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Population standard deviation over ``axis``."""
-    return ew.sqrt(variance(x, axis=axis, keepdims=keepdims))
-
-
 def sum_to(ct: Tensor, batch: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
     """Sum ``ct`` (shaped ``batch + broadcast(shape, ...)``) down to ``batch + shape``.
 
