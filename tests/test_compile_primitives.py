@@ -83,6 +83,19 @@ CASES: dict[str, Case] = {
     "sigmoid": Case(wb.nn.sigmoid, (A * 10,)),
     "softplus": Case(wb.nn.softplus, (A * 10,)),
     "relu": Case(wb.nn.relu, (ROUNDISH,)),
+    # --- elementwise coverage ---
+    "mod": Case(lambda x, y: x % y + wb.mod(y, -1.5), (A, POS)),
+    "fmod": Case(lambda x, y: wb.fmod(x, y) + wb.fmod(y, -0.7), (A, POS)),
+    "log2": Case(wb.log2, (POS,)),
+    "log10": Case(wb.log10, (POS,)),
+    "arcsinh": Case(wb.arcsinh, (A,)),
+    "arccosh": Case(wb.arccosh, (POS + 1.0,)),
+    "arctanh": Case(wb.arctanh, (UNIT,)),
+    "arctan2": Case(wb.arctan2, (A, B)),
+    "hypot": Case(wb.hypot, (A, B)),
+    "erf": Case(wb.erf, (A,)),
+    "cbrt": Case(wb.cbrt, (A,)),
+    "identity": Case(lambda x: wb.identity(x) * x, (A,)),
 }
 
 

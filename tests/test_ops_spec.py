@@ -77,6 +77,7 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]]
     "distinct": _distinct,
     "matrix": _matrix,
     "bool": lambda rng, s: rng.uniform(size=s) < 0.5,
+    "above_one": lambda rng, s: rng.uniform(1.2, 3.0, s),
 }
 
 UNARY_SHAPES = ((), (3,), (2, 3))
@@ -201,6 +202,19 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
         Case(((3, 3), (3, 2)), domains=("matrix", "real")),
         Case(((2, 3, 3), (2, 3, 2)), domains=("matrix", "real")),
     )),
+    # --- elementwise coverage (remainders, logarithms, inverse hyperbolics, erf, ...) -------
+    OpSpec("mod", binary(("real", "nonzero"))),
+    OpSpec("fmod", binary(("real", "nonzero"))),
+    OpSpec("log2", unary("positive")),
+    OpSpec("log10", unary("positive")),
+    OpSpec("arcsinh", unary()),
+    OpSpec("arccosh", unary("above_one")),
+    OpSpec("arctanh", unary("unit")),
+    OpSpec("arctan2", binary(("nonzero", "real"))),
+    OpSpec("hypot", binary("nonzero")),
+    OpSpec("erf", unary()),
+    OpSpec("cbrt", unary("nonzero")),
+    OpSpec("identity", unary()),
 ]}
 
 

@@ -57,6 +57,12 @@ CASES: dict[str, Case | None] = {
     "concat": Case([V, P[:2]], {"axis": 0}),
     "matmul": Case([M, V[:2]]), "inv": Case([M]), "det": Case([M]),
     "solve": Case([M, V[:2]]),
+    # --- elementwise coverage ---
+    "mod": Case([V, P], at_point=True), "fmod": Case([V, P], at_point=True),
+    "log2": Case([P], at_point=True), "log10": Case([P], at_point=True),
+    "arcsinh": Case([V]), "arccosh": Case([P + 1.0]), "arctanh": Case([V]),
+    "arctan2": Case([V, P]), "hypot": Case([V, P]), "erf": Case([V], at_point=True),
+    "cbrt": Case([V], at_point=True), "identity": Case([V]),
 }
 
 

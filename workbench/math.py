@@ -1,4 +1,4 @@
-"""``wb.math``: elementwise math (TensorFlow's ``tf.math`` names)."""
+"""``wb.math``: elementwise math and reductions under TensorFlow's ``tf.math`` names."""
 
 from workbench.ops.elementwise import (
     abs,
@@ -13,10 +13,12 @@ from workbench.ops.elementwise import (
     exp,
     expm1,
     floor,
+    fmod,
     log,
     log1p,
     maximum,
     minimum,
+    mod,
     multiply,
     neg,
     power,
@@ -31,17 +33,50 @@ from workbench.ops.elementwise import (
     tan,
     tanh,
 )
-from workbench.ops.nn import sigmoid, softplus
-from workbench.ops.reduce import logsumexp
+from workbench.ops.elementwise_composite import (
+    equal,
+    greater,
+    greater_equal,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    not_equal,
+    rsqrt,
+    squared_difference,
+    xlogy,
+)
+from workbench.ops.elementwise_more import arccosh, arcsinh, arctan2, arctanh, erf
+from workbench.ops.nn import log_sigmoid, sigmoid, softplus
+from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, variance
 
 negative = neg
 pow = power
 acos, asin, atan = arccos, arcsin, arctan
+acosh, asinh, atanh, atan2 = arccosh, arcsinh, arctanh, arctan2
+floormod, truncatemod = mod, fmod
+truediv = divide
+is_nan, is_inf, is_finite = isnan, isinf, isfinite
 reduce_logsumexp = logsumexp
+reduce_sum, reduce_mean, reduce_max, reduce_min = sum, mean, max, min
+reduce_std, reduce_variance = std, variance
 
 __all__ = [
     "abs", "acos", "add", "arccos", "arcsin", "arctan", "asin", "atan", "ceil", "cos", "cosh",
     "divide", "exp", "expm1", "floor", "log", "log1p", "maximum", "minimum", "multiply", "neg",
     "negative", "pow", "power", "reciprocal", "reduce_logsumexp", "round", "sigmoid", "sign",
     "sin", "sinh", "softplus", "sqrt", "square", "subtract", "tan", "tanh",
+]
+__all__ += [  # elementwise and reduction coverage
+    "acosh", "arccosh", "arcsinh", "arctan2", "arctanh", "argmax", "argmin", "asinh", "atan2",
+    "atanh", "equal", "erf", "floormod", "fmod", "greater", "greater_equal", "is_finite",
+    "is_inf", "is_nan", "isfinite", "isinf", "isnan", "less", "less_equal", "log_sigmoid",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "mod", "not_equal",
+    "reduce_max", "reduce_mean", "reduce_min", "reduce_std", "reduce_sum", "reduce_variance",
+    "rsqrt", "squared_difference", "truediv", "truncatemod", "xlogy",
 ]
