@@ -525,3 +525,13 @@ def test_composites_compile_and_match_eager():
     other = np.array([3, 2, 1, 0])  # the labels are an input of the kernel, not baked in
     want_loss2, _ = many(wb.constant(x), wb.constant(y), wb.constant(other))
     np.testing.assert_allclose(compiled(x, y, other)[0].numpy(), want_loss2.numpy(), rtol=1e-12)
+
+
+def test_compiled_remainders_are_bit_identical_to_numpy():
+    pytest.importorskip("numba")
+    x = np.array([5.5, -5.5, -4.0, 4.0, 1e300, -7.25, 3.0, -0.1])
+    y = np.array([3.0, -3.0, 2.0, -2.0, 3.3, 1.5, np.inf, 0.03])
+    compiled = wb.function(lambda a, b: (a % b, wb.fmod(a, b)))
+    got_mod, got_fmod = compiled(x, y)
+    assert got_mod.numpy().tobytes() == np.mod(x, y).tobytes()  # signed zeros included
+    assert got_fmod.numpy().tobytes() == np.fmod(x, y).tobytes()

@@ -127,7 +127,8 @@ fmod = defprimitive(  # C's remainder: the sign of x (truncating division)
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, trunc(div(x, y))))),
     sympy=_sympy_fmod,
     kind=EW,
-    numba="np.fmod({0}, {1})",
+    # |x| % |y| is exact for positive operands; this form needs only what CPU and CUDA both have
+    numba="{T}(math.copysign(abs({0}) % abs({1}), {0}))",
 )
 exp = defprimitive(
     "exp", np.exp,
