@@ -535,3 +535,11 @@ def test_compiled_remainders_are_bit_identical_to_numpy():
     got_mod, got_fmod = compiled(x, y)
     assert got_mod.numpy().tobytes() == np.mod(x, y).tobytes()  # signed zeros included
     assert got_fmod.numpy().tobytes() == np.fmod(x, y).tobytes()
+
+
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2", "fmax", "fmin", "hypot", "arctan2",
+                                  "mod", "fmod"])
+def test_python_numbers_do_not_promote_float32(name):
+    x = wb.constant(np.array([0.5, 2.0], dtype=np.float32))
+    fn = getattr(wb, name)
+    assert fn(x, 3).dtype == np.float32 and fn(1.5, x).dtype == np.float32

@@ -150,12 +150,12 @@ def float_power(x, y) -> Tensor:
     >>> wb.float_power(wb.constant(np.float32(2.0)), 3).dtype
     dtype('float64')
     """
-    f64 = np.dtype(np.float64)
-    xs = ew.cast(x, f64) if isinstance(x, Tensor) else float(x)
-    ys = ew.cast(y, f64) if isinstance(y, Tensor) else y
-    if not isinstance(xs, Tensor) and not isinstance(ys, Tensor):
-        xs = constant(xs, dtype=f64)
-    return ew.power(xs, ys)
+    def f64(v: Any) -> Any:  # Python numbers stay weak scalars (a constant exponent stays one)
+        return v if type(v) in (int, float) else ew.cast(_tensor(v), np.float64)
+
+    base = f64(x)
+    return ew.power(constant(base, dtype=np.float64) if type(base) in (int, float) else base,
+                    f64(y))
 
 
 def squared_difference(x, y) -> Tensor:
@@ -198,7 +198,7 @@ def logaddexp(x, y) -> Tensor:
     >>> float(wb.logaddexp(1000.0, 1000.0)), float(wb.logaddexp(-float("inf"), 5.0))
     (1000.6931471805599, 5.0)
     """
-    x, y = _tensor(x), _tensor(y)
+    x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
     first = x >= y
     hi, lo = ew.where(first, x, y), ew.where(first, y, x)
     same_inf = logical_and(x == y, isinf(x))  # inf - inf would be NaN; the answer is that inf
@@ -212,7 +212,10 @@ def logaddexp2(x, y) -> Tensor:
     >>> float(wb.logaddexp2(3.0, 3.0))
     4.0
     """
-    return ew.div(logaddexp(ew.mul(x, _LN2), ew.mul(y, _LN2)), _LN2)
+    def nats(v: Any) -> Any:  # a Python number stays one, so it does not promote float32
+        return v * _LN2 if type(v) in (int, float) else ew.mul(v, _LN2)
+
+    return ew.div(logaddexp(nats(x), nats(y)), _LN2)
 
 
 def deg2rad(x) -> Tensor:
@@ -256,13 +259,13 @@ def fmax(x, y) -> Tensor:
     >>> wb.fmax(wb.constant([1.0, float("nan")]), 0.0).numpy()
     array([1., 0.])
     """
-    x, y = _tensor(x), _tensor(y)
+    x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
     return ew.where(logical_or(y != y, x >= y), x, y)
 
 
 def fmin(x, y) -> Tensor:
     """Elementwise minimum that ignores NaN (``np.fmin``): NaN only where both are NaN."""
-    x, y = _tensor(x), _tensor(y)
+    x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
     return ew.where(logical_or(y != y, x <= y), x, y)
 
 
