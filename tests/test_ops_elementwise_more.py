@@ -94,6 +94,9 @@ FNS = [
        ("real", "real")),
     Fn("math.rsqrt", wb.math.rsqrt, lambda x: 1.0 / np.sqrt(x), ("pos",)),
     Fn("math.xlogy", wb.math.xlogy, lambda x, y: x * np.log(y), ("real", "pos")),
+    Fn("math.divide_no_nan", wb.math.divide_no_nan, np.divide, ("real", "nonzero")),
+    Fn("math.floordiv", wb.math.floordiv, lambda x, y: np.floor(x / y), ("real", "nonzero"),
+       grad=False),
     Fn("math.log_sigmoid", wb.math.log_sigmoid, lambda x: np.log(_sigmoid(x)), ("real",)),
     Fn("nn.relu6", wb.nn.relu6, lambda x: np.clip(x, 0, 6), ("real",), smooth=False),
     Fn("nn.elu", wb.nn.elu, lambda x: np.where(x > 0, x, np.expm1(x)), ("real",), smooth=False),
@@ -543,3 +546,57 @@ def test_python_numbers_do_not_promote_float32(name):
     x = wb.constant(np.array([0.5, 2.0], dtype=np.float32))
     fn = getattr(wb, name)
     assert fn(x, 3).dtype == np.float32 and fn(1.5, x).dtype == np.float32
+
+
+def test_divide_no_nan_is_zero_with_zero_gradient_where_y_is_zero():
+    x, y = wb.constant([1.0, 3.0]), wb.constant([0.0, 2.0])
+    with wb.GradientTape() as tape:
+        tape.watch([x, y])
+        z = wb.sum(wb.math.divide_no_nan(x, y))
+    np.testing.assert_allclose(z.numpy(), 1.5)
+    dx, dy = tape.gradient(z, [x, y])
+    np.testing.assert_allclose(dx.numpy(), [0.0, 0.5])
+    np.testing.assert_allclose(dy.numpy(), [0.0, -0.75])
+
+
+def _sigmoid_ce(z, x):
+    return np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))
+
+
+def test_sigmoid_cross_entropy_value_gradient_and_stability():
+    labels = np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 1.0]])
+    logits = np.array([[0.0, -2.5, 1.7], [1000.0, -1000.0, -1000.0]])
+    z, x = wb.constant(labels), wb.constant(logits)
+    with wb.GradientTape() as tape:
+        tape.watch([z, x])
+        loss = wb.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x)
+        total = wb.sum(loss)
+    np.testing.assert_allclose(loss.numpy(), _sigmoid_ce(labels, logits), rtol=1e-12)
+    assert float(loss[1, 2]) == pytest.approx(1000.0)
+    dz, dx = tape.gradient(total, [z, x])
+    with np.errstate(over="ignore"):  # the oracle's exp(1000)
+        want = _sigmoid(logits) - labels
+    np.testing.assert_allclose(dx.numpy(), want, atol=1e-12)  # sigmoid(0) - z at 0 too
+    np.testing.assert_allclose(dz.numpy(), -logits)
+    with pytest.raises(ValueError, match="same shape"):
+        wb.nn.sigmoid_cross_entropy_with_logits(labels=labels[0], logits=logits)
+
+
+def test_l2_normalize_value_and_gradient():
+    x = RNG.normal(size=(3, 4))
+    for axis in (None, 1, 0):
+        want = x / np.sqrt(np.sum(x**2, axis=axis, keepdims=True))
+        np.testing.assert_allclose(wb.nn.l2_normalize(x, axis=axis).numpy(), want, rtol=1e-12)
+    np.testing.assert_array_equal(wb.math.l2_normalize(np.zeros(3)).numpy(), np.zeros(3))
+    w = RNG.normal(size=x.shape)
+    f = Fn("l2_normalize", lambda t: wb.nn.l2_normalize(t, axis=1),
+           lambda a: a / np.sqrt(np.sum(a**2, axis=1, keepdims=True)), ("real",))
+    np.testing.assert_allclose(_grads(f, [x], w)[0],
+                               _central(lambda p: float(np.sum(f.ref(*p) * w)), [x])[0],
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_tf_math_aliases_are_the_same_functions():
+    assert wb.math.softmax is wb.nn.softmax and wb.math.log_softmax is wb.nn.log_softmax
+    assert wb.math.atan2 is wb.arctan2 and wb.math.floormod is wb.mod
+    assert wb.math.truncatemod is wb.fmod and wb.math.reduce_sum is wb.reduce_sum

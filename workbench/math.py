@@ -34,7 +34,9 @@ from workbench.ops.elementwise import (
     tanh,
 )
 from workbench.ops.elementwise_composite import (
+    divide_no_nan,
     equal,
+    floordiv,
     greater,
     greater_equal,
     isfinite,
@@ -52,7 +54,8 @@ from workbench.ops.elementwise_composite import (
     xlogy,
 )
 from workbench.ops.elementwise_more import arccosh, arcsinh, arctan2, arctanh, erf
-from workbench.ops.nn import log_sigmoid, sigmoid, softplus
+from workbench.ops.losses import l2_normalize
+from workbench.ops.nn import log_sigmoid, log_softmax, sigmoid, softmax, softplus, softsign
 from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, variance
 
 negative = neg
@@ -61,6 +64,7 @@ acos, asin, atan = arccos, arcsin, arctan
 acosh, asinh, atanh, atan2 = arccosh, arcsinh, arctanh, arctan2
 floormod, truncatemod = mod, fmod
 truediv = divide
+rint = round
 is_nan, is_inf, is_finite = isnan, isinf, isfinite
 reduce_logsumexp = logsumexp
 reduce_sum, reduce_mean, reduce_max, reduce_min = sum, mean, max, min
@@ -79,4 +83,5 @@ __all__ += [  # elementwise and reduction coverage
     "logical_and", "logical_not", "logical_or", "logical_xor", "mod", "not_equal",
     "reduce_max", "reduce_mean", "reduce_min", "reduce_std", "reduce_sum", "reduce_variance",
     "rsqrt", "squared_difference", "truediv", "truncatemod", "xlogy",
+    "divide_no_nan", "floordiv", "l2_normalize", "log_softmax", "rint", "softmax", "softsign",
 ]

@@ -3,6 +3,8 @@
 from workbench.ops.elementwise import tanh
 from workbench.ops.losses import (
     l2_loss,
+    l2_normalize,
+    sigmoid_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
     sparse_softmax_cross_entropy_with_logits,
 )
@@ -27,4 +29,5 @@ __all__ = ["elu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "so
 __all__ += [  # activations and losses coverage
     "gelu", "l2_loss", "log_sigmoid", "relu6", "selu", "silu", "softmax_cross_entropy_with_logits",
     "softsign", "sparse_softmax_cross_entropy_with_logits", "swish",
+    "l2_normalize", "sigmoid_cross_entropy_with_logits",
 ]

@@ -158,6 +158,22 @@ def float_power(x, y) -> Tensor:
                     f64(y))
 
 
+def divide_no_nan(x, y) -> Tensor:
+    """``x / y``, and 0 where ``y == 0`` (``tf.math.divide_no_nan``); no NaN in the gradient there.
+
+    >>> import workbench as wb
+    >>> wb.math.divide_no_nan(wb.constant([1.0, 1.0]), wb.constant([0.0, 4.0])).numpy()
+    array([0.  , 0.25])
+    """
+    zero = _tensor(y) == 0
+    return ew.where(zero, 0.0, ew.div(x, ew.where(zero, 1.0, y)))
+
+
+def floordiv(x, y) -> Tensor:
+    """``floor(x / y)`` (``tf.math.floordiv``; not differentiable)."""
+    return ew.floor(ew.div(x, y))
+
+
 def squared_difference(x, y) -> Tensor:
     """``(x - y) ** 2`` (``tf.math.squared_difference``)."""
     return ew.square(ew.sub(x, y))

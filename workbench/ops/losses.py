@@ -1,5 +1,5 @@
-"""TensorFlow's ``tf.nn`` losses: softmax cross-entropies (stable for any finite logits) and
-``l2_loss``; compositions of primitives, so every engine sees them unchanged."""
+"""TensorFlow's ``tf.nn`` losses: softmax and sigmoid cross-entropies (stable for any finite
+logits), ``l2_loss``, ``l2_normalize``; compositions of primitives, so every engine sees them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
+from workbench.ops.nn import softplus
 from workbench.tensor import Tensor, as_input, constant
 
 
@@ -87,6 +88,51 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name: str | None = 
     hit = sh.expand_dims(labels, -1) == np.arange(classes)
     picked = red.sum(ew.where(hit, logits, 0.0), axis=-1)
     return ew.sub(red.logsumexp(logits, axis=-1), picked)
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name: str | None = None) -> Tensor:
+    """Elementwise binary cross-entropy of ``sigmoid(logits)`` against ``labels`` (same shape),
+    as ``tf.nn.sigmoid_cross_entropy_with_logits``: ``max(x, 0) - x z + log(1 + exp(-|x|))``.
+
+    Finite for any finite logits; the gradient wrt ``logits`` is ``sigmoid(logits) - labels``
+    (0.5 - z at 0 too).
+
+    >>> import workbench as wb
+    >>> wb.nn.sigmoid_cross_entropy_with_logits(labels=[1.0, 0.0], logits=[-100.0, 0.0]).numpy()
+    array([100.        ,   0.69314718])
+    """
+    del name  # accepted for TensorFlow compatibility
+    if labels is None or logits is None:
+        raise ValueError("sigmoid_cross_entropy_with_logits needs both labels= and logits=")
+    logits = as_input(logits)
+    logits = logits if isinstance(logits, Tensor) else constant(logits)
+    if logits.dtype.kind != "f":
+        raise TypeError(f"logits must be a floating Tensor, got dtype {logits.dtype.name}")
+    labels = as_input(labels)
+    if not isinstance(labels, Tensor):
+        labels = constant(labels, dtype=logits.dtype)
+    elif labels.dtype != logits.dtype:
+        labels = ew.cast(labels, logits.dtype)
+    if labels.shape != logits.shape:
+        raise ValueError(f"sigmoid_cross_entropy_with_logits: labels of shape {labels.shape} and "
+                         f"logits of shape {logits.shape} must have the same shape")
+    # Both branches chosen by one mask, so the gradient at logits == 0 is sigmoid(0) - z.
+    positive = logits >= 0
+    relu_logits = ew.where(positive, logits, 0.0)
+    neg_abs_logits = ew.where(positive, ew.neg(logits), logits)
+    return ew.add(ew.sub(relu_logits, ew.mul(logits, labels)), softplus(neg_abs_logits))
+
+
+def l2_normalize(x, axis=None, epsilon: float = 1e-12, name: str | None = None) -> Tensor:
+    """``x / sqrt(max(sum(x ** 2, axis), epsilon))`` (``tf.math.l2_normalize``).
+
+    >>> import workbench as wb
+    >>> wb.nn.l2_normalize(wb.constant([3.0, 4.0])).numpy()
+    array([0.6, 0.8])
+    """
+    del name  # accepted for TensorFlow compatibility
+    squares = red.sum(ew.square(x), axis=axis, keepdims=True)
+    return ew.div(x, ew.sqrt(ew.maximum(squares, epsilon)))
 
 
 def l2_loss(t, name: str | None = None) -> Tensor:
