@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import workbench as wb
 
@@ -600,3 +602,33 @@ def test_tf_math_aliases_are_the_same_functions():
     assert wb.math.softmax is wb.nn.softmax and wb.math.log_softmax is wb.nn.log_softmax
     assert wb.math.atan2 is wb.arctan2 and wb.math.floormod is wb.mod
     assert wb.math.truncatemod is wb.fmod and wb.math.reduce_sum is wb.reduce_sum
+
+
+# --- properties over the whole float range ---------------------------------------------------
+FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
+FINITE = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False)
+NONZERO = FINITE.filter(lambda v: abs(v) > 1e-300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(FLOATS, FLOATS)
+def test_property_logaddexp_fmax_fmin_match_numpy_everywhere(a, b):
+    with np.errstate(all="ignore"):
+        for name in ["logaddexp", "logaddexp2", "fmax", "fmin"]:
+            got = float(getattr(wb, name)(a, b))
+            want = float(getattr(np, name)(a, b))
+            assert got == pytest.approx(want, rel=1e-13, abs=1e-300, nan_ok=True), name
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINITE, NONZERO)
+def test_property_remainders_match_numpy(a, b):
+    with np.errstate(all="ignore"):
+        assert float(wb.constant(a) % b) == float(np.mod(a, b))
+        assert float(wb.fmod(a, b)) == float(np.fmod(a, b))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+def test_property_sinc_matches_numpy(a):
+    assert float(wb.sinc(a)) == pytest.approx(float(np.sinc(a)), rel=1e-12, abs=1e-15)
