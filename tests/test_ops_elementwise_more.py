@@ -632,3 +632,26 @@ def test_property_remainders_match_numpy(a, b):
 @given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
 def test_property_sinc_matches_numpy(a):
     assert float(wb.sinc(a)) == pytest.approx(float(np.sinc(a)), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ["sinc", "logaddexp", "xlogy", "sparse_ce", "power_tensor"])
+def test_vectorized_jacobian_matches_central_differences(name):
+    labels = np.array([2, 0, 1])
+    fns = {
+        "sinc": lambda t: wb.sinc(t),
+        "logaddexp": lambda t: wb.logaddexp(t, t[::-1] * 2.0),
+        "xlogy": lambda t: wb.math.xlogy(t, t * t + 1.0),
+        "sparse_ce": lambda t: wb.nn.sparse_softmax_cross_entropy_with_logits(
+            labels, wb.reshape(t, (3, 1)) * np.array([1.0, -2.0, 0.5])),
+        "power_tensor": lambda t: (t * t + 0.5) ** (t - 0.5),
+    }
+    fn = fns[name]
+    x = np.array([0.03, -0.7, 1.3])
+    t = wb.constant(x)
+    with wb.GradientTape() as tape:
+        tape.watch(t)
+        y = fn(t)
+    jac = tape.jacobian(y, t).numpy()
+    cols = [(fn(wb.constant(x + EPS * e)).numpy() - fn(wb.constant(x - EPS * e)).numpy())
+            / (2 * EPS) for e in np.eye(3)]
+    np.testing.assert_allclose(jac, np.stack(cols, axis=-1), rtol=1e-6, atol=1e-8)
