@@ -617,7 +617,12 @@ def test_property_logaddexp_fmax_fmin_match_numpy_everywhere(a, b):
         for name in ["logaddexp", "logaddexp2", "fmax", "fmin"]:
             got = float(getattr(wb, name)(a, b))
             want = float(getattr(np, name)(a, b))
-            assert got == pytest.approx(want, rel=1e-13, abs=1e-300, nan_ok=True), name
+            if not np.isfinite(want):
+                assert got == want or (np.isnan(got) and np.isnan(want)), name
+                continue
+            # a result near 0 from inputs near 1 cancels: both err by rounding of the inputs' size
+            scale = 1e-15 * (abs(a) + abs(b)) if np.isfinite(a) and np.isfinite(b) else 0.0
+            assert got == pytest.approx(want, rel=1e-13, abs=scale + 1e-300), name
 
 
 @settings(max_examples=200, deadline=None)

@@ -206,32 +206,38 @@ def exp2(x) -> Tensor:
     return ew.power(2.0, x)
 
 
+def _larger_and_gap(x, y) -> tuple[Tensor, Tensor]:
+    """``max(x, y)`` and ``min - max`` (<= 0); 0 where both are the same infinity (not NaN).
+
+    Ties pick ``x`` as the larger one in both, so each input gets half the gradient there."""
+    x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
+    first = x >= y
+    hi, lo = ew.where(first, x, y), ew.where(first, y, x)
+    same_inf = logical_and(x == y, isinf(x))
+    return hi, ew.where(same_inf, 0.0, ew.sub(lo, hi))
+
+
 def logaddexp(x, y) -> Tensor:
-    """``log(exp(x) + exp(y))`` without overflow: ``hi + softplus(lo - hi)``; exact at infinities
-    (``logaddexp(-inf, 5) == 5``) and at ties (each input gets half the gradient).
+    """``log(exp(x) + exp(y))`` without overflow: ``max + softplus(min - max)``; exact at
+    infinities (``logaddexp(-inf, 5) == 5``) and at ties (each input gets half the gradient).
 
     >>> import workbench as wb
     >>> float(wb.logaddexp(1000.0, 1000.0)), float(wb.logaddexp(-float("inf"), 5.0))
     (1000.6931471805599, 5.0)
     """
-    x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
-    first = x >= y
-    hi, lo = ew.where(first, x, y), ew.where(first, y, x)
-    same_inf = logical_and(x == y, isinf(x))  # inf - inf would be NaN; the answer is that inf
-    return ew.add(hi, softplus(ew.where(same_inf, 0.0, ew.sub(lo, hi))))
+    hi, gap = _larger_and_gap(x, y)
+    return ew.add(hi, softplus(gap))
 
 
 def logaddexp2(x, y) -> Tensor:
-    """``log2(2**x + 2**y)`` without overflow.
+    """``log2(2**x + 2**y)`` without overflow: ``max + log2(1 + 2**(min - max))``.
 
     >>> import workbench as wb
     >>> float(wb.logaddexp2(3.0, 3.0))
     4.0
     """
-    def nats(v: Any) -> Any:  # a Python number stays one, so it does not promote float32
-        return v * _LN2 if type(v) in (int, float) else ew.mul(v, _LN2)
-
-    return ew.div(logaddexp(nats(x), nats(y)), _LN2)
+    hi, gap = _larger_and_gap(x, y)
+    return ew.add(hi, ew.div(softplus(ew.mul(gap, _LN2)), _LN2))
 
 
 def deg2rad(x) -> Tensor:
