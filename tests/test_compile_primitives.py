@@ -92,6 +92,19 @@ CASES: dict[str, Case] = {
     "cumsum": Case(lambda x: wb.cumsum(x, axis=1) + wb.cumsum(x, axis=0, reverse=True), (A,)),
     "einsum": Case(lambda x, y: wb.einsum("ij,j->i", x, y) + wb.einsum("ii", x[:, :3])
                    + wb.einsum("ij,ij->i", x, x), (A, B)),
+    # --- elementwise coverage ---
+    "mod": Case(lambda x, y: x % y + wb.mod(y, -1.5), (A, POS)),
+    "fmod": Case(lambda x, y: wb.fmod(x, y) + wb.fmod(y, -0.7), (A, POS)),
+    "log2": Case(wb.log2, (POS,)),
+    "log10": Case(wb.log10, (POS,)),
+    "arcsinh": Case(wb.arcsinh, (A,)),
+    "arccosh": Case(wb.arccosh, (POS + 1.0,)),
+    "arctanh": Case(wb.arctanh, (UNIT,)),
+    "arctan2": Case(wb.arctan2, (A, B)),
+    "hypot": Case(wb.hypot, (A, B)),
+    "erf": Case(wb.erf, (A,)),
+    "cbrt": Case(wb.cbrt, (A,)),
+    "identity": Case(lambda x: wb.identity(x) * x, (A,)),
 }
 
 

@@ -78,6 +78,7 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]]
     "distinct": _distinct,
     "matrix": _matrix,
     "bool": lambda rng, s: rng.uniform(size=s) < 0.5,
+    "above_one": lambda rng, s: rng.uniform(1.2, 3.0, s),
 }
 
 UNARY_SHAPES = ((), (3,), (2, 3))
@@ -229,6 +230,19 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
         Case(((3,), (3,)), {"subscripts": "i,i->"}),
         Case(((2, 2, 2),), {"subscripts": "iij->j"}),
     )),
+    # --- elementwise coverage (remainders, logarithms, inverse hyperbolics, erf, ...) -------
+    OpSpec("mod", binary(("real", "nonzero"))),
+    OpSpec("fmod", binary(("real", "nonzero"))),
+    OpSpec("log2", unary("positive")),
+    OpSpec("log10", unary("positive")),
+    OpSpec("arcsinh", unary()),
+    OpSpec("arccosh", unary("above_one")),
+    OpSpec("arctanh", unary("unit")),
+    OpSpec("arctan2", binary(("nonzero", "real"))),
+    OpSpec("hypot", binary("nonzero")),
+    OpSpec("erf", unary()),
+    OpSpec("cbrt", unary("nonzero")),
+    OpSpec("identity", unary()),
 ]}
 
 

@@ -63,6 +63,12 @@ CASES: dict[str, Case | None] = {
     "prod": Case([M], {"axis": (1,), "keepdims": False}),
     "cumsum": Case([V], {"axis": 0, "reverse": True}),
     "einsum": Case([M, M.T, V[:2]], {"subscripts": "ij,jk,k->i"}),
+    # --- elementwise coverage ---
+    "mod": Case([V, P], at_point=True), "fmod": Case([V, P], at_point=True),
+    "log2": Case([P], at_point=True), "log10": Case([P], at_point=True),
+    "arcsinh": Case([V]), "arccosh": Case([P + 1.0]), "arctanh": Case([V]),
+    "arctan2": Case([V, P]), "hypot": Case([V, P]), "erf": Case([V], at_point=True),
+    "cbrt": Case([V], at_point=True), "identity": Case([V]),
 }
 
 

@@ -50,6 +50,49 @@ from workbench.ops.elementwise import (
     tan,
     tanh,
 )
+from workbench.dtypes import bool, float16, float32, float64, int8, int16, int32, int64, uint8
+from workbench.ops.elementwise import fmod, mod, remainder, trunc
+from workbench.ops.elementwise_composite import (
+    deg2rad,
+    equal,
+    exp2,
+    float_power,
+    fmax,
+    fmin,
+    greater,
+    greater_equal,
+    heaviside,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    logaddexp,
+    logaddexp2,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    nan_to_num,
+    not_equal,
+    positive,
+    rad2deg,
+    select,
+    sinc,
+    true_divide,
+)
+from workbench.ops.elementwise_more import (
+    arccosh,
+    arcsinh,
+    arctan2,
+    arctanh,
+    cbrt,
+    erf,
+    hypot,
+    identity,
+    log2,
+    log10,
+)
 from workbench.ops.linalg import matmul
 from workbench.ops.reduce import (
     argmax,
@@ -172,3 +215,12 @@ __all__ += [  # reductions, products, statistics
     "reduce_any", "reduce_prod", "reduce_std", "reduce_variance", "tensordot", "trace", "var",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
+fix, rint = trunc, round
+__all__ += [  # elementwise coverage and TensorFlow's dtype names
+    "arccosh", "arcsinh", "arctan2", "arctanh", "bool", "cbrt", "deg2rad", "equal", "erf", "exp2",
+    "fix", "float16", "float32", "float64", "float_power", "fmax", "fmin", "fmod", "greater",
+    "greater_equal", "heaviside", "hypot", "identity", "int8", "int16", "int32", "int64",
+    "isfinite", "isinf", "isnan", "less", "less_equal", "log10", "log2", "logaddexp", "logaddexp2",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "mod", "nan_to_num", "not_equal",
+    "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
+]

@@ -1,4 +1,5 @@
-"""The dtype policy: Python floats follow the default float dtype, NumPy arrays keep theirs."""
+"""The dtype policy (Python floats follow the default float dtype, NumPy arrays keep theirs)
+and TensorFlow's dtype names (``wb.float32`` ...) as NumPy dtypes."""
 
 from __future__ import annotations
 
@@ -40,3 +41,15 @@ def to_array(value: Any, dtype: Any = None) -> np.ndarray:
 
 def is_floating(dtype: Any) -> bool:
     return np.dtype(dtype).kind in "fc"
+
+
+# TensorFlow's dtype names as NumPy dtypes: ``wb.cast(x, wb.float32)``, ``dtype=wb.int64``.
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool = np.dtype(np.bool_)  # noqa: A001 - TensorFlow's name (tf.bool); workbench.dtypes.bool

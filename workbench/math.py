@@ -1,4 +1,4 @@
-"""``wb.math``: elementwise math (TensorFlow's ``tf.math`` names)."""
+"""``wb.math``: elementwise math and reductions under TensorFlow's ``tf.math`` names."""
 
 from workbench.ops.cumulative import math_cumprod as cumprod
 from workbench.ops.cumulative import math_cumsum as cumsum
@@ -16,10 +16,12 @@ from workbench.ops.elementwise import (
     exp,
     expm1,
     floor,
+    fmod,
     log,
     log1p,
     maximum,
     minimum,
+    mod,
     multiply,
     neg,
     power,
@@ -34,16 +36,44 @@ from workbench.ops.elementwise import (
     tan,
     tanh,
 )
-from workbench.ops.nn import sigmoid, softplus
-from workbench.ops.reduce import logsumexp
 from workbench.ops.statistics import all as reduce_all
 from workbench.ops.statistics import any as reduce_any
+from workbench.ops.elementwise_composite import (
+    divide_no_nan,
+    equal,
+    floordiv,
+    greater,
+    greater_equal,
+    isfinite,
+    isinf,
+    isnan,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    not_equal,
+    rsqrt,
+    squared_difference,
+    xlogy,
+)
+from workbench.ops.elementwise_more import arccosh, arcsinh, arctan2, arctanh, erf
+from workbench.ops.losses import l2_normalize
+from workbench.ops.nn import log_sigmoid, log_softmax, sigmoid, softmax, softplus, softsign
+from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, sum
 from workbench.ops.statistics import count_nonzero, reduce_std, reduce_variance
 
 negative = neg
 pow = power
 acos, asin, atan = arccos, arcsin, arctan
+acosh, asinh, atanh, atan2 = arccosh, arcsinh, arctanh, arctan2
+floormod, truncatemod = mod, fmod
+truediv = divide
+rint = round
+is_nan, is_inf, is_finite = isnan, isinf, isfinite
 reduce_logsumexp = logsumexp
+reduce_sum, reduce_mean, reduce_max, reduce_min = sum, mean, max, min
 
 __all__ = [
     "abs", "acos", "add", "arccos", "arcsin", "arctan", "asin", "atan", "ceil", "cos", "cosh",
@@ -52,6 +82,14 @@ __all__ = [
     "sin", "sinh", "softplus", "sqrt", "square", "subtract", "tan", "tanh",
 ]
 __all__ += [  # reductions
-    "count_nonzero", "cumprod", "cumsum", "reduce_all", "reduce_any", "reduce_prod", "reduce_std",
-    "reduce_variance",
+    "count_nonzero", "cumprod", "cumsum", "reduce_all", "reduce_any", "reduce_prod",
+]
+__all__ += [  # elementwise and reduction coverage
+    "acosh", "arccosh", "arcsinh", "arctan2", "arctanh", "argmax", "argmin", "asinh", "atan2",
+    "atanh", "equal", "erf", "floormod", "fmod", "greater", "greater_equal", "is_finite",
+    "is_inf", "is_nan", "isfinite", "isinf", "isnan", "less", "less_equal", "log_sigmoid",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "mod", "not_equal",
+    "reduce_max", "reduce_mean", "reduce_min", "reduce_std", "reduce_sum", "reduce_variance",
+    "rsqrt", "squared_difference", "truediv", "truncatemod", "xlogy",
+    "divide_no_nan", "floordiv", "l2_normalize", "log_softmax", "rint", "softmax", "softsign",
 ]

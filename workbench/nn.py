@@ -1,6 +1,33 @@
-"""``wb.nn``: activation functions."""
+"""``wb.nn``: activation functions and losses under TensorFlow's ``tf.nn`` names."""
 
 from workbench.ops.elementwise import tanh
-from workbench.ops.nn import elu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus
+from workbench.ops.losses import (
+    l2_loss,
+    l2_normalize,
+    sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits,
+)
+from workbench.ops.nn import (
+    elu,
+    gelu,
+    leaky_relu,
+    log_sigmoid,
+    log_softmax,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+)
 
 __all__ = ["elu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+__all__ += [  # activations and losses coverage
+    "gelu", "l2_loss", "log_sigmoid", "relu6", "selu", "silu", "softmax_cross_entropy_with_logits",
+    "softsign", "sparse_softmax_cross_entropy_with_logits", "swish",
+    "l2_normalize", "sigmoid_cross_entropy_with_logits",
+]

@@ -147,6 +147,12 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ew.div(other, self)
 
+    def __mod__(self, other):
+        return _ew.mod(self, other)
+
+    def __rmod__(self, other):
+        return _ew.mod(other, self)
+
     def __pow__(self, other):
         return _ew.power(self, other)
 

@@ -70,8 +70,14 @@ div = defprimitive(
 
 
 def _power_dx(g, ans, x, y):
-    y_minus_1 = sub(y, 1) if isinstance(y, Tensor) else y - 1
-    return mul(g, mul(y, power(x, y_minus_1)))
+    # d(x**y)/dx = y x**(y-1), which is 0 where y == 0 (even at x == 0, where 0 * 0**-1 is NaN).
+    if not isinstance(y, Tensor):
+        return mul(g, 0.0) if y == 0 else mul(g, mul(y, power(x, y - 1)))
+    zero = y == 0
+    # The masked branch is evaluated at exponent 1 where y == 0, so it and its own derivatives
+    # stay finite there and the mask's zeros never meet an inf (second order stays finite).
+    safe_y = where(zero, np.ones((), y.dtype), y)
+    return mul(g, where(zero, 0.0, mul(y, power(x, sub(safe_y, 1)))))
 
 
 def _power_dy(g, ans, x, y):
@@ -82,12 +88,47 @@ def _power_dy(g, ans, x, y):
     return mul(g, where(positive, mul(log(where(positive, x, 1.0)), ans), 0.0))
 
 
+class _StepFloor(sympy.floor):
+    """``floor`` whose derivative is 0 (true wherever it is defined), so that ``sympy.diff`` of
+    the ``mod``/``fmod`` rules gives their VJPs; prints as ``floor``."""
+
+    def fdiff(self, argindex: int = 1):
+        return sympy.S.Zero
+
+    def _sympystr(self, printer) -> str:
+        return f"floor({printer._print(self.args[0])})"
+
+
+def _sympy_mod(x, y):
+    return x - y * _StepFloor(x / y)
+
+
+def _sympy_fmod(x, y):
+    q = x / y
+    return x - y * sympy.Piecewise((_StepFloor(q), q >= 0), (-_StepFloor(-q), True))
+
+
 power = defprimitive(
     "power", np.power,
     vjp=(_power_dx, _power_dy),
     sympy=lambda x, y: x**y,
     kind=EW,
     numba="({0} ** {1})",
+)
+mod = defprimitive(  # floor division's remainder: the sign of y, as NumPy and Python
+    "mod", np.mod,
+    vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, floor(div(x, y))))),
+    sympy=_sympy_mod,
+    kind=EW,
+    numba="({0} % {1})",
+)
+fmod = defprimitive(  # C's remainder: the sign of x (truncating division)
+    "fmod", np.fmod,
+    vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, trunc(div(x, y))))),
+    sympy=_sympy_fmod,
+    kind=EW,
+    # |x| % |y| is exact for positive operands; this form needs only what CPU and CUDA both have
+    numba="{T}(math.copysign(abs({0}) % abs({1}), {0}))",
 )
 exp = defprimitive(
     "exp", np.exp,
@@ -297,6 +338,27 @@ def multiply(x, y):
 def divide(x, y):
     """NumPy's name for ``x / y``."""
     return div(x, y)
+
+
+def trunc(x) -> Tensor:
+    """Round toward zero (``np.trunc``; not differentiable: its gradient is None).
+
+    >>> import workbench as wb
+    >>> wb.trunc(wb.constant([-1.7, 1.7])).numpy()
+    array([-1.,  1.])
+    """
+    return where(x >= 0, floor(x), ceil(x))
+
+
+def remainder(x, y) -> Tensor:
+    """``x mod y`` with the sign of ``y`` (``np.remainder``, ``np.mod``, ``tf.math.floormod``,
+    the ``%`` operator); the gradient is 1 wrt ``x`` and ``-floor(x / y)`` wrt ``y``.
+
+    >>> import workbench as wb
+    >>> wb.remainder(wb.constant([5.0, -5.0]), 3.0).numpy()
+    array([2., 1.])
+    """
+    return mod(x, y)
 
 
 def clip(x, lo, hi):

@@ -1,12 +1,16 @@
-"""Neural-network activations: numerically stable sigmoid, softplus, relu, softmax, log_softmax."""
+"""Neural-network activations: numerically stable sigmoid, softplus, relu, softmax, log_softmax
+and the composites built on them (elu, selu, gelu, silu, ...)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import sympy
 
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
+from workbench.ops.elementwise_more import erf
 from workbench.primitive import defprimitive
 from workbench.tensor import Tensor
 
@@ -66,11 +70,94 @@ def log_softmax(x, axis: int = -1) -> Tensor:
     return ew.sub(x, red.logsumexp(x, axis=axis, keepdims=True))
 
 
-def leaky_relu(x, alpha: float = 0.2) -> Tensor:
-    """``x`` for x > 0, ``alpha * x`` otherwise."""
-    return ew.where(x > 0, x, ew.mul(alpha, x))
+def leaky_relu(features, alpha: float = 0.2) -> Tensor:
+    """``x`` for x > 0, ``alpha * x`` otherwise (``tf.nn.leaky_relu``).
+
+    >>> import workbench as wb
+    >>> wb.nn.leaky_relu(wb.constant([-1.0, 2.0])).numpy()
+    array([-0.2,  2. ])
+    """
+    return ew.where(features > 0, features, ew.mul(alpha, features))
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
-    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
-    return ew.where(x > 0, x, ew.mul(alpha, ew.expm1(ew.minimum(x, 0.0))))
+def elu(features, alpha: float = 1.0) -> Tensor:
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+
+    >>> import workbench as wb
+    >>> wb.nn.elu(wb.constant([0.0, 2.0])).numpy()
+    array([0., 2.])
+    """
+    return ew.where(features > 0, features,
+                    ew.mul(alpha, ew.expm1(ew.minimum(features, 0.0))))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(features) -> Tensor:
+    """Scaled ELU (``tf.nn.selu``): ``scale * elu(x, alpha)`` with the self-normalizing constants.
+
+    >>> import workbench as wb
+    >>> round(float(wb.nn.selu(1.0)), 6)
+    1.050701
+    """
+    return ew.mul(_SELU_SCALE, elu(features, _SELU_ALPHA))
+
+
+def relu6(features) -> Tensor:
+    """``min(max(x, 0), 6)``; the gradient is 1 strictly inside (0, 6), as ``tf.nn.relu6``.
+
+    >>> import workbench as wb
+    >>> wb.nn.relu6(wb.constant([-1.0, 3.0, 9.0])).numpy()
+    array([0., 3., 6.])
+    """
+    return ew.where(features >= 6, 6.0, relu(features))
+
+
+def gelu(features, approximate: bool = False) -> Tensor:
+    """Gaussian error linear unit: ``x * Phi(x)`` with ``erf``, or TensorFlow's tanh form when
+    ``approximate=True``.
+
+    >>> import workbench as wb
+    >>> round(float(wb.nn.gelu(1.0)), 6), round(float(wb.nn.gelu(1.0, approximate=True)), 6)
+    (0.841345, 0.841192)
+    """
+    half_x = ew.mul(features, 0.5)
+    if approximate:
+        cubic = ew.add(features, ew.mul(0.044715, ew.power(features, 3)))
+        return ew.mul(half_x, ew.add(1.0, ew.tanh(ew.mul(math.sqrt(2.0 / math.pi), cubic))))
+    return ew.mul(half_x, ew.add(1.0, erf(ew.mul(features, 1.0 / math.sqrt(2.0)))))
+
+
+def silu(features, beta: float = 1.0) -> Tensor:
+    """``x * sigmoid(beta * x)`` (``tf.nn.silu``, also ``swish``).
+
+    >>> import workbench as wb
+    >>> float(wb.nn.silu(0.0))
+    0.0
+    """
+    return ew.mul(features, sigmoid(ew.mul(beta, features)))
+
+
+swish = silu
+
+
+def log_sigmoid(x) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for any finite x (``tf.math.log_sigmoid``).
+
+    >>> import workbench as wb
+    >>> float(wb.math.log_sigmoid(-1000.0))
+    -1000.0
+    """
+    return ew.neg(softplus(ew.neg(x)))
+
+
+def softsign(features) -> Tensor:
+    """``x / (1 + |x|)`` (``tf.nn.softsign``).
+
+    >>> import workbench as wb
+    >>> wb.nn.softsign(wb.constant([-1.0, 3.0])).numpy()
+    array([-0.5 ,  0.75])
+    """
+    return ew.div(features, ew.add(1.0, ew.abs(features)))
