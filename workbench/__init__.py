@@ -9,7 +9,7 @@
 27.0
 """
 
-from workbench import linalg, math, nn, optim, random, symbolic
+from workbench import linalg, math, nn, optim, random
 from workbench.check import GradientMismatch, GradientReport, check_gradients
 from workbench.compile import function
 from workbench.custom import custom_gradient
@@ -178,7 +178,6 @@ from workbench.primitive import (
     Primitive,
     defprimitive,
 )
-from workbench.symbolic import Derivation, SymbolicBudgetExceeded
 from workbench.tape import GradientTape, UnconnectedGradients
 from workbench.tensor import Tensor, Variable, constant  # first: ops build on Tensor
 
@@ -189,6 +188,18 @@ reduce_logsumexp = logsumexp
 variance, amax, amin, reduce_prod, reduce_any, reduce_all = var, max, min, prod, any, all
 
 __version__ = "0.1.0"
+
+# The symbolic engine needs SymPy (a second of import time): it loads on first use.
+_LAZY = {"symbolic": None, "Derivation": "Derivation", "SymbolicBudgetExceeded": "SymbolicBudgetExceeded"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module("workbench.symbolic")
+        return module if _LAZY[name] is None else getattr(module, _LAZY[name])
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
 
 __all__ = [
     "NON_DIFFERENTIABLE", "REGISTRY", "Derivation", "Eqn", "GradientTape", "Graph", "Literal", "MissingRule",

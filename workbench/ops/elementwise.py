@@ -5,11 +5,12 @@ VJP rules return cotangents shaped like the output; the reverse pass un-broadcas
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-import sympy
 
+from workbench.ops.lazy_sympy import sympy
 from workbench.primitive import NON_DIFFERENTIABLE, defprimitive
 from workbench.tensor import Tensor
 
@@ -88,24 +89,29 @@ def _power_dy(g, ans, x, y):
     return mul(g, where(positive, mul(log(where(positive, x, 1.0)), ans), 0.0))
 
 
-class _StepFloor(sympy.floor):
+@functools.cache
+def _step_floor() -> type:
     """``floor`` whose derivative is 0 (true wherever it is defined), so that ``sympy.diff`` of
-    the ``mod``/``fmod`` rules gives their VJPs; prints as ``floor``."""
+    the ``mod``/``fmod`` rules gives their VJPs; prints as ``floor``. Built on first use, since
+    SymPy is only loaded by the symbolic engine."""
 
-    def fdiff(self, argindex: int = 1):
-        return sympy.S.Zero
+    class StepFloor(sympy.floor):
+        def fdiff(self, argindex: int = 1):
+            return sympy.S.Zero
 
-    def _sympystr(self, printer) -> str:
-        return f"floor({printer._print(self.args[0])})"
+        def _sympystr(self, printer) -> str:
+            return f"floor({printer._print(self.args[0])})"
+
+    return StepFloor
 
 
 def _sympy_mod(x, y):
-    return x - y * _StepFloor(x / y)
+    return x - y * _step_floor()(x / y)
 
 
 def _sympy_fmod(x, y):
     q = x / y
-    return x - y * sympy.Piecewise((_StepFloor(q), q >= 0), (-_StepFloor(-q), True))
+    return x - y * sympy.Piecewise((_step_floor()(q), q >= 0), (-_step_floor()(-q), True))
 
 
 power = defprimitive(

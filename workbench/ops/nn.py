@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import sympy
 
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops.elementwise_more import erf
+from workbench.ops.lazy_sympy import sympy
 from workbench.primitive import defprimitive
 from workbench.tensor import Tensor
 
