@@ -57,6 +57,11 @@ CASES: dict[str, Case | None] = {
     "concat": Case([V, P[:2]], {"axis": 0}),
     "matmul": Case([M, V[:2]]), "inv": Case([M]), "det": Case([M]),
     "solve": Case([M, V[:2]]),
+    # --- decompositions -----------------------------------------------------------------------
+    "cholesky": Case([np.array([[2.0, 0.6], [0.6, 1.5]])], at_point=True),
+    "eigh": None, "eigvalsh": None, "svd": None, "svdvals": None,
+    "slogdet": Case([M], at_point=True),
+    "pinv": Case([np.array([[1.2, 0.3], [-0.4, 0.9], [0.5, 0.1]])], at_point=True),
 }
 
 

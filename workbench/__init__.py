@@ -52,6 +52,8 @@ from workbench.ops.elementwise import (
     where,
 )
 from workbench.ops.linalg import matmul
+from workbench.ops.matrix_functions import diag, diagonal, tril, triu
+from workbench.ops.norms import tf_norm as norm
 from workbench.ops.reduce import (
     argmax,
     argmin,
@@ -107,3 +109,4 @@ __all__ = [
     "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
+__all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linear algebra)

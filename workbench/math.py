@@ -32,6 +32,7 @@ from workbench.ops.elementwise import (
     tanh,
 )
 from workbench.ops.nn import sigmoid, softplus
+from workbench.ops.norms import reduce_euclidean_norm
 from workbench.ops.reduce import logsumexp
 
 negative = neg
@@ -45,3 +46,4 @@ __all__ = [
     "negative", "pow", "power", "reciprocal", "reduce_logsumexp", "round", "sigmoid", "sign",
     "sin", "sinh", "softplus", "sqrt", "square", "subtract", "tan", "tanh",
 ]
+__all__ += ["reduce_euclidean_norm"]

@@ -1,9 +1,13 @@
-"""Linear algebra primitives: matmul, inv, solve, det (NumPy semantics, stacked matrices too)."""
+"""Linear algebra primitives: matmul, inv, solve, det (NumPy semantics, stacked matrices too).
+
+det's gradient is the cofactor matrix, computed from minors so it is finite at singular matrices.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from workbench.ops import creation
 from workbench.ops import elementwise as ew
 from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
@@ -69,9 +73,39 @@ inv = defprimitive(
 )
 
 
+#: Above this size the cofactor matrix is ``det(a) * inv(a).T`` (n**2 minors cost too much).
+COFACTOR_BY_MINORS_MAX = 8
+
+
+def _minor_index(n: int) -> tuple:
+    """Index arrays picking, for every (i, j), the rows but i and the columns but j."""
+    keep = np.array([[k for k in range(n) if k != i] for i in range(n)])
+    return (Ellipsis, keep[:, None, :, None], keep[None, :, None, :])
+
+
+def cofactor(a) -> Tensor:
+    """The cofactor matrix ``C[i, j] = (-1)**(i+j) det(minor_ij(a))``: the gradient of ``det``.
+
+    Computed from the minors' determinants (one stacked ``det``), so it is exact and finite at
+    singular matrices and differentiable to any order; matrices larger than
+    ``COFACTOR_BY_MINORS_MAX`` use ``det(a) * inv(a).T`` (invertible matrices only).
+
+    >>> import workbench as wb
+    >>> cofactor(wb.constant([[1.0, 2.0], [2.0, 4.0]])).numpy()
+    array([[ 4., -2.],
+           [-2.,  1.]])
+    """
+    n = a.shape[-1]
+    if n == 1:
+        return creation.ones(a.shape, dtype=a.dtype)
+    if n > COFACTOR_BY_MINORS_MAX:
+        return ew.mul(_column(_column(det(a))), swap_last(inv(a)))
+    signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+    return ew.mul(det(sh.getitem_p(a, index=_minor_index(n))), signs.astype(a.dtype))
+
+
 def _det_vjp(g, ans, a):
-    scaled = ew.mul(g, ans)
-    return ew.mul(_column(_column(scaled)), swap_last(inv(a)))
+    return ew.mul(_column(_column(g)), cofactor(a))
 
 
 det = defprimitive(
@@ -116,7 +150,3 @@ def trace(a) -> Tensor:
     idx = np.arange(n)
     return red.sum(sh.getitem(a, (Ellipsis, idx, idx)), axis=-1)
 
-
-def logdet(a) -> Tensor:
-    """``log(det(a))`` for matrices with positive determinant."""
-    return ew.log(det(a))
