@@ -98,10 +98,16 @@ def _cholesky_vjp(g, ans, a):
     return _lower_grad(swap_last(solve(lt, swap_last(x))))
 
 
+def _cholesky_sympy(m):
+    """SymPy's Cholesky of the symmetric matrix that the lower triangle stands for."""
+    lower = sympy.Matrix(m.rows, m.cols, lambda i, j: m[max(i, j), min(i, j)])
+    return lower.cholesky(hermitian=False).tolist()
+
+
 cholesky = defprimitive(
     "cholesky", np.linalg.cholesky,
     vjp=(_cholesky_vjp,),
-    sympy=_sympy_per_matrix(lambda m: m.cholesky(hermitian=False).tolist(), lambda m, n: (m, n)),
+    sympy=_sympy_per_matrix(_cholesky_sympy, lambda m, n: (m, n)),
     kind=LINALG,
     numba=nbl.cholesky,
 )
