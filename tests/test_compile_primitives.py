@@ -94,6 +94,8 @@ CASES: dict[str, Case] = {
     "svdvals": Case(wb.linalg.svdvals, (A,), rtol=1e-10),
     "slogdet": Case(lambda x: (lambda s, ld: s * ld)(*wb.linalg.slogdet(x)), (SQ,), rtol=1e-10),
     "pinv": Case(wb.linalg.pinv, (A,), rtol=1e-10),
+    "qr": Case(lambda x: (lambda q, r: q * q * wb.sum(r * r, axis=0))(*wb.linalg.qr(x)), (A.T,),
+               rtol=1e-9),
 }
 
 

@@ -86,6 +86,10 @@ FUNCTIONS = {
     "lstsq": (lambda a: wb.sum(wb.linalg.lstsq(a, W3)[0] ** 2.0), lambda: RNG.normal(size=(3, 2))),
     "matrix_power": (lambda a: wb.sum(wb.linalg.matrix_power(a, -3) * C33),
                      lambda: RNG.normal(scale=0.3, size=(3, 3)) + 2 * np.eye(3)),
+    "qr": (lambda a: (lambda q, r: wb.sum(q * C32) * wb.sum(r * C22))(*wb.linalg.qr(a)),
+           lambda: RNG.normal(size=(3, 2))),
+    "qr_wide": (lambda a: (lambda q, r: wb.sum(q * q * C22) + wb.sum(r * C32.T))(
+        *wb.linalg.qr(a)), lambda: RNG.normal(size=(2, 3))),
     "nuclear_norm": (lambda a: wb.linalg.norm(a, "nuc"), lambda: RNG.normal(size=(3, 2))),
     "spectral_norm": (lambda a: wb.linalg.norm(a, 2), lambda: RNG.normal(size=(3, 3))),
     "p_norm": (lambda a: wb.linalg.norm(a, 3.0, axis=1)[0], lambda: RNG.normal(size=(2, 3))),
@@ -119,6 +123,12 @@ def test_decomposition_values_match_numpy():
         np.testing.assert_allclose(wb.linalg.svd(m, compute_uv=False).numpy(), s.numpy())
         np.testing.assert_allclose(wb.linalg.svdvals(m).numpy(), s.numpy())
         np.testing.assert_allclose(wb.linalg.pinv(m).numpy(), np.linalg.pinv(m), atol=1e-12)
+    for m in (rect, rect.T, a):
+        q, r = wb.linalg.qr(m)
+        want_q, want_r = np.linalg.qr(m)
+        np.testing.assert_allclose(q.numpy(), want_q, atol=1e-12)
+        np.testing.assert_allclose(r.numpy(), want_r, atol=1e-12)
+        np.testing.assert_allclose(wb.linalg.qr(m, mode="r").numpy(), want_r, atol=1e-12)
     sign, logabs = wb.linalg.slogdet(a)
     np.testing.assert_array_equal(sign.numpy(), np.linalg.slogdet(a)[0])
     np.testing.assert_allclose(logabs.numpy(), np.linalg.slogdet(a)[1])

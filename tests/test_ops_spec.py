@@ -217,6 +217,8 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("svdvals", (Case(((3, 3),), domains="matrix"), Case(((3, 2),)), Case(((2, 2, 3),)))),
     OpSpec("slogdet", (Case(((3, 3),), domains="matrix"), Case(((2, 2, 2),), domains="matrix"))),
     OpSpec("pinv", (Case(((3, 2),)), Case(((2, 3),)), Case(((2, 3, 3),), domains="matrix"))),
+    OpSpec("qr", (Case(((3, 3),), domains="matrix"), Case(((4, 2),)), Case(((2, 4),)),
+                  Case(((2, 3, 2),)))),
 ]}
 
 

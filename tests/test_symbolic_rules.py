@@ -59,7 +59,7 @@ CASES: dict[str, Case | None] = {
     "solve": Case([M, V[:2]]),
     # --- decompositions -----------------------------------------------------------------------
     "cholesky": Case([np.array([[2.0, 0.6], [0.6, 1.5]])], at_point=True),
-    "eigh": None, "eigvalsh": None, "svd": None, "svdvals": None,
+    "eigh": None, "eigvalsh": None, "svd": None, "svdvals": None, "qr": None,
     "slogdet": Case([M], at_point=True),
     "pinv": Case([np.array([[1.2, 0.3], [-0.4, 0.9], [0.5, 0.1]])], at_point=True),
 }

@@ -15,6 +15,7 @@ from workbench.ops.matrix_functions import (
     matrix_power,
     matrix_transpose,
     pinv,
+    qr,
     slogdet,
     svd,
     svdvals,
@@ -28,5 +29,5 @@ adjoint = matrix_transpose  # real matrices: the conjugate transpose is the tran
 __all__ = [
     "adjoint", "cholesky", "cofactor", "det", "diag", "diag_part", "diagonal", "eigh",
     "eigvalsh", "global_norm", "inv", "logdet", "lstsq", "matmul", "matrix_power",
-    "matrix_transpose", "norm", "pinv", "slogdet", "solve", "svd", "svdvals", "trace",
+    "matrix_transpose", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "trace",
 ]

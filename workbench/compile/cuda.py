@@ -29,7 +29,7 @@ OVERRIDES: dict[str, Any] = {
     "solve": _NO_LAPACK,
 }
 OVERRIDES.update(dict.fromkeys(  # decompositions (workbench/ops/decompositions.py)
-    ("cholesky", "eigh", "eigvalsh", "svd", "svdvals", "slogdet", "pinv"), _NO_LAPACK))
+    ("cholesky", "eigh", "eigvalsh", "svd", "svdvals", "slogdet", "pinv", "qr"), _NO_LAPACK))
 
 
 @dataclass

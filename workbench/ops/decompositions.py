@@ -7,6 +7,7 @@ public functions in ``workbench.ops.matrix_functions`` slice the pack apart:
 - ``eigh``: ``(..., n+1, n)``: row 0 the eigenvalues (ascending), rows 1.. the eigenvectors.
 - ``svd``: ``(..., m+1+n, k)``, ``k = min(m, n)``: ``u`` rows, the singular values, then ``vh.T``.
 - ``slogdet``: ``(..., 2)``: the sign, then ``log|det|``.
+- ``qr``: ``(..., m+n, k)``: ``q`` rows, then ``r.T``.
 
 Like NumPy, cholesky, eigh and eigvalsh read only the lower triangle; their gradients are
 gradients with respect to the entries they read (the strict upper triangle gets zero).
@@ -228,6 +229,48 @@ slogdet_p = defprimitive(
     sympy=_sympy_per_matrix(_slogdet_sympy, lambda m, n: (2,)),
     kind=LINALG,
     numba=nbl.slogdet,
+)
+
+
+# --- qr --------------------------------------------------------------------------------------
+def _qr_forward(a):
+    q, r = np.linalg.qr(a)
+    return np.concatenate([q, np.swapaxes(r, -1, -2)], axis=-2)
+
+
+def _qr_square_vjp(q, r, gq, gr) -> Tensor:
+    """The gradient of ``x = q @ r`` for square upper-triangular ``r``:
+    ``(gq + q copyltu(M)) r^-T`` with ``M = r gr^T - gq^T q`` and ``copyltu(M)`` the symmetric
+    matrix with ``M``'s lower triangle."""
+    k = r.shape[-1]
+    m = ew.sub(matmul(r, swap_last(gr)), matmul(swap_last(gq), q))
+    low = ew.where(np.tri(k, dtype=bool), m, 0.0)
+    strict = ew.where(np.tri(k, k=-1, dtype=bool), m, 0.0)
+    b = ew.add(gq, matmul(q, ew.add(low, swap_last(strict))))
+    return swap_last(solve(r, swap_last(b)))
+
+
+def _qr_vjp(g, ans, a):
+    m, n = a.shape[-2:]
+    q, r = rows(ans, 0, m), swap_last(rows(ans, m))
+    gq, gr = rows(g, 0, m), swap_last(rows(g, m))
+    if m >= n:
+        return _qr_square_vjp(q, r, gq, gr)
+    # wide: a = [x | y], r = [u | v]: x = q u (square), y = q v with v = q^T y
+    left, right = (Ellipsis, slice(None), slice(0, m)), (Ellipsis, slice(None), slice(m, None))
+    u, y = sh.getitem_p(r, index=left), sh.getitem_p(a, index=right)
+    gu, gv = sh.getitem_p(gr, index=left), sh.getitem_p(gr, index=right)
+    gx = _qr_square_vjp(q, u, ew.add(gq, matmul(y, swap_last(gv))), gu)
+    gy = matmul(q, gv)
+    return sh.concat_p(gx, gy, axis=gx.ndim - 1)
+
+
+qr_p = defprimitive(
+    "qr", _qr_forward,
+    vjp=(_qr_vjp,),
+    sympy=NotSupported("SymPy's QR makes r's diagonal positive; LAPACK's signs differ"),
+    kind=LINALG,
+    numba=nbl.qr,
 )
 
 

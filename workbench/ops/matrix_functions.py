@@ -27,6 +27,11 @@ class SVDResult(NamedTuple):
     Vh: Tensor
 
 
+class QRResult(NamedTuple):
+    Q: Tensor
+    R: Tensor
+
+
 class SlogdetResult(NamedTuple):
     sign: Tensor
     logabsdet: Tensor
@@ -128,6 +133,27 @@ def svdvals(a: Any) -> Tensor:
     array([2., 1.])
     """
     return dec.svdvals(_matrices(a, "svdvals"))
+
+
+def qr(a: Any, mode: str = "reduced") -> QRResult | Tensor:
+    """NumPy's reduced QR: ``a = Q @ R``, ``Q`` with orthonormal columns, ``R`` upper triangular
+    (LAPACK's signs, as NumPy); ``mode="r"`` gives ``R`` only, ``"complete"`` is accepted where it
+    equals the reduced one (no more rows than columns). The gradient needs ``a``'s leading
+    ``min(m, n)`` columns to be independent.
+
+    >>> import workbench as wb
+    >>> q, r = wb.linalg.qr(wb.constant([[3.0, 1.0], [4.0, 2.0]]))
+    >>> bool(wb.sum(wb.abs(q @ r - wb.constant([[3.0, 1.0], [4.0, 2.0]]))) < 1e-12)
+    True
+    """
+    a = _matrices(a, "qr")
+    m, n = a.shape[-2:]
+    if mode not in ("reduced", "r", "complete") or (mode == "complete" and m > n):
+        raise ValueError(f"wb.linalg.qr supports mode 'reduced', 'r' (and 'complete' when there "
+                         f"are no more rows than columns), got {mode!r} for shape {a.shape}")
+    packed = dec.qr_p(a)
+    r = swap_last(dec.rows(packed, m))
+    return r if mode == "r" else QRResult(dec.rows(packed, 0, m), r)
 
 
 def slogdet(a: Any) -> SlogdetResult:

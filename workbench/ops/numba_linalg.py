@@ -76,6 +76,15 @@ def _slogdet(ctx, mat, res, tail):
             f"{res}[1] = {logabs}"]
 
 
+def _qr(ctx, mat, res, tail):
+    m, n = tail
+    q, r = ctx.fresh("q"), ctx.fresh("r")
+    return [f"{q}, {r} = np.linalg.qr({mat})",
+            f"{res} = np.empty(({m + n}, {min(m, n)}), {mat}.dtype)",
+            f"{res}[:{m}, :] = {q}",
+            f"{res}[{m}:, :] = {r}.T"]
+
+
 cholesky = _call("cholesky")
 eigvalsh = _call("eigvalsh")
 pinv = _call("pinv")
@@ -83,3 +92,4 @@ eigh = _per_matrix(_eigh)
 svd = _per_matrix(_svd)
 svdvals = _per_matrix(_svdvals)
 slogdet = _per_matrix(_slogdet)
+qr = _per_matrix(_qr)
