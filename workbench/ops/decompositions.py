@@ -220,7 +220,7 @@ def _slogdet_vjp(g, ans, a):
 
 def _slogdet_sympy(m):
     d = m.det()
-    return [sympy.sign(d), sympy.log(sympy.Abs(d))]
+    return [d / sympy.Abs(d), sympy.log(sympy.Abs(d))]  # d/|d|: sign with a printable derivative
 
 
 slogdet_p = defprimitive(

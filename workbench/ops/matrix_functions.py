@@ -3,6 +3,7 @@ logdet, lstsq, matrix_power, and the diagonal / triangle / transpose helpers."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -178,8 +179,7 @@ def logdet(a: Any) -> Tensor:
     2.079442
     """
     sign, logabs = slogdet(a)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ew.add(logabs, ew.log(sign))
+    return ew.where(sign < 0.0, math.nan, logabs)
 
 
 def pinv(a: Any) -> Tensor:
