@@ -272,7 +272,8 @@ def test_det_gradient_at_singular_matrices_is_the_adjugate(n, rank):
     point = dict(zip(list(syms), m.ravel(), strict=True))
     u = np.random.default_rng(0).normal(size=(n, n))
     want = np.array(hess.subs(point).tolist(), dtype=float) @ u.ravel()
-    np.testing.assert_allclose(_hvp(wb.linalg.det, m, u).ravel(), want, atol=1e-8 * np.abs(want).max())
+    np.testing.assert_allclose(_hvp(wb.linalg.det, m, u).ravel(), want,
+                               atol=1e-8 * np.abs(want).max())
 
 
 def test_det_gradient_of_a_stack_with_singular_members_and_large_matrices():
@@ -289,6 +290,7 @@ def test_det_gradient_of_a_stack_with_singular_members_and_large_matrices():
     np.testing.assert_array_equal(_grad(wb.linalg.det, one), [[1.0]])
 
 
+@pytest.mark.usefixtures("compile_cache")
 def test_compiled_det_gradient_at_a_singular_matrix():
     m = _singular(3, 2, np.random.default_rng(1))
 
@@ -344,6 +346,7 @@ def test_eigvalsh_and_svdvals_gradients_at_repeated_values():
     np.testing.assert_allclose(_grad(lambda a: wb.linalg.norm(a, "nuc"), 2 * eye), eye)
 
 
+@pytest.mark.usefixtures("compile_cache")
 def test_all_norm_orders_compile_with_their_gradients():
     x = RNG.normal(size=(3, 3))
 

@@ -77,9 +77,8 @@ def _sympy_per_matrix(fn, tail):
         lead = arr.shape[:-2]
         out = np.empty(lead + tail(*arr.shape[-2:]), dtype=object)
         for idx in np.ndindex(*lead):
-            res = np.empty(out.shape[len(lead):], dtype=object)
-            res[...] = np.array(fn(sympy.Matrix(arr[idx].tolist())), dtype=object).reshape(res.shape)
-            out[idx] = res
+            res = np.array(fn(sympy.Matrix(arr[idx].tolist())), dtype=object)
+            out[idx] = res.reshape(out.shape[len(lead):])
         return type(a)(out)
 
     return rule
