@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from _compile_support import compile_cache  # noqa: F401 - the session fixture
 
 import workbench as wb
@@ -217,6 +219,31 @@ def test_norm_matches_numpy(shape, ord, axis, keepdims):
         got = wb.linalg.norm(wb.constant(x), ord=ord, axis=axis, keepdims=keepdims).numpy()
     assert got.shape == np.shape(want)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@st.composite
+def _norm_calls(draw):
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=ndim, max_size=ndim)))
+    pair = ndim >= 2 and draw(st.booleans())
+    if pair:
+        axis = tuple(draw(st.permutations(range(ndim)))[:2])
+        ord = draw(st.sampled_from(MATRIX_ORDS))
+    else:
+        axis = draw(st.integers(-ndim, ndim - 1))
+        ord = draw(st.sampled_from(VECTOR_ORDS[:5] + [1.5, 4]))
+    seed = draw(st.integers(0, 2**16))
+    return np.random.default_rng(seed).normal(size=shape), ord, axis, draw(st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(_norm_calls())
+def test_norm_matches_numpy_on_random_shapes_axes_and_orders(call):
+    x, ord, axis, keepdims = call
+    want = np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    got = wb.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims).numpy()
+    assert got.shape == np.shape(want)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
 
 
 def test_tf_norm_treats_the_whole_tensor_as_one_vector_by_default():
