@@ -48,7 +48,7 @@ def _hvp(fn, x: np.ndarray, u: np.ndarray) -> np.ndarray:
             inner.watch(t)
             y = fn(t)
         s = wb.sum(inner.gradient(y, t) * u)
-    return outer.gradient(s, t).numpy()
+    return outer.gradient(s, t, unconnected_gradients="zero").numpy()
 
 
 def _fd_hvp(fn, x: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -244,6 +244,24 @@ def test_norm_matches_numpy_on_random_shapes_axes_and_orders(call):
     got = wb.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims).numpy()
     assert got.shape == np.shape(want)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+
+
+GRAD_TABLE = ([(o, ax) for o in [None, 2, 1, np.inf, -np.inf, 3, 0.5] for ax in (0, 1)]
+              + [(o, (0, 1)) for o in MATRIX_ORDS] + [(o, (1, 0)) for o in ("nuc", 1, 2)])
+
+
+@pytest.mark.parametrize("ord, axis", GRAD_TABLE)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_norm_gradients_to_second_order(ord, axis, keepdims):
+    x = np.random.default_rng(3).normal(size=(3, 4))
+    weights = np.random.default_rng(4).normal(size=np.linalg.norm(x, ord, axis, keepdims).shape)
+
+    def fn(t):
+        return wb.sum(wb.linalg.norm(t, ord, axis, keepdims) * weights)
+
+    np.testing.assert_allclose(_grad(fn, x), _fd_grad(fn, x), rtol=1e-6, atol=1e-7)
+    u = np.random.default_rng(5).normal(size=x.shape)
+    np.testing.assert_allclose(_hvp(fn, x, u), _fd_hvp(fn, x, u), rtol=1e-5, atol=1e-6)
 
 
 def test_tf_norm_treats_the_whole_tensor_as_one_vector_by_default():
