@@ -1,16 +1,6 @@
-"""Matrix decompositions as primitives: cholesky, eigh, eigvalsh, svd, svdvals, slogdet, pinv.
+"""Matrix decompositions as primitives: cholesky, eigh, eigvalsh, svd, svdvals, slogdet, qr, pinv.
 
-The IR gives each equation one output, so a decomposition with several results is one primitive
-whose output packs them along the second-to-last axis (one LAPACK call in every engine); the
-public functions in ``workbench.ops.matrix_functions`` slice the pack apart:
-
-- ``eigh``: ``(..., n+1, n)``: row 0 the eigenvalues (ascending), rows 1.. the eigenvectors.
-- ``svd``: ``(..., m+1+n, k)``, ``k = min(m, n)``: ``u`` rows, the singular values, then ``vh.T``.
-- ``slogdet``: ``(..., 2)``: the sign, then ``log|det|``.
-- ``qr``: ``(..., m+n, k)``: ``q`` rows, then ``r.T``.
-
-Like NumPy, cholesky, eigh and eigvalsh read only the lower triangle; their gradients are
-gradients with respect to the entries they read (the strict upper triangle gets zero).
+A decomposition with several results is one primitive whose output packs them (layouts below).
 """
 
 from __future__ import annotations
@@ -21,9 +11,19 @@ import sympy
 from workbench.ops import elementwise as ew
 from workbench.ops import numba_linalg as nbl
 from workbench.ops import shape as sh
-from workbench.ops.linalg import LINALG, _column, inv, matmul, solve, swap_last
+from workbench.ops.linalg import LINALG, column, inv, matmul, solve, swap_last
 from workbench.primitive import NotSupported, defprimitive
 from workbench.tensor import Tensor
+
+# The IR gives each equation one output, so a decomposition with several results packs them
+# along the second-to-last axis: one LAPACK call in every engine (tape, SymPy, Numba), and the
+# public functions in workbench.ops.matrix_functions slice the pack apart:
+#   eigh     (..., n+1, n): row 0 the eigenvalues (ascending), rows 1.. the eigenvectors
+#   svd      (..., m+1+n, k), k = min(m, n): the rows of u, the singular values, then vh.T
+#   slogdet  (..., 2): the sign, then log|det|
+#   qr       (..., m+n, k): the rows of q, then r.T
+# Like NumPy, cholesky, eigh and eigvalsh read only the lower triangle; their gradients are with
+# respect to the entries they read (the strict upper triangle gets zero).
 
 
 def rows(x, start: int, stop: int | None = None) -> Tensor:
@@ -55,7 +55,7 @@ def _diag_matrix(v) -> Tensor:
 def _inverse_gaps(w) -> Tensor:
     """``F[..., i, j] = 1 / (w_j - w_i)`` off the diagonal, 0 on it."""
     n = w.shape[-1]
-    gaps = ew.sub(sh.reshape_p(w, shape=w.shape[:-1] + (1, n)), _column(w))
+    gaps = ew.sub(sh.reshape_p(w, shape=w.shape[:-1] + (1, n)), column(w))
     eye = np.eye(n, dtype=bool)
     return ew.where(eye, 0.0, ew.div(1.0, ew.where(eye, 1.0, gaps)))
 
@@ -169,7 +169,7 @@ def _svd_vjp(g, ans, a):
     ut_gu, vt_gv = matmul(swap_last(u), gu), matmul(swap_last(v), gv)
     j = ew.mul(f, ew.sub(ut_gu, swap_last(ut_gu)))
     kk = ew.mul(f, ew.sub(vt_gv, swap_last(vt_gv)))
-    s_row, s_col = sh.reshape_p(s, shape=s.shape[:-1] + (1, k)), _column(s)
+    s_row, s_col = sh.reshape_p(s, shape=s.shape[:-1] + (1, k)), column(s)
     core = ew.add(ew.add(ew.mul(j, s_row), _diag_matrix(gs)), ew.mul(s_col, kk))
     out = matmul(matmul(u, core), swap_last(v))
     if m > k:  # (I - u u^T) gu s^-1 v^T
@@ -214,7 +214,7 @@ def _slogdet_forward(a):
 
 def _slogdet_vjp(g, ans, a):
     glog = sh.getitem_p(g, index=(Ellipsis, 1))
-    return ew.mul(_column(_column(glog)), swap_last(inv(a)))
+    return ew.mul(column(column(glog)), swap_last(inv(a)))
 
 
 def _slogdet_sympy(m):

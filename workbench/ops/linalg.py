@@ -24,7 +24,7 @@ def swap_last(x) -> Tensor:
     return sh.transpose_p(x, axes=axes)
 
 
-def _column(v) -> Tensor:
+def column(v) -> Tensor:
     """``v[..., None]``."""
     return sh.reshape_p(v, shape=v.shape + (1,))
 
@@ -41,19 +41,19 @@ def _drop_last(v) -> Tensor:
 
 def _matmul_dx(g, ans, x, y):
     if y.ndim == 1:  # (..., k) @ (k,): every output element pairs a row of x with y
-        return ew.mul(_column(g), y)
+        return ew.mul(column(g), y)
     if x.ndim == 1:  # (k,) @ (..., k, n)
-        return _drop_last(matmul(y, _column(g)))
+        return _drop_last(matmul(y, column(g)))
     return matmul(g, swap_last(y))
 
 
 def _matmul_dy(g, ans, x, y):
     if x.ndim == 1 and y.ndim == 1:
-        return ew.mul(_column(g), x)
+        return ew.mul(column(g), x)
     if x.ndim == 1:  # (k,) @ (..., k, n): outer product of x and g
-        return ew.mul(_column(x), _row(g))
+        return ew.mul(column(x), _row(g))
     if y.ndim == 1:  # (..., m, k) @ (k,)
-        return _drop_last(matmul(swap_last(x), _column(g)))
+        return _drop_last(matmul(swap_last(x), column(g)))
     return matmul(swap_last(x), g)
 
 
@@ -99,13 +99,13 @@ def cofactor(a) -> Tensor:
     if n == 1:
         return creation.ones(a.shape, dtype=a.dtype)
     if n > COFACTOR_BY_MINORS_MAX:
-        return ew.mul(_column(_column(det(a))), swap_last(inv(a)))
+        return ew.mul(column(column(det(a))), swap_last(inv(a)))
     signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
     return ew.mul(det(sh.getitem_p(a, index=_minor_index(n))), signs.astype(a.dtype))
 
 
 def _det_vjp(g, ans, a):
-    return ew.mul(_column(_column(g)), cofactor(a))
+    return ew.mul(column(column(g)), cofactor(a))
 
 
 det = defprimitive(
@@ -119,14 +119,14 @@ det = defprimitive(
 
 def _solve_db(g, ans, a, b):
     if b.ndim == 1:
-        return sh.reshape_p(solve(swap_last(a), _column(g)), shape=g.shape)
+        return sh.reshape_p(solve(swap_last(a), column(g)), shape=g.shape)
     return solve(swap_last(a), g)
 
 
 def _solve_da(g, ans, a, b):
     gb = _solve_db(g, ans, a, b)
     if b.ndim == 1:
-        return ew.neg(ew.mul(_column(gb), _row(ans)))
+        return ew.neg(ew.mul(column(gb), _row(ans)))
     return ew.neg(matmul(gb, swap_last(ans)))
 
 
