@@ -22,6 +22,7 @@ POS = RNG.uniform(0.5, 2.0, size=(3, 4))
 UNIT = RNG.uniform(-0.9, 0.9, size=(3, 4))
 SQ = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
 ROUNDISH = np.array([[-1.5, -0.5, 0.5, 1.5], [2.5, -2.2, 0.0, 3.7], [0.49, -0.51, 7.0, -7.5]])
+SPD = SQ @ SQ.T + np.eye(3)
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, -1.0, 2.0, 2.0], [0.0, 0.0, -4.0, 5.0]])
 
 
@@ -105,6 +106,18 @@ CASES: dict[str, Case] = {
     "erf": Case(wb.erf, (A,)),
     "cbrt": Case(wb.cbrt, (A,)),
     "identity": Case(lambda x: wb.identity(x) * x, (A,)),
+    # --- decompositions (sign-invariant uses of eigenvectors and singular vectors) -------------
+    "cholesky": Case(wb.linalg.cholesky, (SPD,), rtol=1e-10),
+    "eigh": Case(lambda x: (lambda w, v: wb.matmul(v * v, w) + w)(*wb.linalg.eigh(x)), (SPD,),
+                 rtol=1e-9),
+    "eigvalsh": Case(wb.linalg.eigvalsh, (SPD,), rtol=1e-10),
+    "svd": Case(lambda x: (lambda u, s, vh: wb.matmul(u * u, s)[:, None] * wb.matmul(s, vh * vh))(
+        *wb.linalg.svd(x, full_matrices=False)), (A,), rtol=1e-9),
+    "svdvals": Case(wb.linalg.svdvals, (A,), rtol=1e-10),
+    "slogdet": Case(lambda x: (lambda s, ld: s * ld)(*wb.linalg.slogdet(x)), (SQ,), rtol=1e-10),
+    "pinv": Case(wb.linalg.pinv, (A,), rtol=1e-10),
+    "qr": Case(lambda x: (lambda q, r: q * q * wb.sum(r * r, axis=0))(*wb.linalg.qr(x)), (A.T,),
+               rtol=1e-9),
 }
 
 

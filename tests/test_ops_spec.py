@@ -66,6 +66,12 @@ def _distinct(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return (rng.permutation(n) * 0.1 - 0.05 * n + rng.uniform(0, 0.01, n)).reshape(shape)
 
 
+def _spd(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Symmetric positive-definite matrices (stacked) with well-separated eigenvalues."""
+    b = rng.normal(scale=0.3, size=shape)
+    return b @ np.swapaxes(b, -1, -2) + np.diag(np.arange(1.0, shape[-1] + 1.0))
+
+
 DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]] = {
     "real": lambda rng, s: rng.uniform(-2.0, 2.0, s),
     "positive": lambda rng, s: rng.uniform(0.5, 2.0, s),
@@ -77,6 +83,7 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]]
     "high": lambda rng, s: rng.uniform(0.5, 2.0, s),
     "distinct": _distinct,
     "matrix": _matrix,
+    "spd": _spd,
     "bool": lambda rng, s: rng.uniform(size=s) < 0.5,
     "above_one": lambda rng, s: rng.uniform(1.2, 3.0, s),
 }
@@ -243,6 +250,17 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("erf", unary()),
     OpSpec("cbrt", unary("nonzero")),
     OpSpec("identity", unary()),
+    # --- decompositions (workbench/ops/decompositions.py) -------------------------------------
+    OpSpec("cholesky", (Case(((3, 3),), domains="spd"), Case(((2, 2, 2),), domains="spd"))),
+    OpSpec("eigh", (Case(((3, 3),), domains="spd"), Case(((2, 2, 2),), domains="spd"))),
+    OpSpec("eigvalsh", (Case(((3, 3),), domains="spd"), Case(((2, 2, 2),), domains="spd"))),
+    OpSpec("svd", (Case(((3, 3),), domains="matrix"), Case(((3, 2),)), Case(((2, 3),)),
+                   Case(((2, 3, 2),)))),
+    OpSpec("svdvals", (Case(((3, 3),), domains="matrix"), Case(((3, 2),)), Case(((2, 2, 3),)))),
+    OpSpec("slogdet", (Case(((3, 3),), domains="matrix"), Case(((2, 2, 2),), domains="matrix"))),
+    OpSpec("pinv", (Case(((3, 2),)), Case(((2, 3),)), Case(((2, 3, 3),), domains="matrix"))),
+    OpSpec("qr", (Case(((3, 3),), domains="matrix"), Case(((4, 2),)), Case(((2, 4),)),
+                  Case(((2, 3, 2),)))),
 ]}
 
 

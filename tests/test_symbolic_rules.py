@@ -69,6 +69,11 @@ CASES: dict[str, Case | None] = {
     "arcsinh": Case([V]), "arccosh": Case([P + 1.0]), "arctanh": Case([V]),
     "arctan2": Case([V, P]), "hypot": Case([V, P]), "erf": Case([V], at_point=True),
     "cbrt": Case([V], at_point=True), "identity": Case([V]),
+    # --- decompositions -----------------------------------------------------------------------
+    "cholesky": Case([np.array([[2.0, 0.6], [0.6, 1.5]])], at_point=True),
+    "eigh": None, "eigvalsh": None, "svd": None, "svdvals": None, "qr": None,
+    "slogdet": Case([M], at_point=True),
+    "pinv": Case([np.array([[1.2, 0.3], [-0.4, 0.9], [0.5, 0.1]])], at_point=True),
 }
 
 

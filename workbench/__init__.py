@@ -94,6 +94,8 @@ from workbench.ops.elementwise_more import (
     log10,
 )
 from workbench.ops.linalg import matmul
+from workbench.ops.matrix_functions import diag, diagonal, tril, triu
+from workbench.ops.norms import tf_norm as norm
 from workbench.ops.reduce import (
     argmax,
     argmin,
@@ -235,3 +237,4 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
     "logical_and", "logical_not", "logical_or", "logical_xor", "mod", "nan_to_num", "not_equal",
     "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
 ]
+__all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linear algebra)

@@ -1,5 +1,33 @@
-"""``wb.linalg``: matrix functions."""
+"""``wb.linalg``: matrix functions (NumPy's ``np.linalg`` names, TensorFlow's ``tf.linalg`` ones).
 
-from workbench.ops.linalg import det, inv, logdet, matmul, solve, trace
+Where the two differ, ``svd`` returns NumPy's ``(U, S, Vh)`` (TensorFlow: ``(s, u, v)``), and
+``diag`` is TensorFlow's (a vector to a diagonal matrix; ``wb.diag`` is NumPy's).
+"""
 
-__all__ = ["det", "inv", "logdet", "matmul", "solve", "trace"]
+from workbench.ops.linalg import cofactor, det, inv, matmul, solve, trace
+from workbench.ops.matrix_functions import (
+    cholesky,
+    diag_part,
+    eigh,
+    eigvalsh,
+    logdet,
+    lstsq,
+    matrix_power,
+    matrix_transpose,
+    pinv,
+    qr,
+    slogdet,
+    svd,
+    svdvals,
+)
+from workbench.ops.matrix_functions import diag_matrix as diag
+from workbench.ops.matrix_functions import matrix_diagonal as diagonal
+from workbench.ops.norms import global_norm, norm
+
+adjoint = matrix_transpose  # real matrices: the conjugate transpose is the transpose
+
+__all__ = [
+    "adjoint", "cholesky", "cofactor", "det", "diag", "diag_part", "diagonal", "eigh",
+    "eigvalsh", "global_norm", "inv", "logdet", "lstsq", "matmul", "matrix_power",
+    "matrix_transpose", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "trace",
+]

@@ -63,6 +63,7 @@ from workbench.ops.losses import l2_normalize
 from workbench.ops.nn import log_sigmoid, log_softmax, sigmoid, softmax, softplus, softsign
 from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, sum
 from workbench.ops.statistics import count_nonzero, reduce_std, reduce_variance
+from workbench.ops.norms import reduce_euclidean_norm
 
 negative = neg
 pow = power
@@ -93,3 +94,4 @@ __all__ += [  # elementwise and reduction coverage
     "rsqrt", "squared_difference", "truediv", "truncatemod", "xlogy",
     "divide_no_nan", "floordiv", "l2_normalize", "log_softmax", "rint", "softmax", "softsign",
 ]
+__all__ += ["reduce_euclidean_norm"]

@@ -292,8 +292,8 @@ class Lowering(FusedLoops):
                 return repr(a.value) if is_weak(a.value) else f"const{list(np.shape(a.value))}"
             return self.name(a)
 
-        params = "".join(f" {k}={v!r}" for k, v in eqn.params.items()
-                         if not isinstance(v, np.ndarray | np.dtype | type))
+        params = "".join(f" {k}={' '.join(repr(v).split())}" for k, v in eqn.params.items()
+                         if not isinstance(v, np.ndarray | np.dtype | type))  # one line: a comment
         ins = " ".join(show(a) for a in eqn.inputs)
         return f"{self.name(eqn.outputs[0])} = {eqn.prim.name}{params} {ins}"
 

@@ -28,6 +28,8 @@ OVERRIDES: dict[str, Any] = {
     "det": _NO_LAPACK,
     "solve": _NO_LAPACK,
 }
+OVERRIDES.update(dict.fromkeys(  # decompositions (workbench/ops/decompositions.py)
+    ("cholesky", "eigh", "eigvalsh", "svd", "svdvals", "slogdet", "pinv", "qr"), _NO_LAPACK))
 
 
 @dataclass
