@@ -53,10 +53,11 @@ def derivation_card(d: Any, title: str | None = None) -> Any:
     lines.append(("numbers at the recorded point", dict(size=11, weight="bold")))
     table = d.table().splitlines()
     lines += [(row, dict(size=9, family="monospace")) for row in table]
-    height = 0.42 * len(lines) + 0.4
+    gaps = [0.28 if style.get("family") == "monospace" else 0.42 for _, style in lines]
+    height = sum(gaps) + 0.4
     fig = plt.figure(figsize=(10.0, height))
     y = 1.0 - 0.2 / height
-    for text, style in lines:
+    for (text, style), gap in zip(lines, gaps, strict=True):
         fig.text(0.03, y, text, va="top", ha="left", **style)
-        y -= 0.42 / height
+        y -= gap / height
     return fig

@@ -44,13 +44,14 @@ def _axes_limits(points: np.ndarray, margin: float = 0.15) -> list[tuple[float, 
 
 
 def _draw_background(ax: Any, points: np.ndarray, loss: Callable[..., Any] | None,
-                     limits: Sequence[tuple[float, float]] | None) -> Any:
+                     limits: Sequence[tuple[float, float]] | None,
+                     labels: Sequence[str] | None) -> Any:
     limits = list(limits) if limits is not None else _axes_limits(points)
     if points.shape[1] == 1:
         grid = np.linspace(*limits[0], 400)
         if loss is not None:
             ax.plot(grid, _loss_values(loss, grid), color="0.35", lw=1.5, label="loss")
-        ax.set_xlabel("parameter")
+        ax.set_xlabel(labels[0] if labels else "parameter")
         ax.set_ylabel("loss")
         return grid
     a, b = np.meshgrid(np.linspace(*limits[0], 160), np.linspace(*limits[1], 160))
@@ -59,8 +60,8 @@ def _draw_background(ax: Any, points: np.ndarray, loss: Callable[..., Any] | Non
         levels = np.quantile(z[np.isfinite(z)], np.linspace(0.0, 0.97, 16) ** 2)
         ax.contourf(a, b, z, levels=np.unique(levels), cmap="Blues_r", alpha=0.55)
         ax.contour(a, b, z, levels=np.unique(levels), colors="0.5", linewidths=0.5)
-    ax.set_xlabel("parameter 1")
-    ax.set_ylabel("parameter 2")
+    ax.set_xlabel(labels[0] if labels else "parameter 1")
+    ax.set_ylabel(labels[1] if labels else "parameter 2")
     return None
 
 
@@ -74,11 +75,12 @@ def _y(points: np.ndarray, loss: Callable[..., Any] | None, losses: Any) -> np.n
 
 def plot_descent(history: Any, loss: Callable[..., Any] | None = None, start: Any = None,
                  ax: Any = None, limits: Sequence[tuple[float, float]] | None = None,
-                 label: str | None = None, color: str = "C3") -> Any:
+                 label: str | None = None, color: str = "C3",
+                 labels: Sequence[str] | None = None) -> Any:
     """Draw a gradient-descent path over the loss (a curve in 1-D, contours in 2-D).
 
     ``loss`` takes NumPy arrays (one per parameter) and returns the loss; ``start`` is prepended
-    (a History records after each step, not the starting point).
+    (a History records after each step, not the starting point); ``labels`` name the axes.
 
     >>> fig = plot_descent([0.0, 1.5, 1.9], loss=lambda b: (b - 2.0) ** 2, start=-1.0)
     >>> len(fig.axes[0].lines)
@@ -88,7 +90,7 @@ def plot_descent(history: Any, loss: Callable[..., Any] | None = None, start: An
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.0, 4.4))
     fig = ax.figure
-    _draw_background(ax, points, loss, limits)
+    _draw_background(ax, points, loss, limits, labels)
     if points.shape[1] == 1:
         ax.plot(points[:, 0], _y(points, loss, None), "o-", color=color, ms=4, lw=1, alpha=0.85,
                 label=label or f"{len(points) - 1} steps")
@@ -102,7 +104,8 @@ def plot_descent(history: Any, loss: Callable[..., Any] | None = None, start: An
 
 def animate_descent(history: Any, loss: Callable[..., Any] | None = None, start: Any = None,
                     limits: Sequence[tuple[float, float]] | None = None, interval: int = 120,
-                    max_frames: int = 60, title: str = "gradient descent") -> FuncAnimation:
+                    max_frames: int = 60, title: str = "gradient descent",
+                    labels: Sequence[str] | None = None) -> FuncAnimation:
     """A ``FuncAnimation`` of the descent path: the current point moves, the trail stays.
 
     Save it with ``anim.save("descent.gif", writer="pillow")`` (or ``.mp4`` where ffmpeg is
@@ -116,8 +119,9 @@ def animate_descent(history: Any, loss: Callable[..., Any] | None = None, start:
     points = descent_path(history, start)
     frames = np.unique(np.linspace(0, len(points) - 1, min(max_frames, len(points))).astype(int))
     fig, ax = plt.subplots(figsize=(6.0, 4.4))
-    _draw_background(ax, points, loss, limits)
+    _draw_background(ax, points, loss, limits, labels)
     ys = _y(points, loss, None) if points.shape[1] == 1 else points[:, 1]
+    names = labels or ("parameter",) if points.shape[1] == 1 else labels or ("p1", "p2")
     trail, = ax.plot([], [], "-", color="C3", lw=1.2, alpha=0.7)
     dot, = ax.plot([], [], "o", color="C3", ms=9)
     caption = ax.set_title(title)
@@ -126,8 +130,8 @@ def animate_descent(history: Any, loss: Callable[..., Any] | None = None, start:
         k = frames[i]
         trail.set_data(points[:k + 1, 0], ys[:k + 1])
         dot.set_data(points[k:k + 1, 0], ys[k:k + 1])
-        where = ", ".join(f"{v:.3g}" for v in points[k])
-        caption.set_text(f"{title}: step {k}, parameter ({where})")
+        where = ", ".join(f"{n} = {v:.3g}" for n, v in zip(names, points[k], strict=False))
+        caption.set_text(f"{title}: step {k}, {where}")
         return trail, dot, caption
 
     fig.tight_layout()

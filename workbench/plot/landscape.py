@@ -49,17 +49,20 @@ def plot_landscape(fn: Callable[[Any, Any], Any], ranges: Sequence[tuple[float, 
     """
     a, b, z, g = evaluate_landscape(fn, ranges, n)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 5.0))
+        fig, ax = plt.subplots(figsize=(7.6, 5.8))
     fig = ax.figure
     shown = np.log10(z - z.min() + 1e-12 * max(1.0, abs(z.max()))) if log else z
     filled = ax.contourf(a, b, shown, levels=20, cmap="viridis")
     ax.contour(a, b, shown, levels=20, colors="white", linewidths=0.4, alpha=0.6)
     fig.colorbar(filled, ax=ax, label="log10(loss − min on grid)" if log else "loss")
     step = max(1, n // arrows)
-    ga, gb = -g[::step, ::step, 0], -g[::step, ::step, 1]
-    norm = np.hypot(ga, gb) + 1e-300
-    ax.quiver(a[::step, ::step], b[::step, ::step], ga / norm, gb / norm, color="white",
-              alpha=0.85, scale=arrows * 1.6, width=0.004)
+    spans = [hi - lo for lo, hi in ranges]
+    # −gradient in axes fractions, normalised there: equal lengths, true directions on screen
+    fa, fb = -g[::step, ::step, 0] / spans[0], -g[::step, ::step, 1] / spans[1]
+    norm = (np.hypot(fa, fb) + 1e-300) * arrows * 1.6
+    ax.quiver(a[::step, ::step], b[::step, ::step], fa / norm * spans[0], fb / norm * spans[1],
+              angles="xy", scale_units="xy", scale=1.0, color="white", alpha=0.85,
+              width=0.004)
     for k, path in enumerate(paths):
         path = np.asarray(path, dtype=float)
         ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1.3, color=f"C{(k + 1) % 10}",
@@ -73,5 +76,6 @@ def plot_landscape(fn: Callable[[Any, Any], Any], ranges: Sequence[tuple[float, 
     ax.set_ylabel(labels[1])
     if len(paths) or optimum is not None:
         ax.legend(fontsize=8, loc="upper right")
-    ax.set_title(title or "loss landscape; arrows: −gradient (compiled map)")
+    ax.set_title(title or "loss landscape; arrows: −gradient (compiled map)", fontsize=10)
+    fig.tight_layout()
     return fig
