@@ -59,7 +59,8 @@ def main(argv=None) -> list[Path]:
     grid = grid_errors(sizes)
     steps, descent = descent_errors(200 if args.quick else 1000)
     fig, ax = plt.subplots(figsize=(7.0, 4.6))
-    ax.loglog(np.square(sizes), np.maximum(grid, 1e-16), "s-", color="C1", label="grid search over [−10, 10]²")
+    ax.loglog(np.square(sizes), np.maximum(grid, 1e-16), "s-", color="C1",
+              label="grid search over [−10, 10]²")
     for n, e in zip(sizes, grid, strict=True):
         ax.annotate(f"{n}×{n}", (n * n, e), textcoords="offset points", xytext=(4, 4),
                     fontsize=7, color="C1")

@@ -29,7 +29,8 @@ def tape_basics(out: Callable[[str], None]) -> None:
         tape.watch(x)
         y = x * x
         z = y * y
-    out(f"persistent tape: dz/dx = {tape.gradient(z, x).numpy()}, dy/dx = {tape.gradient(y, x).numpy()}")
+    out(f"persistent tape: dz/dx = {tape.gradient(z, x).numpy()}, "
+        f"dy/dx = {tape.gradient(y, x).numpy()}")
 
     x = wb.constant(2.0, name="x")
     with wb.GradientTape() as tape:
@@ -111,7 +112,8 @@ def jacobians(out: Callable[[str], None]) -> None:
 
 
 def check(out: Callable[[str], None]) -> None:
-    report = wb.check_gradients(lambda x: wb.reduce_sum(wb.sin(x) * x**2), np.array([0.5, 1.0, 2.0]))
+    report = wb.check_gradients(lambda x: wb.reduce_sum(wb.sin(x) * x**2),
+                                np.array([0.5, 1.0, 2.0]))
     out(str(report))
 
     @wb.custom_gradient
@@ -160,7 +162,8 @@ SECTIONS: dict[str, Callable[[Callable[[str], None]], None]] = {
     "The tape: first, second and persistent gradients": tape_basics,
     "Derive: closed forms, the tape's own reverse pass as a formula, and a check": derive,
     "Why is my gradient None?": explain_none,
-    "Linear regression y = 10x + 5, absolute error, SGD lr 0.001 (eager, 2,000 steps)": linear_regression,
+    "Linear regression y = 10x + 5, absolute error, SGD lr 0.001 (eager, 2,000 steps)":
+        linear_regression,
     "Jacobians in one vectorized pass": jacobians,
     "Checking gradients every way (tape, finite differences, SymPy)": check,
     "Compiled: the same step with wb.function, 100,000 steps in one Numba loop": compiled,

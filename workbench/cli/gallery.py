@@ -37,8 +37,11 @@ def _progress(i: int, n: int, name: str, width: int = 24) -> None:
     sys.stderr.flush()
 
 
+Progress = Callable[[int, int, str], None]
+
+
 def render(out: Path, quick: bool, only: list[str] | None = None,
-           progress: Callable[[int, int, str], None] | None = _progress) -> tuple[list[Path], list[str]]:
+           progress: Progress | None = _progress) -> tuple[list[Path], list[str]]:
     """Run each script's ``main(["--out", out, ...])``; return the files written and failures."""
     import matplotlib
 
