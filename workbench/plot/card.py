@@ -56,6 +56,7 @@ def derivation_card(d: Any, title: str | None = None) -> Any:
     gaps = [0.28 if style.get("family") == "monospace" else 0.42 for _, style in lines]
     height = sum(gaps) + 0.4
     fig = plt.figure(figsize=(10.0, height))
+    fig.add_axes((0.0, 0.0, 1.0, 1.0)).axis("off")  # notebooks display figures with axes only
     y = 1.0 - 0.2 / height
     for (text, style), gap in zip(lines, gaps, strict=True):
         fig.text(0.03, y, text, va="top", ha="left", **style)
