@@ -1,5 +1,5 @@
 """docs/tour.ipynb runs top to bottom in a real Jupyter kernel and shows the rich outputs: the
-graph listing as HTML, the derivation as LaTeX, figures as PNG, the animation as HTML."""
+graph listing and the chain-rule table as HTML, the derivation as LaTeX, figures as PNG, the animation as HTML."""
 
 import os
 from pathlib import Path
@@ -31,6 +31,7 @@ def test_tour_notebook_executes_with_rich_outputs(tmp_path, monkeypatch):
     kinds = [set(o.get("data", {})) for o in outputs]
     html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any("t2 = mul t1 x" in h for h in html)  # the graph listing
+    assert any("<table" in h and "adjoint" in h for h in html)  # the chain-rule table
     assert any("<script" in h and "anim" in h.lower() for h in html)  # the animation
     latex = [o["data"].get("text/latex", "") + o["data"].get("text/markdown", "")
              for o in outputs if "data" in o]

@@ -111,6 +111,9 @@ def test_derivation_card_and_graph_views():
     texts = [t.get_text() for t in d.plot().texts]
     assert any("chain rule" in t for t in texts)
     assert any(t.startswith("tape ") for t in texts)  # the numbers table's tape row
+    table = wbplot.chain_rule_table(d)
+    assert [r[0] for r in table.rows] == ["t1", "t2", "∂out/∂x"]
+    assert table._repr_html_().count("<tr>") == 4 and "exp(x)" in table._repr_html_()
     graph = tape.graph(y)
     assert "exp x" in graph._repr_html_() and "<pre>" in graph._repr_html_()
     dot = graph.to_dot()

@@ -72,10 +72,10 @@ class Graph:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython: the listing
         printer.text(pretty(self))
 
-    def _repr_html_(self) -> str:
-        import html
+    def _repr_html_(self) -> str:  # the listing, plus an SVG drawing where graphviz exists
+        from workbench.plot.dot import graph_html
 
-        return f"<pre>{html.escape(pretty(self))}</pre>"
+        return graph_html(self)
 
     def to_dot(self) -> str:
         """Graphviz DOT text of this graph (see ``workbench.plot.dot.graph_to_dot``)."""

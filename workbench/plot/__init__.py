@@ -16,7 +16,7 @@ _HOME = {
     "derivation_card": "card", "plot_derivative": "derivative",
     "plot_history": "history", "plot_lr_sweep": "history",
     "evaluate_landscape": "landscape", "plot_landscape": "landscape",
-    "graph_to_dot": "dot", "save": "script", "script_args": "script",
+    "graph_to_dot": "dot", "graph_html": "dot", "chain_rule_table": "table", "save": "script", "script_args": "script",
 }
 
 __all__ = sorted(_HOME)

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import html
+import shutil
 from typing import Any
 
-from workbench.ir import Graph, Literal, _literal_str, _type_str
+from workbench.ir import Graph, Literal, _literal_str, _type_str, pretty
+
+
+def graph_html(graph: Graph) -> str:
+    """The notebook view of a Graph: its equation listing, and the drawing as SVG when the
+    ``graphviz`` package and its ``dot`` program are installed.
+
+    >>> import workbench as wb
+    >>> x = wb.constant(2.0, name="x")
+    >>> with wb.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> graph_html(tape.graph(y)).startswith("<pre>graph(x: float64[])")
+    True
+    """
+    listing = f"<pre>{html.escape(pretty(graph))}</pre>"
+    if shutil.which("dot") is None:
+        return listing
+    try:
+        import graphviz
+    except ImportError:
+        return listing
+    svg = graphviz.Source(graph_to_dot(graph)).pipe(format="svg").decode()
+    return listing + svg[svg.find("<svg"):]
 
 
 def graph_to_dot(graph: Graph, name: str = "workbench") -> str:

@@ -28,8 +28,8 @@ def script_args(argv: Sequence[str] | None, description: str | None,
 
 
 def save(figure: Any, out: Path, name: str, dpi: int = 100, fps: int = 8) -> Path:
-    """Write ``figure`` (a Figure as PNG, a FuncAnimation as GIF) to ``out/name``, close it and
-    return the path.
+    """Write ``figure`` (a Figure as PNG; a FuncAnimation as GIF with Pillow, or MP4 where
+    ffmpeg is installed) to ``out/name``, close it and return the path.
 
     >>> import tempfile, matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
@@ -41,7 +41,8 @@ def save(figure: Any, out: Path, name: str, dpi: int = 100, fps: int = 8) -> Pat
     out.mkdir(parents=True, exist_ok=True)
     path = out / name
     if hasattr(figure, "save") and hasattr(figure, "event_source"):  # an Animation
-        figure.save(path, writer="pillow", fps=fps, dpi=dpi)
+        figure.save(path, writer="ffmpeg" if path.suffix == ".mp4" else "pillow", fps=fps,
+                    dpi=dpi)
         plt.close(figure._fig)
     else:
         figure.savefig(path, dpi=dpi)
