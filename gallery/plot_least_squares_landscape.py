@@ -53,8 +53,9 @@ def main(argv=None) -> list[Path]:
     paths = [path(steps, 1.5e-3, 0.0), path(steps, 1.5e-3, 0.9)]
     fig = wbplot.plot_landscape(lambda b0, b1: mse(b0, b1), RANGES, n=40 if args.quick else 120,
                                 arrows=14, paths=paths, optimum=optimum, labels=("b0", "b1"),
-                                title="least squares on the seed data: contours, −gradient "
-                                      f"arrows, {steps:,} descent steps")
+                                title=f"least squares on the seed data, {steps:,} descent "
+                                      "steps\n−gradient arrows point across the valley, not "
+                                      "at the optimum")
     ax = fig.axes[0]
     labels = [f"plain GD, lr 0.0015 (ends at {paths[0][-1, 0]:.2f}, {paths[0][-1, 1]:.3f})",
               f"momentum 0.9, lr 0.0015 (ends at {paths[1][-1, 0]:.2f}, {paths[1][-1, 1]:.3f})",

@@ -64,12 +64,17 @@ def main(argv=None) -> list[Path]:
                          fontsize=10)
             ax.set_xlabel("x")
             ax.legend(fontsize=7, ncol=2)
-            row[2].semilogy(history.steps, history.outputs, lw=0.6, alpha=0.75,
-                            color="C0" if dtype == "float64" else "C1", label=dtype)
+            color = "C0" if dtype == "float64" else "C1"
+            row[2].loglog(history.steps, history.outputs, lw=0.5, alpha=0.3, color=color)
+            window = 25
+            mean = np.convolve(history.outputs, np.ones(window) / window, mode="valid")
+            row[2].loglog(history.steps[window - 1:], mean, lw=1.6, color=color,
+                          ls="-" if dtype == "float64" else "--",
+                          label=f"{dtype} (faint: every step; line: mean of {window})")
         row[2].set_title(f"{name}: sum of absolute errors\n(a fixed rate on the sign-valued "
                          "gradient ends in a small cycle)", fontsize=10)
         row[2].set_xlabel("step")
-        row[2].legend()
+        row[2].legend(fontsize=8)
     fig.suptitle("The seed regressions: absolute error, SGD lr 0.001 (fits at steps spaced "
                  "geometrically)", fontsize=13)
     fig.tight_layout()
