@@ -107,3 +107,11 @@ __all__ = [
     "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
+
+
+def __getattr__(name: str) -> object:  # ``wb.plot``: matplotlib helpers, loaded on first use
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("workbench.plot")
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
