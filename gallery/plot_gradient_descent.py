@@ -51,7 +51,7 @@ def main(argv=None) -> list[Path]:
                                                      for k in ("plain", "momentum")]):
         line.set_label(f"{kind} from {start}")
         line.set_linestyle("-" if kind == "plain" else ":")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper right")
     files = [wbplot.save(fig, args.out, "gradient_descent.png", dpi=110)]
     anim = wbplot.animate_descent(paths[1], loss=valley, limits=[(-2.0, 2.0), (-1.0, 3.0)],
                                   max_frames=20 if args.quick else 60, labels=("a", "b"),
