@@ -191,16 +191,22 @@ variance, amax, amin, reduce_prod, reduce_any, reduce_all = var, max, min, prod,
 
 __version__ = "0.1.0"
 
-# The symbolic engine needs SymPy (a second of import time): it loads on first use.
-_LAZY = {"symbolic": None, "Derivation": "Derivation", "SymbolicBudgetExceeded": "SymbolicBudgetExceeded"}
+# Heavy parts load on first use: the symbolic engine (SymPy) and the plotting helpers (matplotlib).
+_LAZY = {
+    "symbolic": ("workbench.symbolic", None),
+    "Derivation": ("workbench.symbolic", "Derivation"),
+    "SymbolicBudgetExceeded": ("workbench.symbolic", "SymbolicBudgetExceeded"),
+    "plot": ("workbench.plot", None),
+}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        module = importlib.import_module("workbench.symbolic")
-        return module if _LAZY[name] is None else getattr(module, _LAZY[name])
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(module_name)
+        return module if attr is None else getattr(module, attr)
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")
 
 __all__ = [

@@ -69,6 +69,20 @@ class Graph:
     def __repr__(self) -> str:
         return f"Graph({len(self.inputs)} inputs, {len(self.eqns)} eqns, {len(self.outputs)} outputs)"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython: the listing
+        printer.text(pretty(self))
+
+    def _repr_html_(self) -> str:  # the listing, plus an SVG drawing where graphviz exists
+        from workbench.plot.dot import graph_html
+
+        return graph_html(self)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT text of this graph (see ``workbench.plot.dot.graph_to_dot``)."""
+        from workbench.plot.dot import graph_to_dot
+
+        return graph_to_dot(self)
+
 
 def _type_str(atom: Atom) -> str:
     dims = ",".join(str(d) for d in atom.shape)

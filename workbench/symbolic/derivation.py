@@ -46,6 +46,12 @@ class Derivation(DerivationView):
             object.__setattr__(self, k, v)
         self._cache: dict[str, Any] = {}
 
+    def plot(self, title: str | None = None) -> Any:
+        """This derivation as a matplotlib Figure (``workbench.plot.derivation_card``)."""
+        from workbench.plot.card import derivation_card
+
+        return derivation_card(self, title)
+
     # --- numbers ------------------------------------------------------------------------------
     def function(self) -> Any:
         """The closed form as a NumPy function (``lambdify`` with CSE); keyword arguments by
