@@ -253,8 +253,6 @@ def test_compiled_composites_match_eager():
                                rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="compile engine: a getitem whose index holds a long or "
-                   "multi-dimensional array writes a multi-line comment into the kernel source")
 def test_compiled_gather_with_a_matrix_of_indices():
     f = wb.function(lambda x: wb.gather(x, IDX))
     np.testing.assert_allclose(f(np.arange(3.0)).numpy(), np.arange(3.0)[IDX])
