@@ -10,6 +10,7 @@
 """
 
 from workbench import linalg, math, nn, optim, random, symbolic
+from workbench import data, keras  # Keras-shaped training (layers call ops) and input pipelines
 from workbench.check import GradientMismatch, GradientReport, check_gradients
 from workbench.compile import function
 from workbench.custom import custom_gradient
@@ -107,3 +108,4 @@ __all__ = [
     "subtract", "sum", "symbolic", "tan", "tanh", "transpose", "variance", "where", "zeros", "zeros_like",
 ]
 __all__ += ["GradientMismatch", "GradientReport", "check_gradients"]  # gradient verification
+__all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines
