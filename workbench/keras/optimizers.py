@@ -144,8 +144,11 @@ class _KerasAPI:
             super()._build_variables(new_vars)
 
     def _apply_update(self, grad: Tensor, var: Variable) -> None:
-        if getattr(type(self), "_resource_apply_dense", None) is not None:
-            self._resource_apply_dense(grad, var)
+        apply_dense = getattr(type(self), "_resource_apply_dense", None)
+        if apply_dense is not None:
+            # wb.function does not bind methods yet: a decorated one runs as plain Python (it is
+            # traced with the rest when the whole training step is compiled)
+            getattr(apply_dense, "__wrapped__", apply_dense)(self, grad, var)
         elif len(_parameters(type(self).update_step)) >= 4:  # (self, gradient, variable, lr)
             self.update_step(grad, var, self.learning_rate)
         else:
