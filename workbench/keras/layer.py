@@ -101,7 +101,9 @@ class Layer:
 
     def _sublayers(self) -> list[Layer]:
         found: list[Layer] = []
-        for value in vars(self).values():
+        for key, value in vars(self).items():
+            if key in _OWN_STATE or isinstance(value, _LEAVES):
+                continue
             for item in _flatten(value):
                 if isinstance(item, Layer) and item is not self and item not in found:
                     found.append(item)
@@ -170,3 +172,5 @@ def _parameters(fn: Any) -> tuple[str, ...]:
 
 
 _PARAMS: dict[Any, tuple[str, ...]] = {}
+_OWN_STATE = frozenset(("_weights", "_batch_input_shape", "output_shape", "name", "_dtype"))
+_LEAVES = (Tensor, np.ndarray, str, int, float, bool, type(None))

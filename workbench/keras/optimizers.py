@@ -25,10 +25,10 @@ class _KerasAPI:
     def __init__(self, *args: Any, **kwargs: Any):
         cls = type(self).__name__
         if "lr" in kwargs:
-            warnings.warn(f"{cls}: `lr` is deprecated, use `learning_rate`",
-                          DeprecationWarning, stacklevel=2)
             if "learning_rate" in kwargs:
                 raise TypeError(f"{cls}: give `learning_rate` or the old `lr`, not both")
+            warnings.warn(f"{cls}: `lr` is deprecated, use `learning_rate`",
+                          DeprecationWarning, stacklevel=2)
             kwargs["learning_rate"] = kwargs.pop("lr")
         self._decay = float(kwargs.pop("decay", 0.0))
         for key in _TF2_UNSUPPORTED:
