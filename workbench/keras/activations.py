@@ -32,7 +32,8 @@ def get(identifier: Any) -> Callable[[Any], Any]:
         try:
             return _NAMES[identifier.lower()]
         except KeyError:
-            raise ValueError(f"unknown activation {identifier!r}; known: {sorted(_NAMES)}") from None
+            raise ValueError(f"unknown activation {identifier!r}; known: "
+                             f"{sorted(_NAMES)}") from None
     if callable(identifier):
         return identifier
     raise TypeError(f"cannot use {identifier!r} as an activation")

@@ -1,4 +1,4 @@
-"""Keras weight initializers: callables ``init(shape, dtype) -> ndarray`` drawn from ``wb.random``."""
+"""Keras weight initializers: callables ``init(shape, dtype)`` drawing from ``wb.random``."""
 
 from __future__ import annotations
 
@@ -140,7 +140,8 @@ def get(identifier: Any) -> Initializer:
         try:
             return _NAMES[identifier.lower()]()
         except KeyError:
-            raise ValueError(f"unknown initializer {identifier!r}; known: {sorted(_NAMES)}") from None
+            raise ValueError(f"unknown initializer {identifier!r}; known: "
+                             f"{sorted(_NAMES)}") from None
     if isinstance(identifier, type):
         return identifier()
     if callable(identifier):
