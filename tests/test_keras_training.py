@@ -332,3 +332,39 @@ def test_decayed_lr_and_hypers():
     np.testing.assert_allclose(float(w), -0.75, rtol=1e-12)
     with pytest.raises(KeyError, match="no hyperparameter 'gamma'"):
         opt._get_hyper("gamma")
+
+
+# --- compiled training ------------------------------------------------------------------------
+def _dense_model_and_step(compiled: bool):
+    wb.random.set_seed(3)
+    model = keras.Sequential([keras.layers.Dense(8, activation="relu", input_shape=(4,)),
+                              keras.layers.Dense(3)])
+    optimizer = keras.optimizers.Adam(0.01)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def step(real_x, real_y):
+        with wb.GradientTape() as tape:
+            pred = model(real_x, training=True)
+            loss = loss_fn(real_y, pred)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    return model, (wb.function(step) if compiled else step)
+
+
+def test_compiled_dense_training_step_equals_eager():
+    x = RNG.normal(size=(16, 4))
+    y = np.arange(16) % 3
+    eager_model, eager = _dense_model_and_step(False)
+    compiled_model, compiled = _dense_model_and_step(True)
+    for _ in range(3):
+        np.testing.assert_allclose(float(compiled(x, y)), float(eager(x, y)), rtol=1e-12)
+    for a, b in zip(eager_model.weights, compiled_model.weights, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_dropout_inside_wb_function_is_a_clear_error_not_a_frozen_mask():
+    step = wb.function(lambda v: wb.nn.dropout(v, 0.5))
+    with pytest.raises(Exception, match="dropout_mask.*not supported"):
+        step(np.ones(8))

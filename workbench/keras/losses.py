@@ -9,6 +9,7 @@ import numpy as np
 from workbench.ops import elementwise as ew
 from workbench.ops import nn
 from workbench.ops import reduce as red
+from workbench.ops import shape as sh
 from workbench.tensor import Tensor, as_input
 
 EPSILON = 1e-7  # Keras's backend epsilon: probabilities are clipped to [eps, 1 - eps]
@@ -66,13 +67,14 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     0.693147
     """
     p = _pred(y_pred)
-    labels = np.asarray(y_true.numpy() if isinstance(y_true, Tensor) else y_true)
-    labels = labels.reshape(p.shape[:-1]).astype(np.int64)
+    labels = y_true if isinstance(y_true, Tensor) else as_input(np.asarray(y_true))
     n = p.shape[axis]
-    if labels.size and (labels.min() < 0 or labels.max() >= n):
+    seen = np.asarray(labels._value)  # checked by value (inside wb.function: the traced batch)
+    if seen.size and (seen.min() < 0 or seen.max() >= n):
         raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {n}), got "
-                         f"values from {labels.min()} to {labels.max()}")
-    onehot = np.eye(n, dtype=p.dtype)[labels]
+                         f"values from {seen.min()} to {seen.max()}")
+    labels = sh.reshape(labels, p.shape[:-1] + (1,))
+    onehot = ew.cast(labels == np.arange(n), p.dtype)  # built from ops, so it can be traced
     return categorical_crossentropy(onehot, p, from_logits=from_logits, axis=axis)
 
 
