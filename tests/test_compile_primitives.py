@@ -10,6 +10,7 @@ import pytest
 from _compile_support import compile_cache  # noqa: F401 - the session fixture
 
 import workbench as wb
+from workbench.ops import conv
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 
@@ -22,6 +23,8 @@ POS = RNG.uniform(0.5, 2.0, size=(3, 4))
 UNIT = RNG.uniform(-0.9, 0.9, size=(3, 4))
 SQ = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
 ROUNDISH = np.array([[-1.5, -0.5, 0.5, 1.5], [2.5, -2.2, 0.0, 3.7], [0.49, -0.51, 7.0, -7.5]])
+IMG = RNG.permutation(2 * 5 * 6 * 2).reshape(2, 5, 6, 2) * 0.1 - 1.0  # distinct: no max ties
+FILT = RNG.normal(size=(3, 2, 2, 3))
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, -1.0, 2.0, 2.0], [0.0, 0.0, -4.0, 5.0]])
 
 
@@ -83,10 +86,20 @@ CASES: dict[str, Case | None] = {  # None: the numba rule is NotSupported (check
     "sigmoid": Case(wb.nn.sigmoid, (A * 10,)),
     "softplus": Case(wb.nn.softplus, (A * 10,)),
     "relu": Case(wb.nn.relu, (ROUNDISH,)),
-    # --- convolution, pooling, dropout (ops/conv.py): Numba rule declared unsupported ---------
-    "conv2d": None, "conv2d_backprop_input": None, "conv2d_backprop_filter": None,
-    "avg_pool2d": None, "avg_pool2d_grad": None,
-    "max_pool2d": None, "max_pool2d_grad": None, "max_pool2d_gather": None,
+    # --- convolution, pooling, dropout (ops/conv.py); dropout_mask's rule is NotSupported ----
+    # The gradients go through each primitive's VJP primitives (backprop_*, *_grad, gather).
+    "conv2d": Case(lambda x, w: wb.nn.conv2d(x, w, 2, "SAME") + wb.nn.conv2d(
+        x, w, 1, "VALID", dilations=2)[:, :1, :1], (IMG, FILT)),
+    "conv2d_backprop_input": Case(lambda x, w: wb.nn.conv2d(x * x, w, (1, 2), "SAME"),
+                                  (IMG, FILT)),
+    "conv2d_backprop_filter": Case(lambda x, w: wb.nn.conv2d(x, w * w, (2, 1), "VALID"),
+                                   (IMG, FILT)),
+    "avg_pool2d": Case(lambda x: wb.nn.avg_pool2d(x, 3, 2, "SAME"), (IMG,)),
+    "avg_pool2d_grad": Case(lambda x: wb.nn.avg_pool2d(x * x, (2, 3), 1, "SAME"), (IMG,)),
+    "max_pool2d": Case(lambda x: wb.nn.max_pool2d(x, 3, 2, "SAME"), (IMG,)),
+    "max_pool2d_grad": Case(lambda x: wb.nn.max_pool2d(x, 2, 1, "VALID") * 3.0, (IMG,)),
+    "max_pool2d_gather": Case(lambda x: conv.max_pool2d_gather_p(
+        x, x * x, ksize=(2, 3), strides=(1, 2), pads=((0, 1), (1, 1))), (IMG,)),
     "dropout_mask": None,
 }
 

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from workbench.ops import conv_numba as nb
 from workbench.ops import creation
 from workbench.ops import elementwise as ew
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, as_input
 
 CONV = "conv"
-_NO_NUMBA = NotSupported("no Numba emitter for convolution and pooling yet; run this op eagerly")
 _NO_SYMPY_MAX = NotSupported("max pooling routes the gradient by which element is largest")
 
 
@@ -84,7 +84,7 @@ conv2d_p = defprimitive(
             g, w, input_shape=x.shape, strides=strides, pads=pads, dilations=dilations),
          lambda g, ans, x, w, strides, pads, dilations: conv2d_backprop_filter_p(
             x, g, filter_shape=w.shape, strides=strides, pads=pads, dilations=dilations)),
-    sympy=_elements(_conv), numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_elements(_conv), numba=nb.conv2d, kind=CONV, batchable=False,
 )
 conv2d_backprop_input_p = defprimitive(  # the transposed convolution
     "conv2d_backprop_input", _conv_input,
@@ -92,7 +92,7 @@ conv2d_backprop_input_p = defprimitive(  # the transposed convolution
             c, w, strides=strides, pads=pads, dilations=dilations),
          lambda c, ans, g, w, input_shape, strides, pads, dilations: conv2d_backprop_filter_p(
             c, g, filter_shape=w.shape, strides=strides, pads=pads, dilations=dilations)),
-    sympy=_elements(_conv_input), numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_elements(_conv_input), numba=nb.conv2d_backprop_input, kind=CONV, batchable=False,
 )
 conv2d_backprop_filter_p = defprimitive(
     "conv2d_backprop_filter", _conv_filter,
@@ -100,7 +100,7 @@ conv2d_backprop_filter_p = defprimitive(
             g, c, input_shape=x.shape, strides=strides, pads=pads, dilations=dilations),
          lambda c, ans, x, g, filter_shape, strides, pads, dilations: conv2d_p(
             x, c, strides=strides, pads=pads, dilations=dilations)),
-    sympy=_elements(_conv_filter), numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_elements(_conv_filter), numba=nb.conv2d_backprop_filter, kind=CONV, batchable=False,
 )
 
 
@@ -161,31 +161,31 @@ avg_pool2d_p = defprimitive(
     "avg_pool2d", _avg_pool,
     vjp=(lambda g, ans, x, ksize, strides, pads: avg_pool2d_grad_p(
         g, input_shape=x.shape, ksize=ksize, strides=strides, pads=pads),),
-    sympy=_elements(_avg_pool), numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_elements(_avg_pool), numba=nb.avg_pool2d, kind=CONV, batchable=False,
 )
 avg_pool2d_grad_p = defprimitive(
     "avg_pool2d_grad", _avg_pool_grad,
     vjp=(lambda c, ans, g, input_shape, ksize, strides, pads: avg_pool2d_p(
         c, ksize=ksize, strides=strides, pads=pads),),
-    sympy=_elements(_avg_pool_grad), numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_elements(_avg_pool_grad), numba=nb.avg_pool2d_grad, kind=CONV, batchable=False,
 )
 max_pool2d_p = defprimitive(
     "max_pool2d", _max_pool,
     vjp=(lambda g, ans, x, ksize, strides, pads: max_pool2d_grad_p(
         x, g, ksize=ksize, strides=strides, pads=pads),),
-    sympy=_NO_SYMPY_MAX, numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_NO_SYMPY_MAX, numba=nb.max_pool2d, kind=CONV, batchable=False,
 )
 max_pool2d_grad_p = defprimitive(  # linear in g; x only chooses where each g goes
     "max_pool2d_grad", _max_pool_grad,
     vjp=(_zero_for_x, lambda c, ans, x, g, ksize, strides, pads: max_pool2d_gather_p(
         x, c, ksize=ksize, strides=strides, pads=pads)),
-    sympy=_NO_SYMPY_MAX, numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_NO_SYMPY_MAX, numba=nb.max_pool2d_grad, kind=CONV, batchable=False,
 )
 max_pool2d_gather_p = defprimitive(  # max_pool2d_grad's transpose: c at each window's argmax
     "max_pool2d_gather", _max_pool_gather,
     vjp=(_zero_for_x, lambda g, ans, x, c, ksize, strides, pads: max_pool2d_grad_p(
         x, g, ksize=ksize, strides=strides, pads=pads)),
-    sympy=_NO_SYMPY_MAX, numba=_NO_NUMBA, kind=CONV, batchable=False,
+    sympy=_NO_SYMPY_MAX, numba=nb.max_pool2d_gather, kind=CONV, batchable=False,
 )
 
 
