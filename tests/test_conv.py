@@ -199,3 +199,30 @@ def test_dropout_seed_rate_zero_and_errors():
     # noise_shape broadcasts one mask along the other axes, as in TF
     y = wb.nn.dropout(wb.ones((4, 30)), 0.5, noise_shape=(1, 30), seed=2).numpy()
     np.testing.assert_allclose(y, np.broadcast_to(y[0], y.shape), rtol=0)
+
+
+# --- compiled ----------------------------------------------------------------------------------
+def _conv_value_and_grad(s, x, w):
+    with wb.GradientTape() as tape:
+        tape.watch(w)
+        y = wb.nn.max_pool2d(wb.nn.conv2d(x, w * s, 1, "SAME"), 2, 2, "SAME")
+        loss = wb.reduce_sum(wb.nn.avg_pool2d(y * y, 2, 1, "VALID"))
+    return loss, tape.gradient(loss, w)
+
+
+def test_compiled_conv_pool_gradient_on_cpu_and_cuda_matches_eager():
+    from numba import config
+
+    x, w = RNG.normal(size=(1, 4, 4, 1)), RNG.normal(size=(2, 2, 1, 2))
+    scales = np.array([0.5, 1.5])
+    cpu = wb.function(_conv_value_and_grad).map(scales, x, w, in_axes=(0, None, None))
+    for k, s in enumerate(scales):
+        loss, grad = _conv_value_and_grad(wb.constant(s), wb.constant(x), wb.constant(w))
+        np.testing.assert_allclose(cpu[0][k], float(loss), rtol=1e-12)
+        np.testing.assert_allclose(cpu[1][k], grad.numpy(), rtol=1e-12)
+    if not config.ENABLE_CUDASIM:
+        pytest.skip("the CUDA half runs under NUMBA_ENABLE_CUDASIM=1")
+    gpu = wb.function(_conv_value_and_grad, target="cuda").map(scales, x, w,
+                                                               in_axes=(0, None, None))
+    np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-14)
+    np.testing.assert_allclose(gpu[1], cpu[1], rtol=1e-14)
