@@ -53,19 +53,35 @@ def _col2im(cols, image_shape, strides, pads, dilations):
 
 
 # --- convolution ----------------------------------------------------------------------------
+def _im2col(x, ksize, strides, pads, dilations):
+    """Patches as one C-ordered matrix (N * OH * OW, KH * KW * C), filled by KH * KW slice copies."""
+    xp = _pad(x, pads)
+    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
+    n, h, w, c = xp.shape
+    oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, :, i, j, :] = xp[:, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                                        j * dw:j * dw + (ow - 1) * sw + 1:sw, :]
+    return cols.reshape(n * oh * ow, kh * kw * c), (n, oh, ow)
+
+
 def _conv(x, w, strides, pads, dilations):
-    win = _windows(_pad(x, pads), w.shape[:2], strides, dilations)
-    return np.tensordot(win, w, axes=([4, 5, 3], [0, 1, 2]))
+    cols, lead = _im2col(x, w.shape[:2], strides, pads, dilations)
+    return (cols @ w.reshape(-1, w.shape[3])).reshape(lead + (w.shape[3],))
 
 
 def _conv_input(g, w, input_shape, strides, pads, dilations):
-    cols = np.tensordot(g, w, axes=([3], [3]))  # (N, OH, OW, KH, KW, C)
+    kh, kw, c, o = w.shape
+    cols = g.reshape(-1, o) @ w.reshape(-1, o).T  # (N * OH * OW, KH * KW * C)
+    cols = cols.reshape(g.shape[:3] + (kh, kw, c))
     return _col2im(cols, input_shape, strides, pads, dilations)
 
 
 def _conv_filter(x, g, filter_shape, strides, pads, dilations):
-    win = _windows(_pad(x, pads), filter_shape[:2], strides, dilations)
-    return np.tensordot(win, g, axes=([0, 1, 2], [0, 1, 2])).transpose(1, 2, 0, 3)
+    cols, _ = _im2col(x, filter_shape[:2], strides, pads, dilations)
+    return (cols.T @ g.reshape(-1, g.shape[3])).reshape(filter_shape)
 
 
 def _elements(forward):
