@@ -226,3 +226,12 @@ def test_compiled_conv_pool_gradient_on_cpu_and_cuda_matches_eager():
                                                                in_axes=(0, None, None))
     np.testing.assert_allclose(gpu[0], cpu[0], rtol=1e-14)
     np.testing.assert_allclose(gpu[1], cpu[1], rtol=1e-14)
+
+
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_only():
+    x = wb.constant(np.array([[1.0, 3.0, 3.0], [3.0, 0.0, 3.0]]).reshape(1, 2, 3, 1))
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = wb.nn.max_pool2d(x, 2, 1, "VALID")  # two windows, each with tied maxima
+    g = tape.gradient(y, x).numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(g, [[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])

@@ -53,11 +53,6 @@ class Model(Layer):
         self.loss: Any = None
         self.compiled_metrics: list[metrics_mod.Metric] = []
 
-    def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        out = super().__call__(inputs, training=training, **kwargs)
-        self.built = True
-        return out
-
     # --- training -----------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
                 **kwargs: Any) -> None:

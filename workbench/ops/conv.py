@@ -143,29 +143,57 @@ def _avg_pool_grad(g, input_shape, ksize, strides, pads):
     return _col2im(cols, input_shape, strides, pads, (1, 1))
 
 
-def _argmax(x, ksize, strides, pads):
-    """The flat in-window position of each window's first maximum, (N, OH, OW, C)."""
-    win = _windows(_pad(x, pads, -np.inf), ksize, strides, (1, 1))
-    return win.reshape(win.shape[:4] + (-1,)).argmax(axis=-1)
+def _offsets(xp, ksize, strides, out_hw):
+    """``(i, j, view)`` for each kernel offset: the pixels that offset reads, (N, OH, OW, C)."""
+    (kh, kw), (sh, sw), (oh, ow) = ksize, strides, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, xp[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :]
+
+
+def _out_hw(padded_shape, ksize, strides):
+    return tuple((padded_shape[1 + a] - ksize[a]) // strides[a] + 1 for a in (0, 1))
+
+
+def _first_maxima(x, ksize, strides, pads):
+    """``(i, j, hit)`` per kernel offset; ``hit`` marks the windows whose first maximum (in
+    row-major window order, as ``np.argmax``) sits at that offset. Padding never wins."""
+    xp = _pad(x, pads, -np.inf)
+    hw = _out_hw(xp.shape, ksize, strides)
+    best = _max_pool(x, ksize, strides, pads)
+    taken = np.zeros(best.shape, dtype=bool)
+    for i, j, view in _offsets(xp, ksize, strides, hw):
+        hit = (view == best) & ~taken
+        taken |= hit
+        yield i, j, hit
 
 
 def _max_pool(x, ksize, strides, pads):
-    return _windows(_pad(x, pads, -np.inf), ksize, strides, (1, 1)).max(axis=(4, 5))
+    xp = _pad(x, pads, -np.inf)
+    views = [v for _, _, v in _offsets(xp, ksize, strides, _out_hw(xp.shape, ksize, strides))]
+    best = views[0].copy()
+    for v in views[1:]:
+        np.maximum(best, v, out=best)
+    return best
 
 
 def _max_pool_grad(x, g, ksize, strides, pads):
-    pos = _argmax(x, ksize, strides, pads)
-    kh, kw = ksize
-    onehot = pos[:, :, :, None, :] == np.arange(kh * kw)[:, None]  # (N, OH, OW, K, C)
-    cols = (onehot * g[:, :, :, None, :]).reshape(g.shape[:3] + (kh, kw, g.shape[3]))
-    return _col2im(cols.astype(np.result_type(g)), x.shape, strides, pads, (1, 1))
+    (pt, pb), (pl, pr) = pads
+    (sh, sw), (n, oh, ow, c) = strides, g.shape
+    out = np.zeros((n, x.shape[1] + pt + pb, x.shape[2] + pl + pr, c), dtype=np.result_type(g))
+    for i, j, hit in _first_maxima(x, ksize, strides, pads):
+        out[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :] += np.where(hit, g, 0)
+    return out[:, pt:pt + x.shape[1], pl:pl + x.shape[2], :]
 
 
 def _max_pool_gather(x, c, ksize, strides, pads):
-    pos = _argmax(x, ksize, strides, pads)
-    win = _windows(_pad(c, pads), ksize, strides, (1, 1))
-    flat = win.reshape(win.shape[:4] + (-1,))
-    return np.take_along_axis(flat, pos[..., None], axis=-1)[..., 0]
+    cp = _pad(c, pads)
+    views = {(i, j): v for i, j, v in _offsets(cp, ksize, strides,
+                                                 _out_hw(cp.shape, ksize, strides))}
+    out = None
+    for i, j, hit in _first_maxima(x, ksize, strides, pads):
+        out = np.where(hit, views[i, j], 0 if out is None else out)
+    return out.astype(np.result_type(c))
 
 
 def _zero_for_x(g, ans, x, *rest, **params):
