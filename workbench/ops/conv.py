@@ -1,7 +1,7 @@
 """Convolution, pooling and dropout (NHWC images, HWIO filters, TensorFlow's conventions).
 
-Forwards are im2col (``sliding_window_view``) plus one BLAS contraction; transposes (col2im) are
-a few strided adds, one per kernel offset. Each VJP is another primitive of this family.
+Convolutions are im2col (one slice copy per kernel offset) plus one matmul; transposes (col2im)
+and pooling are one strided add per kernel offset. Each VJP is another primitive of this family.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from workbench.ops import conv_numba as nb
 from workbench.ops import creation
@@ -24,13 +23,6 @@ _NO_SYMPY_MAX = NotSupported("max pooling routes the gradient by which element i
 
 
 # --- windows: im2col and its transpose ------------------------------------------------------
-def _windows(xp, ksize, strides, dilations):
-    """``(N, OH, OW, C, KH, KW)`` strided view of the padded image ``xp`` (no copy)."""
-    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
-    win = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(1, 2))
-    return win[:, ::sh, ::sw, :, ::dh, ::dw]
-
-
 def _pad(x, pads, value=0):
     (pt, pb), (pl, pr) = pads
     if not (pt or pb or pl or pr):
@@ -38,8 +30,20 @@ def _pad(x, pads, value=0):
     return np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)), constant_values=value)
 
 
+def _offsets(xp, ksize, strides, out_hw):
+    """``(i, j, view)`` for each kernel offset: the pixels that offset reads, (N, OH, OW, C)."""
+    (kh, kw), (sh, sw), (oh, ow) = ksize, strides, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, xp[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :]
+
+
+def _out_hw(padded_shape, ksize, strides):
+    return tuple((padded_shape[1 + a] - ksize[a]) // strides[a] + 1 for a in (0, 1))
+
+
 def _col2im(cols, image_shape, strides, pads, dilations):
-    """Transpose of ``_windows``: add ``cols`` (N, OH, OW, KH, KW, C) back into an image."""
+    """Transpose of ``_im2col``: add ``cols`` (N, OH, OW, KH, KW, C) back into an image."""
     n, oh, ow, kh, kw, c = cols.shape
     (pt, pb), (pl, pr) = pads
     (sh, sw), (dh, dw) = strides, dilations
@@ -122,7 +126,9 @@ conv2d_backprop_filter_p = defprimitive(
 
 # --- pooling --------------------------------------------------------------------------------
 def _window_sum(x, ksize, strides, pads):
-    return _windows(_pad(x, pads), ksize, strides, (1, 1)).sum(axis=(4, 5))
+    xp = _pad(x, pads)
+    views = [v for _, _, v in _offsets(xp, ksize, strides, _out_hw(xp.shape, ksize, strides))]
+    return sum(views[1:], start=views[0].copy())
 
 
 def _counts(input_shape, ksize, strides, pads, like):
@@ -141,18 +147,6 @@ def _avg_pool_grad(g, input_shape, ksize, strides, pads):
     cols = np.broadcast_to(share[:, :, :, None, None, :], share.shape[:3] + tuple(ksize)
                            + share.shape[3:])
     return _col2im(cols, input_shape, strides, pads, (1, 1))
-
-
-def _offsets(xp, ksize, strides, out_hw):
-    """``(i, j, view)`` for each kernel offset: the pixels that offset reads, (N, OH, OW, C)."""
-    (kh, kw), (sh, sw), (oh, ow) = ksize, strides, out_hw
-    for i in range(kh):
-        for j in range(kw):
-            yield i, j, xp[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :]
-
-
-def _out_hw(padded_shape, ksize, strides):
-    return tuple((padded_shape[1 + a] - ksize[a]) // strides[a] + 1 for a in (0, 1))
 
 
 def _first_maxima(x, ksize, strides, pads):
