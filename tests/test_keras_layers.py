@@ -87,6 +87,7 @@ def test_sequential_builds_on_first_call_and_input_layer():
     assert model.built and model.count_params() == 5 * 4 + 4 + 4 * 2 + 2
     built = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(4)])
     assert built.built and built.count_params() == 24
+    assert keras.Sequential([layers.Dense(2, input_dim=3)]).count_params() == 8
 
 
 class _Net(keras.Model):

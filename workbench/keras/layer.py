@@ -41,7 +41,9 @@ class Layer:
     """
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype: Any = None,
-                 input_shape: Any = None, **kwargs: Any):
+                 input_shape: Any = None, input_dim: int | None = None, **kwargs: Any):
+        if input_dim is not None:
+            input_shape = (int(input_dim),)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments "
                             f"{sorted(kwargs)}")
