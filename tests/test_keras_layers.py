@@ -113,8 +113,26 @@ def test_model_subclass_collects_variables_from_attributes_and_lists():
     np.testing.assert_allclose(net(x).numpy(), y.numpy(), rtol=0)  # inference: no dropout
     net.head.trainable = False
     assert len(net.trainable_variables) == 4 and len(net.non_trainable_weights) == 2
-    with pytest.raises(TypeError, match="functional"):
+    with pytest.raises(TypeError, match=r"one keras.Input"):
         keras.Model(1, 2)
+
+
+def test_functional_model_replays_its_chain_of_layers():
+    inputs = keras.Input(shape=(6,), name="digits")
+    x = layers.Dense(8, activation="relu", name="dense_1")(inputs)
+    outputs = layers.Dense(3, name="predictions")(layers.Dropout(0.5)(x))
+    assert outputs.shape == (None, 3)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "Dropout",
+                                                                 "Dense"]
+    assert model.count_params() == 6 * 8 + 8 + 8 * 3 + 3 and len(model.trainable_weights) == 4
+    data = RNG.normal(size=(5, 6))
+    k1, b1, k2, b2 = (w.numpy() for w in model.trainable_weights)
+    want = np.maximum(data @ k1 + b1, 0) @ k2 + b2
+    np.testing.assert_allclose(model(data).numpy(), want, rtol=1e-12)
+    assert not np.allclose(model(data, training=True).numpy(), want)  # dropout while training
+    with pytest.raises(ValueError, match="not computed from inputs"):
+        keras.Model(inputs=keras.Input((6,)), outputs=outputs)
 
 
 def test_gradients_flow_to_every_trainable_variable():

@@ -238,11 +238,11 @@ def test_seed_custom_training_loop():
 
     tf.random.set_seed(0)
     (x_train, y_train), (x_val, y_val) = _digits(n_train=800, flat=True)
-    model = tf.keras.Sequential([
-        tf.keras.layers.Dense(64, activation="relu", input_shape=(64,)),
-        tf.keras.layers.Dense(64, activation="relu"),
-        tf.keras.layers.Dense(10),
-    ])
+    inputs = tf.keras.Input(shape=(64,), name="digits")
+    x1 = tf.keras.layers.Dense(64, activation="relu")(inputs)
+    x2 = tf.keras.layers.Dense(64, activation="relu")(x1)
+    outputs = tf.keras.layers.Dense(10, name="predictions")(x2)
+    model = tf.keras.Model(inputs=inputs, outputs=outputs)
     optimizer = CustomSGDOptimizer(learning_rate=0.1)
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     train_acc_metric = tf.keras.metrics.SparseCategoricalAccuracy()

@@ -68,6 +68,8 @@ class Layer:
 
     # --- calling ----------------------------------------------------------------------------
     def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        if isinstance(inputs, KerasTensor):
+            return self._call_symbolic(inputs)
         x = self._cast(inputs)
         if not self.built:
             self.build(tuple(x.shape) if isinstance(x, Tensor) else x)
@@ -79,6 +81,12 @@ class Layer:
         if isinstance(out, Tensor):
             self.output_shape = (None,) + tuple(out.shape[1:])
         return out
+
+    def _call_symbolic(self, inputs: KerasTensor) -> KerasTensor:
+        """Functional API: build for ``inputs``' shape and return this layer's symbolic output."""
+        sample = np.zeros((1,) + tuple(inputs.shape[1:]), dtype=self.dtype)
+        out = self(sample)
+        return KerasTensor((None,) + tuple(out.shape[1:]), self, inputs)
 
     def _cast(self, x: Any) -> Any:
         if isinstance(x, list | tuple | dict):
@@ -153,6 +161,19 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class KerasTensor:
+    """A symbolic batch in the functional API: its shape (batch axis None), the layer that made
+    it and that layer's input. ``Model(inputs, outputs)`` replays the chain on real data."""
+
+    __slots__ = ("layer", "parent", "shape")
+
+    def __init__(self, shape: tuple, layer: Layer, parent: KerasTensor | None = None):
+        self.shape, self.layer, self.parent = tuple(shape), layer, parent
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape} from {self.layer.name}>"
 
 
 def _flatten(value: Any):

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from workbench.keras import activations
-from workbench.keras.layer import Layer
+from workbench.keras.layer import KerasTensor, Layer
 from workbench.ops import conv, shape
 from workbench.ops import elementwise as ew
 from workbench.ops import linalg
@@ -159,7 +159,7 @@ class Activation(Layer):
 
 
 class InputLayer(Layer):
-    """Declares the input shape (without the batch axis) of a ``Sequential`` model."""
+    """Declares the input shape (without the batch axis) of a model."""
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  name: str | None = None, input_shape: Any = None):
@@ -168,23 +168,28 @@ class InputLayer(Layer):
             raise ValueError("Input needs shape=(...) without the batch axis, e.g. (28, 28, 1)")
         super().__init__(name=name, dtype=dtype, input_shape=tuple(shape))
         self.shape = (batch_size,) + tuple(shape)
+        self.output_shape = (None,) + tuple(shape)
+        self.built = True
 
     def call(self, inputs):
         return inputs
 
 
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
-          name: str | None = None) -> InputLayer:
-    """``keras.Input``: here an ``InputLayer`` to start a ``Sequential`` model (no functional API).
+          name: str | None = None) -> KerasTensor:
+    """``keras.Input``: a symbolic batch that starts a functional model or a ``Sequential``.
 
     >>> import workbench as wb
-    >>> model = wb.keras.Sequential([wb.keras.Input((3,)), wb.keras.layers.Dense(2)])
-    >>> model.count_params()
-    8
+    >>> inputs = wb.keras.Input(shape=(3,))
+    >>> outputs = wb.keras.layers.Dense(2)(wb.keras.layers.Dense(4, activation="relu")(inputs))
+    >>> model = wb.keras.Model(inputs=inputs, outputs=outputs)
+    >>> model.count_params(), model(wb.ones((5, 3))).shape
+    (26, (5, 2))
     """
-    return InputLayer(shape, batch_size, dtype, name)
+    layer = InputLayer(shape, batch_size, dtype, name)
+    return KerasTensor(layer.output_shape, layer)
 
 
 __all__ = ["Activation", "AveragePooling2D", "Conv2D", "Dense", "Dropout", "Flatten", "Input",
-           "InputLayer", "Layer", "MaxPooling2D"]
+           "InputLayer", "KerasTensor", "Layer", "MaxPooling2D"]
 MaxPool2D, AvgPool2D, Convolution2D = MaxPooling2D, AveragePooling2D, Conv2D

@@ -12,7 +12,7 @@ import numpy as np
 from workbench.keras import losses as losses_mod
 from workbench.keras import metrics as metrics_mod
 from workbench.keras import optimizers
-from workbench.keras.layer import Layer
+from workbench.keras.layer import KerasTensor, Layer
 from workbench.keras.layers import InputLayer
 from workbench.ops import creation, reduce
 from workbench.tape import GradientTape
@@ -44,14 +44,39 @@ class Model(Layer):
     ((2, 1), 4)
     """
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        if args:
-            raise TypeError("the functional Model(inputs, outputs) is not supported; subclass "
-                            "Model or use Sequential")
+    def __init__(self, inputs: Any = None, outputs: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.optimizer: Any = None
         self.loss: Any = None
         self.compiled_metrics: list[metrics_mod.Metric] = []
+        self._functional: tuple[KerasTensor, KerasTensor] | None = None
+        if inputs is not None or outputs is not None:
+            self._init_functional(inputs, outputs)
+
+    # --- the functional API ---------------------------------------------------------------
+    def _init_functional(self, inputs: Any, outputs: Any) -> None:
+        if not (isinstance(inputs, KerasTensor) and isinstance(outputs, KerasTensor)):
+            raise TypeError("Model(inputs, outputs) takes one keras.Input and the KerasTensor a "
+                            "chain of layers made from it (several inputs or outputs are not "
+                            f"supported), got {type(inputs).__name__}, {type(outputs).__name__}")
+        chain, node = [], outputs
+        while node is not None and node is not inputs:
+            chain.append(node.layer)
+            node = node.parent
+        if node is None:
+            raise ValueError("Model(inputs, outputs): the outputs were not computed from inputs")
+        self._functional = (inputs, outputs)
+        self.layers = [inputs.layer] + chain[::-1]
+        self.built = True
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        if self._functional is None:
+            raise NotImplementedError(f"{type(self).__name__} must define call(self, x, "
+                                      "training=False), or be made with Model(inputs, outputs)")
+        x = inputs
+        for layer in self.layers[1:]:
+            x = layer(x, training=training)
+        return x
 
     # --- training -----------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
@@ -151,7 +176,7 @@ class Model(Layer):
 
     # --- description --------------------------------------------------------------------------
     def _layer_rows(self) -> list[Layer]:
-        return self._sublayers()
+        return self.layers if self._functional is not None else self._sublayers()
 
     def summary(self, print_fn: Any = None) -> None:
         """Print each layer's type, output shape and parameter count, then the totals."""
@@ -196,6 +221,8 @@ class Sequential(Model):
 
     def add(self, layer: Layer) -> None:
         """Append ``layer``; the model is built at once when the input shape is known."""
+        if isinstance(layer, KerasTensor):  # keras.Input(shape) as the first entry
+            layer = layer.layer
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add takes a layer, got {type(layer).__name__}")
         if isinstance(layer, InputLayer):
