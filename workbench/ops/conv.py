@@ -58,7 +58,7 @@ def _col2im(cols, image_shape, strides, pads, dilations):
 
 # --- convolution ----------------------------------------------------------------------------
 def _im2col(x, ksize, strides, pads, dilations):
-    """Patches as one C-ordered matrix (N * OH * OW, KH * KW * C), filled by KH * KW slice copies."""
+    """Patches as one C-ordered (N * OH * OW, KH * KW * C) matrix: one slice copy per offset."""
     xp = _pad(x, pads)
     (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
     n, h, w, c = xp.shape
