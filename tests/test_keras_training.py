@@ -71,7 +71,7 @@ def test_metric_state_update_result_reset():
     assert float(m.result()) == 0.0
     m.update_state([0], [[0.9, 0.1]])
     m.reset_state()
-    assert m.count == 0
+    assert float(m.count) == 0.0
     c = keras.metrics.CategoricalAccuracy()
     assert abs(float(c([[0, 1], [1, 0]], [[0.4, 0.6], [0.4, 0.6]])) - 0.5) < 1e-6
     a = keras.metrics.Accuracy()
@@ -362,6 +362,26 @@ def test_compiled_dense_training_step_equals_eager():
         np.testing.assert_allclose(float(compiled(x, y)), float(eager(x, y)), rtol=1e-12)
     for a, b in zip(eager_model.weights, compiled_model.weights, strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_metrics_update_inside_a_compiled_step():
+    acc = keras.metrics.SparseCategoricalAccuracy()
+    mean = keras.metrics.Mean()
+    labels = np.array([0, 1, 2, 1])
+
+    @wb.function
+    def step(logits, labels):
+        acc.update_state(labels, logits)
+        mean.update_state(wb.sum(logits, axis=1))
+        return acc.result()
+
+    logits = RNG.normal(size=(4, 3))
+    want = (logits.argmax(1) == labels).mean()
+    np.testing.assert_allclose(float(step(logits, labels)), want, rtol=1e-6)
+    np.testing.assert_allclose(float(step(-logits, labels)), (want + ((-logits).argmax(1) ==
+                               labels).mean()) / 2, rtol=1e-6)
+    assert float(acc.count) == 8.0
+    np.testing.assert_allclose(float(mean.result()), 0.0, atol=1e-6)  # logits and -logits
 
 
 def test_dropout_inside_wb_function_is_a_clear_error_not_a_frozen_mask():

@@ -1,4 +1,5 @@
-"""Keras metrics: running state in NumPy (``update_state``, ``result``, ``reset_state``)."""
+"""Keras metrics: running state in Variables, updated with ops (``update_state``, ``result``,
+``reset_state``), so a metric update can sit inside a ``wb.function`` training step."""
 
 from __future__ import annotations
 
@@ -7,11 +8,25 @@ from typing import Any
 import numpy as np
 
 from workbench.keras import losses
-from workbench.tensor import Tensor, constant
+from workbench.ops import elementwise as ew
+from workbench.ops import reduce as red
+from workbench.ops import shape as sh
+from workbench.tensor import Tensor, Variable, as_input
+
+_F64 = np.dtype(np.float64)
 
 
-def _np(x: Any) -> np.ndarray:
-    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_input(np.asarray(x))
+
+
+def _hits(a: Tensor, b: Any) -> Tensor:
+    """1.0 where ``a == b``, else 0.0 (float64)."""
+    return ew.cast(a == b, _F64)
+
+
+def _argmax_last(x: Tensor) -> Tensor:
+    return red.argmax(x, axis=x.ndim - 1)
 
 
 class Metric:
@@ -20,28 +35,34 @@ class Metric:
     def __init__(self, name: str | None = None, dtype: Any = None):
         self.name = name or _snake(type(self).__name__)
         self.dtype = np.dtype(dtype or np.float32)
-        self.reset_state()
+        self.total = Variable(0.0, trainable=False, name=f"{self.name}/total", dtype=_F64)
+        self.count = Variable(0.0, trainable=False, name=f"{self.name}/count", dtype=_F64)
 
-    def values(self, y_true: Any, y_pred: Any) -> np.ndarray:
+    def values(self, y_true: Any, y_pred: Any) -> Tensor:
         raise NotImplementedError
 
     def update_state(self, y_true: Any, y_pred: Any = None, sample_weight: Any = None) -> None:
-        self._accumulate(self.values(y_true, y_pred), sample_weight)
+        self._accumulate(self.values(_t(y_true), _t(y_pred)), sample_weight)
 
-    def _accumulate(self, values: Any, sample_weight: Any) -> None:
-        v = np.asarray(values, dtype=np.float64)
-        w = np.ones_like(v) if sample_weight is None else \
-            np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), v.shape)
-        self.total += float(np.sum(v * w))
-        self.count += float(np.sum(w))
+    def _accumulate(self, values: Tensor, sample_weight: Any) -> None:
+        v = ew.cast(values, _F64) if values.dtype != _F64 else values
+        if sample_weight is None:
+            self.total.assign_add(red.sum(v))
+            self.count.assign_add(float(np.prod(v.shape, dtype=np.int64)))
+            return
+        w = sh.broadcast_to(ew.cast(_t(sample_weight), _F64), v.shape)
+        self.total.assign_add(red.sum(ew.mul(v, w)))
+        self.count.assign_add(red.sum(w))
 
     def result(self) -> Tensor:
         """The mean so far (0 before any update)."""
-        return constant(np.asarray(self.total / self.count if self.count else 0.0,
-                                   dtype=self.dtype))
+        empty = self.count == 0.0
+        mean = ew.div(self.total, ew.where(empty, 1.0, self.count))
+        return ew.cast(ew.where(empty, 0.0, mean), self.dtype)
 
     def reset_state(self) -> None:
-        self.total, self.count = 0.0, 0.0
+        self.total.assign(0.0)
+        self.count.assign(0.0)
 
     reset_states = reset_state
 
@@ -61,14 +82,14 @@ class Mean(Metric):
     """
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        self._accumulate(_np(values), sample_weight)
+        self._accumulate(_t(values), sample_weight)
 
 
 class Accuracy(Metric):
     """How often ``y_pred`` equals ``y_true``."""
 
     def values(self, y_true, y_pred):
-        return _np(y_true).reshape(_np(y_pred).shape) == _np(y_pred)
+        return _hits(sh.reshape(y_true, y_pred.shape), y_pred)
 
 
 class BinaryAccuracy(Metric):
@@ -79,8 +100,8 @@ class BinaryAccuracy(Metric):
         super().__init__(name, dtype)
 
     def values(self, y_true, y_pred):
-        p = _np(y_pred)
-        return np.mean(_np(y_true).reshape(p.shape) == (p > self.threshold), axis=-1)
+        above = ew.cast(y_pred > self.threshold, y_true.dtype)
+        return red.mean(_hits(sh.reshape(y_true, y_pred.shape), above), axis=-1)
 
 
 class CategoricalAccuracy(Metric):
@@ -92,7 +113,7 @@ class CategoricalAccuracy(Metric):
     """
 
     def values(self, y_true, y_pred):
-        return np.argmax(_np(y_true), axis=-1) == np.argmax(_np(y_pred), axis=-1)
+        return _hits(_argmax_last(y_true), _argmax_last(y_pred))
 
 
 class SparseCategoricalAccuracy(Metric):
@@ -104,8 +125,8 @@ class SparseCategoricalAccuracy(Metric):
     """
 
     def values(self, y_true, y_pred):
-        p = _np(y_pred)
-        return _np(y_true).reshape(p.shape[:-1]).astype(np.int64) == np.argmax(p, axis=-1)
+        labels = sh.reshape(ew.cast(y_true, np.int64), y_pred.shape[:-1])
+        return _hits(labels, ew.cast(_argmax_last(y_pred), np.int64))
 
 
 class MeanMetricWrapper(Metric):
@@ -116,7 +137,7 @@ class MeanMetricWrapper(Metric):
         super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
 
     def values(self, y_true, y_pred):
-        return _np(self.fn(y_true, y_pred))
+        return self.fn(y_true, y_pred)
 
 
 def get(identifier: Any, loss: Any = None) -> Metric:
