@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench.dtypes import default_dtype
+from workbench.keras import initializers
 from workbench.ops import elementwise as ew
 from workbench.tensor import Tensor, Variable, constant
 
@@ -102,8 +103,6 @@ class Layer:
     def add_weight(self, name: str | None = None, shape: Any = (), initializer: Any = "zeros",
                    trainable: bool = True, dtype: Any = None, **kwargs: Any) -> Variable:
         """A new Variable of ``shape``, initialized by ``initializer`` (a name or a callable)."""
-        from workbench.keras import initializers
-
         value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
         var = Variable(value, trainable=trainable, name=f"{self.name}/{name or 'weight'}")
         self._weights.append(var)
