@@ -10,6 +10,7 @@ import pytest
 from _compile_support import compile_cache  # noqa: F401 - the session fixture
 
 import workbench as wb
+from workbench.ops import conv
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 
@@ -23,6 +24,8 @@ UNIT = RNG.uniform(-0.9, 0.9, size=(3, 4))
 SQ = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
 ROUNDISH = np.array([[-1.5, -0.5, 0.5, 1.5], [2.5, -2.2, 0.0, 3.7], [0.49, -0.51, 7.0, -7.5]])
 SPD = SQ @ SQ.T + np.eye(3)
+IMG = RNG.permutation(2 * 5 * 6 * 2).reshape(2, 5, 6, 2) * 0.1 - 1.0  # distinct: no max ties
+FILT = RNG.normal(size=(3, 2, 2, 3))
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, -1.0, 2.0, 2.0], [0.0, 0.0, -4.0, 5.0]])
 
 
@@ -35,7 +38,7 @@ class Case:
     rtol: float = 1e-12
 
 
-CASES: dict[str, Case] = {
+CASES: dict[str, Case | None] = {  # None: the numba rule is NotSupported (checked below)
     "neg": Case(lambda x: -x, (A,)),
     "add": Case(lambda x, y: x + y, (A, B)),
     "sub": Case(lambda x, y: x - y, (B, A)),
@@ -118,6 +121,21 @@ CASES: dict[str, Case] = {
     "pinv": Case(wb.linalg.pinv, (A,), rtol=1e-10),
     "qr": Case(lambda x: (lambda q, r: q * q * wb.sum(r * r, axis=0))(*wb.linalg.qr(x)), (A.T,),
                rtol=1e-9),
+    # --- convolution, pooling, dropout (ops/conv.py); dropout_mask's rule is NotSupported ----
+    # The gradients go through each primitive's VJP primitives (backprop_*, *_grad, gather).
+    "conv2d": Case(lambda x, w: wb.nn.conv2d(x, w, 2, "SAME") + wb.nn.conv2d(
+        x, w, 1, "VALID", dilations=2)[:, :1, :1], (IMG, FILT)),
+    "conv2d_backprop_input": Case(lambda x, w: wb.nn.conv2d(x * x, w, (1, 2), "SAME"),
+                                  (IMG, FILT)),
+    "conv2d_backprop_filter": Case(lambda x, w: wb.nn.conv2d(x, w * w, (2, 1), "VALID"),
+                                   (IMG, FILT)),
+    "avg_pool2d": Case(lambda x: wb.nn.avg_pool2d(x, 3, 2, "SAME"), (IMG,)),
+    "avg_pool2d_grad": Case(lambda x: wb.nn.avg_pool2d(x * x, (2, 3), 1, "SAME"), (IMG,)),
+    "max_pool2d": Case(lambda x: wb.nn.max_pool2d(x, 3, 2, "SAME"), (IMG,)),
+    "max_pool2d_grad": Case(lambda x: wb.nn.max_pool2d(x, 2, 1, "VALID") * 3.0, (IMG,)),
+    "max_pool2d_gather": Case(lambda x: conv.max_pool2d_gather_p(
+        x, x * x, ksize=(2, 3), strides=(1, 2), pads=((0, 1), (1, 1))), (IMG,)),
+    "dropout_mask": None,
 }
 
 
@@ -138,7 +156,13 @@ def test_every_registered_primitive_has_a_case():
     assert not missing, f"add a compiled-vs-eager case for {missing}"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c is None))
+def test_unsupported_numba_rule_is_declared_with_a_reason(name):
+    rule = wb.REGISTRY[name].numba
+    assert isinstance(rule, wb.NotSupported) and rule.reason, name
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c is not None))
 def test_compiled_matches_eager(name):
     case = CASES[name]
     inputs = tuple(wb.constant(x) for x in case.inputs)

@@ -101,6 +101,9 @@ def binary(domains: tuple[str, str] | str = "real") -> tuple[Case, ...]:
     return tuple(Case(s, domains=domains) for s in BINARY_SHAPES)
 
 
+_CONV = {"strides": (1, 1), "pads": ((0, 0), (0, 0)), "dilations": (1, 1)}
+_POOL = {"ksize": (3, 2), "strides": (2, 2), "pads": ((1, 1), (0, 0))}
+
 SPECS: dict[str, OpSpec] = {s.name: s for s in [
     # --- elementwise ------------------------------------------------------------------------
     OpSpec("neg", unary()),
@@ -261,6 +264,29 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("pinv", (Case(((3, 2),)), Case(((2, 3),)), Case(((2, 3, 3),), domains="matrix"))),
     OpSpec("qr", (Case(((3, 3),), domains="matrix"), Case(((4, 2),)), Case(((2, 4),)),
                   Case(((2, 3, 2),)))),
+    # --- convolution, pooling, dropout (ops/conv.py) ----------------------------------------
+    OpSpec("conv2d", (
+        Case(((2, 4, 5, 2), (2, 3, 2, 3)), dict(_CONV, strides=(1, 2)), batchable=False),
+        Case(((1, 5, 5, 1), (2, 2, 1, 2)), dict(_CONV, pads=((1, 0), (0, 1)), dilations=(2, 1)),
+             batchable=False),
+    )),
+    OpSpec("conv2d_backprop_input", (
+        Case(((2, 4, 2, 3), (2, 3, 2, 3)), dict(_CONV, strides=(1, 2), input_shape=(2, 5, 5, 2)),
+             batchable=False),
+    )),
+    OpSpec("conv2d_backprop_filter", (
+        Case(((2, 4, 5, 2), (2, 2, 3, 3)), dict(_CONV, strides=(2, 2), pads=((0, 1), (1, 1)),
+                                                filter_shape=(2, 2, 2, 3)), batchable=False),
+    )),
+    OpSpec("avg_pool2d", (Case(((2, 5, 4, 2),), _POOL, batchable=False),)),
+    OpSpec("avg_pool2d_grad", (Case(((2, 3, 2, 2),), dict(_POOL, input_shape=(2, 5, 4, 2)),
+                                    batchable=False),)),
+    OpSpec("max_pool2d", (Case(((2, 5, 4, 2),), _POOL, domains="distinct", batchable=False),)),
+    OpSpec("max_pool2d_grad", (Case(((2, 5, 4, 2), (2, 3, 2, 2)), _POOL,
+                                    domains=("distinct", "real"), batchable=False),)),
+    OpSpec("max_pool2d_gather", (Case(((2, 5, 4, 2), (2, 5, 4, 2)), _POOL,
+                                      domains=("distinct", "real"), batchable=False),)),
+    OpSpec("dropout_mask", (Case(((3, 4),), {"rate": 0.5, "seed": 3}),), differentiable=False),
 ]}
 
 

@@ -74,6 +74,22 @@ CASES: dict[str, Case | None] = {
     "eigh": None, "eigvalsh": None, "svd": None, "svdvals": None, "qr": None,
     "slogdet": Case([M], at_point=True),
     "pinv": Case([np.array([[1.2, 0.3], [-0.4, 0.9], [0.5, 0.1]])], at_point=True),
+    # --- convolution, pooling, dropout (ops/conv.py): element view on tiny images ---------------
+    "conv2d": Case([R.normal(size=(1, 3, 3, 1)), R.normal(size=(2, 2, 1, 2))],
+                   {"strides": (1, 1), "pads": ((0, 1), (0, 0)), "dilations": (1, 1)}),
+    "conv2d_backprop_input": Case([R.normal(size=(1, 2, 2, 2)), R.normal(size=(2, 2, 1, 2))],
+                                  {"input_shape": (1, 3, 3, 1), "strides": (1, 1),
+                                   "pads": ((0, 0), (0, 0)), "dilations": (1, 1)}),
+    "conv2d_backprop_filter": Case([R.normal(size=(1, 3, 3, 1)), R.normal(size=(1, 1, 1, 2))],
+                                   {"filter_shape": (2, 2, 1, 2), "strides": (2, 2),
+                                    "pads": ((0, 0), (0, 0)), "dilations": (1, 1)}),
+    "avg_pool2d": Case([R.normal(size=(1, 3, 3, 1))],
+                       {"ksize": (2, 2), "strides": (2, 2), "pads": ((0, 1), (0, 1))}),
+    "avg_pool2d_grad": Case([R.normal(size=(1, 2, 2, 1))],
+                            {"input_shape": (1, 3, 3, 1), "ksize": (2, 2), "strides": (2, 2),
+                             "pads": ((0, 1), (0, 1))}),
+    "max_pool2d": None, "max_pool2d_grad": None, "max_pool2d_gather": None,
+    "dropout_mask": None,
 }
 
 

@@ -10,6 +10,7 @@
 """
 
 from workbench import linalg, math, nn, optim, random
+from workbench import data, keras  # Keras-shaped training (layers call ops) and input pipelines
 from workbench.check import GradientMismatch, GradientReport, check_gradients
 from workbench.compile import function
 from workbench.custom import custom_gradient
@@ -244,3 +245,4 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
     "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
 ]
 __all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linear algebra)
+__all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines

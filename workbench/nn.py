@@ -1,5 +1,6 @@
 """``wb.nn``: activation functions and losses under TensorFlow's ``tf.nn`` names."""
 
+from workbench.ops.conv import avg_pool2d, conv2d, dropout, max_pool2d
 from workbench.ops.elementwise import tanh
 from workbench.ops.losses import (
     l2_loss,
@@ -31,3 +32,4 @@ __all__ += [  # activations and losses coverage
     "softsign", "sparse_softmax_cross_entropy_with_logits", "swish",
     "l2_normalize", "sigmoid_cross_entropy_with_logits",
 ]
+__all__ += ["avg_pool2d", "conv2d", "dropout", "max_pool2d"]  # convolution, pooling, dropout

@@ -220,6 +220,7 @@ class Optimizer:
                 "through workbench ops (tape.explain(loss, var) says why not).",
                 stacklevel=2,
             )
+        checked: list[tuple[Tensor, Variable]] = []
         for grad, var in pairs:
             if grad is None:
                 continue
@@ -233,12 +234,25 @@ class Optimizer:
                     f"gradient of shape {g.shape} does not match the shape {var.shape} of "
                     f"{_describe(var)}"
                 )
-            if id(var) not in self._slots:
-                self._slots[id(var)] = (var, {})
-                self.build(var)
-            self.update_step(g if g.dtype == var.dtype else ew.cast(g, var.dtype), var)
+            checked.append((g if g.dtype == var.dtype else ew.cast(g, var.dtype), var))
+        new = [var for _, var in checked if id(var) not in self._slots]
+        for var in new:
+            self._slots[id(var)] = (var, {})
+        if new:
+            self._build_variables(new)
+        for g, var in checked:
+            self._apply_update(g, var)
         self._iterations.assign_add(1)
         return self._iterations
+
+    def _build_variables(self, new_vars: list[Variable]) -> None:
+        """Create the slots of variables seen for the first time (once each, in order)."""
+        for var in new_vars:
+            self.build(var)
+
+    def _apply_update(self, grad: Tensor, var: Variable) -> None:
+        """Update one variable (the hook that API adapters such as ``wb.keras`` redirect)."""
+        self.update_step(grad, var)
 
     def minimize(self, loss_fn: Callable[[], Any], var_list: Any) -> Tensor:
         """Compute ``loss_fn()`` under a tape, then apply its gradients to ``var_list``.

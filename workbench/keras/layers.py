@@ -1,0 +1,195 @@
+"""Keras layers on workbench ops: Dense, Conv2D, pooling, Flatten, Dropout, Activation, Input."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from workbench.keras import activations
+from workbench.keras.layer import KerasTensor, Layer
+from workbench.ops import conv, shape
+from workbench.ops import elementwise as ew
+from workbench.ops import linalg
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    return (int(value), int(value)) if isinstance(value, int) else tuple(int(v) for v in value)
+
+
+class Dense(Layer):
+    """``activation(x @ kernel + bias)``.
+
+    >>> import workbench as wb
+    >>> layer = wb.keras.layers.Dense(4)
+    >>> layer(wb.ones((2, 3))).shape, layer.count_params()
+    ((2, 4), 16)
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
+                                      self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) \
+            if self.use_bias else None
+
+    def call(self, inputs):
+        y = linalg.matmul(inputs, self.kernel)
+        return self.activation(ew.add(y, self.bias) if self.bias is not None else y)
+
+
+class Conv2D(Layer):
+    """2-D convolution on NHWC images with an (h, w, in, filters) kernel (``wb.nn.conv2d``).
+
+    >>> import workbench as wb
+    >>> layer = wb.keras.layers.Conv2D(8, 3, padding="same")
+    >>> layer(wb.ones((1, 5, 5, 2))).shape, layer.count_params()
+    ((1, 5, 5, 8), 152)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
+                 padding: str = "valid", dilation_rate: Any = (1, 1), activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", data_format: str | None = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"Conv2D: only data_format='channels_last' is supported, "
+                             f"got {data_format!r}")
+        self.filters, self.kernel_size = int(filters), _pair(kernel_size)
+        self.strides, self.padding = _pair(strides), padding
+        self.dilation_rate = _pair(dilation_rate)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", self.kernel_size + (input_shape[-1], self.filters),
+                                      self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
+            if self.use_bias else None
+
+    def call(self, inputs):
+        y = conv.conv2d(inputs, self.kernel, self.strides, self.padding,
+                        dilations=self.dilation_rate)
+        return self.activation(ew.add(y, self.bias) if self.bias is not None else y)
+
+
+class _Pooling2D(Layer):
+    op = staticmethod(conv.max_pool2d)
+
+    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.pool_size = _pair(pool_size)
+        self.strides = self.pool_size if strides is None else _pair(strides)
+        self.padding = padding
+
+    def call(self, inputs):
+        return type(self).op(inputs, self.pool_size, self.strides, self.padding)
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max over ``pool_size`` windows (stride ``pool_size`` unless given).
+
+    >>> import workbench as wb
+    >>> wb.keras.layers.MaxPooling2D(2)(wb.ones((1, 5, 5, 3))).shape
+    (1, 2, 2, 3)
+    """
+
+    op = staticmethod(conv.max_pool2d)
+
+
+class AveragePooling2D(_Pooling2D):
+    """Mean over ``pool_size`` windows (stride ``pool_size`` unless given)."""
+
+    op = staticmethod(conv.avg_pool2d)
+
+
+class Flatten(Layer):
+    """Reshape to (batch, everything else).
+
+    >>> import workbench as wb
+    >>> wb.keras.layers.Flatten()(wb.ones((2, 3, 4))).shape
+    (2, 12)
+    """
+
+    def call(self, inputs):
+        return shape.reshape(inputs, (inputs.shape[0], math.prod(inputs.shape[1:])))
+
+
+class Dropout(Layer):
+    """Drop inputs with probability ``rate`` while training (``training=True``); identity otherwise.
+
+    >>> import workbench as wb
+    >>> layer = wb.keras.layers.Dropout(0.5)
+    >>> bool((layer(wb.ones((4,))).numpy() == 1.0).all())
+    True
+    """
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        if not 0.0 <= float(rate) < 1.0:
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0.0:
+            return inputs
+        return conv.dropout(inputs, self.rate, self.noise_shape, self.seed)
+
+
+class Activation(Layer):
+    """Apply an activation (a name such as ``"relu"`` or a callable)."""
+
+    def __init__(self, activation: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+
+class InputLayer(Layer):
+    """Declares the input shape (without the batch axis) of a model."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
+                 name: str | None = None, input_shape: Any = None):
+        shape = input_shape if shape is None else shape
+        if shape is None:
+            raise ValueError("Input needs shape=(...) without the batch axis, e.g. (28, 28, 1)")
+        super().__init__(name=name, dtype=dtype, input_shape=tuple(shape))
+        self.shape = (batch_size,) + tuple(shape)
+        self.output_shape = (None,) + tuple(shape)
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+
+def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
+          name: str | None = None) -> KerasTensor:
+    """``keras.Input``: a symbolic batch that starts a functional model or a ``Sequential``.
+
+    >>> import workbench as wb
+    >>> inputs = wb.keras.Input(shape=(3,))
+    >>> outputs = wb.keras.layers.Dense(2)(wb.keras.layers.Dense(4, activation="relu")(inputs))
+    >>> model = wb.keras.Model(inputs=inputs, outputs=outputs)
+    >>> model.count_params(), model(wb.ones((5, 3))).shape
+    (26, (5, 2))
+    """
+    layer = InputLayer(shape, batch_size, dtype, name)
+    return KerasTensor(layer.output_shape, layer)
+
+
+__all__ = ["Activation", "AveragePooling2D", "Conv2D", "Dense", "Dropout", "Flatten", "Input",
+           "InputLayer", "KerasTensor", "Layer", "MaxPooling2D"]
+MaxPool2D, AvgPool2D, Convolution2D = MaxPooling2D, AveragePooling2D, Conv2D

@@ -1,0 +1,188 @@
+"""Keras losses: per-sample functions (``categorical_crossentropy``...) and reducing classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workbench.ops import elementwise as ew
+from workbench.ops import nn
+from workbench.ops import reduce as red
+from workbench.ops import shape as sh
+from workbench.tensor import Tensor, as_input
+
+EPSILON = 1e-7  # Keras's backend epsilon: probabilities are clipped to [eps, 1 - eps]
+
+
+def _pred(y_pred: Any) -> Tensor:
+    return y_pred if isinstance(y_pred, Tensor) else as_input(np.asarray(y_pred))
+
+
+def _true(y_true: Any, like: Tensor) -> Any:
+    """Targets in the prediction's dtype (labels are data; a Tensor stays a Tensor)."""
+    if isinstance(y_true, Tensor):
+        return ew.cast(y_true, like.dtype) if y_true.dtype != like.dtype else y_true
+    return np.asarray(y_true, dtype=like.dtype)
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
+    """``mean((y_true - y_pred)²)`` over the last axis.
+
+    >>> float(mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]])[0])
+    0.5
+    """
+    p = _pred(y_pred)
+    return red.mean(ew.square(ew.sub(p, _true(y_true, p))), axis=-1)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
+    """``mean(|y_true - y_pred|)`` over the last axis."""
+    p = _pred(y_pred)
+    return red.mean(ew.abs(ew.sub(p, _true(y_true, p))), axis=-1)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                             axis: int = -1) -> Tensor:
+    """``-sum(y_true * log(p))`` per sample; ``p`` is renormalized and clipped, as Keras does.
+
+    >>> round(float(categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])[0]), 6)
+    0.693147
+    """
+    p = _pred(y_pred)
+    t = _true(y_true, p)
+    if from_logits:
+        logp = nn.log_softmax(p, axis=axis)
+    else:
+        p = ew.div(p, red.sum(p, axis=axis, keepdims=True))
+        logp = ew.log(ew.clip(p, EPSILON, 1.0 - EPSILON))
+    return ew.neg(red.sum(ew.mul(t, logp), axis=axis))
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                                    axis: int = -1) -> Tensor:
+    """Categorical cross-entropy with integer labels (``y_true`` of shape (batch,) or (batch, 1)).
+
+    >>> round(float(sparse_categorical_crossentropy([1], [[0.0, 0.0]], from_logits=True)[0]), 6)
+    0.693147
+    """
+    p = _pred(y_pred)
+    labels = y_true if isinstance(y_true, Tensor) else as_input(np.asarray(y_true))
+    n = p.shape[axis]
+    seen = np.asarray(labels._value)  # checked by value (inside wb.function: the traced batch)
+    if seen.size and (seen.min() < 0 or seen.max() >= n):
+        raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {n}), got "
+                         f"values from {seen.min()} to {seen.max()}")
+    labels = sh.reshape(labels, p.shape[:-1] + (1,))
+    onehot = ew.cast(labels == np.arange(n), p.dtype)  # built from ops, so it can be traced
+    return categorical_crossentropy(onehot, p, from_logits=from_logits, axis=axis)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
+    """``-mean(y log p + (1 - y) log(1 - p))`` over the last axis (logits: the stable form).
+
+    >>> round(float(binary_crossentropy([[1.0]], [[0.0]], from_logits=True)[0]), 6)
+    0.693147
+    """
+    p = _pred(y_pred)
+    t = _true(y_true, p)
+    if from_logits:  # softplus(x) - x y never overflows
+        per = ew.sub(nn.softplus(p), ew.mul(p, t))
+    else:
+        q = ew.clip(p, EPSILON, 1.0 - EPSILON)
+        per = ew.neg(ew.add(ew.mul(t, ew.log(q)), ew.mul(ew.sub(1.0, t), ew.log(ew.sub(1.0, q)))))
+    return red.mean(per, axis=-1)
+
+
+class Loss:
+    """A loss object: ``loss(y_true, y_pred)`` is the mean of the per-sample losses."""
+
+    fn: Any = None
+
+    def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None,
+                 **kwargs: Any):
+        if reduction not in ("sum_over_batch_size", "auto", "sum", "none"):
+            raise ValueError(f"unknown reduction {reduction!r}")
+        self.reduction, self.name, self.kwargs = reduction, name or type(self).__name__, kwargs
+
+    def call(self, y_true: Any, y_pred: Any) -> Tensor:
+        return type(self).fn(y_true, y_pred, **self.kwargs)
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        per = self.call(y_true, y_pred)
+        if sample_weight is not None:
+            per = ew.mul(per, np.asarray(sample_weight, dtype=per.dtype).reshape(per.shape))
+        if self.reduction == "none":
+            return per
+        if self.reduction == "sum":
+            return red.sum(per)
+        return red.mean(per)
+
+
+class MeanSquaredError(Loss):
+    """Mean over the batch of ``mean_squared_error``."""
+
+    fn = staticmethod(mean_squared_error)
+
+
+class MeanAbsoluteError(Loss):
+    """Mean over the batch of ``mean_absolute_error``."""
+
+    fn = staticmethod(mean_absolute_error)
+
+
+class CategoricalCrossentropy(Loss):
+    """Mean over the batch of ``categorical_crossentropy`` (``from_logits`` as Keras)."""
+
+    fn = staticmethod(categorical_crossentropy)
+
+    def __init__(self, from_logits: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.kwargs["from_logits"] = from_logits
+
+
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Mean over the batch of ``sparse_categorical_crossentropy``.
+
+    >>> loss = SparseCategoricalCrossentropy(from_logits=True)
+    >>> round(float(loss([0, 1], [[0.0, 0.0], [0.0, 0.0]])), 6)
+    0.693147
+    """
+
+    fn = staticmethod(sparse_categorical_crossentropy)
+
+
+class BinaryCrossentropy(CategoricalCrossentropy):
+    """Mean over the batch of ``binary_crossentropy``."""
+
+    fn = staticmethod(binary_crossentropy)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+_NAMES = {"mse": mean_squared_error, "mean_squared_error": mean_squared_error,
+          "mae": mean_absolute_error, "mean_absolute_error": mean_absolute_error,
+          "categorical_crossentropy": categorical_crossentropy,
+          "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+          "binary_crossentropy": binary_crossentropy}
+
+
+def get(identifier: Any) -> Any:
+    """A loss from a name (``"categorical_crossentropy"``), a class, a Loss or a function."""
+    if isinstance(identifier, str):
+        try:
+            return _NAMES[identifier.lower()]
+        except KeyError:
+            raise ValueError(f"unknown loss {identifier!r}; known: {sorted(_NAMES)}") from None
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"cannot use {identifier!r} as a loss")
+
+
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanAbsoluteError",
+           "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
+           "categorical_crossentropy", "get", "mean_absolute_error", "mean_squared_error",
+           "sparse_categorical_crossentropy"]
