@@ -15,11 +15,14 @@ import numpy as np
 
 from workbench.compile import cache, kernel
 from workbench.compile.loop import History, run_repeat
+from workbench.compile.target import native
 from workbench.compile.trace import Traced, trace
 from workbench.ir import Graph
 from workbench.tape_state import ACTIVE
 from workbench.tensor import Tensor, Variable
 
+#: The most history rows ``repeat`` records by default.
+MAX_ROWS = 1000
 MISS = object()  # a fast path's answer when the arguments do not match its signature
 
 
@@ -28,7 +31,7 @@ class Concrete:
 
     def __init__(self, traced: Traced, use_disk: bool, arg_kinds: tuple = ()):
         self.traced = traced
-        self.arg_kinds = arg_kinds  # per argument: ("array", shape, dtype num), ("var", v), ("py", x)
+        self.arg_kinds = arg_kinds  # per argument: ("array", shape, dtype), ("var", v), ("py", x)
         self.fast = None
         self.use_disk = use_disk
         self.lowered = kernel.lower(traced.graph)
@@ -87,14 +90,18 @@ class Concrete:
         for k, kind in enumerate(self.arg_kinds):
             if kind[0] == "array":
                 shape, num = kind[1], kind[2]
+                env[f"q{k}"] = num  # a native dtype: a byte-swapped array misses (is converted)
                 conds.append(f"type(a{k}) is nd and a{k}.shape == {shape!r} "
-                             f"and a{k}.dtype.num == {num}")
+                             f"and a{k}.dtype is q{k}")
                 passed.append(f"a{k}[()]" if shape == () else f"a{k}" if len(shape) == 1
                               else f"a{k}.reshape(-1)")
                 j += 1
             elif kind[0] == "var":
                 env[f"p{k}"] = kind[1]
                 conds.append(f"a{k} is p{k}")
+            elif type(kind[1]) is float:
+                env[f"p{k}"] = kind[1].hex()
+                conds.append(f"type(a{k}) is float and a{k}.hex() == p{k}")
             else:
                 env[f"p{k}"] = kind[1]
                 conds.append(f"type(a{k}) is type(p{k}) and a{k} == p{k}")
@@ -152,8 +159,11 @@ class Function:
             concrete._call = concrete._make_call()
         return concrete._call(arrays)
 
-    def repeat(self, n: int, *args: Any, record_every: int = 1) -> History:
+    def repeat(self, n: int, *args: Any, record_every: int | None = None) -> History:
         """Run ``n`` steps in one compiled loop; return the history every ``record_every`` steps.
+
+        By default (``record_every=None``) the history stays bounded: every
+        ``ceil(n / 1000)`` steps, so at most 1000 rows; ``record_every=1`` records every step.
 
         Raises ``Diverged`` (with the step and the values) at the first step whose outputs or
         new Variable values are not finite; the Variables then hold the values before that step.
@@ -171,7 +181,9 @@ class Function:
         ([2, 4], [6.0, 7.5], 7.5)
         """
         concrete, arrays = self._prepare(args)
-        return run_repeat(concrete, int(n), arrays, int(record_every))
+        n = int(n)
+        every = max(1, -(-n // MAX_ROWS)) if record_every is None else int(record_every)
+        return run_repeat(concrete, n, arrays, every)
 
     def map(self, *args: Any, in_axes: Any = 0) -> Any:
         """Run one copy per row of the batched arguments; outputs gain a leading batch axis.
@@ -190,8 +202,10 @@ class Function:
     def repeat_map(self, n: int, *args: Any, in_axes: Any = 0, state: dict | None = None) -> Any:
         """``n`` steps for every copy, each with private Variables (a sweep); see ``BatchedRun``.
 
-        ``state`` maps Variable names to per-copy starting values; other Variables start from
-        their current value. The Variables themselves are left unchanged.
+        ``state`` maps Variable names (as in ``History.variables``) to per-copy values: the
+        starting value of a Variable the step updates, or the value of one it only reads.
+        Other Variables start from their current value. The Variables themselves are left
+        unchanged; ``n`` must be at least 1.
         """
         from workbench.compile.mapping import run_repeat_map
 
@@ -236,13 +250,15 @@ class Function:
             elif isinstance(a, Tensor):
                 value = np.asarray(a._value)
             elif type(a) in (int, float, bool):
-                key.append(("py", type(a), a))
+                # floats key on their exact bits: 0.0 and -0.0 differ, nan equals itself
+                key.append(("py", type(a), a.hex() if type(a) is float else a))
                 kinds.append(("py", a))
                 continue
             else:
                 value = np.asarray(a)
-            key.append((value.shape, value.dtype.num))
-            kinds.append(("array", value.shape, value.dtype.num))
+            value = native(value, f"argument {i}")
+            key.append((value.shape, value.dtype.char))
+            kinds.append(("array", value.shape, np.dtype(value.dtype.char)))
             arrays.append(value[()] if value.ndim == 0 else
                           value if value.ndim == 1 and value.flags.c_contiguous else _flat(value))
             array_pos.append(i)
