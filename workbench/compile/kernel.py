@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from workbench.compile.runtime import block_sum, pairwise_sum
+from workbench.compile.runtime import block_sum, pairwise_sum, random_bits
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench import random
 from workbench.compile.trace import state_names
 from workbench.tensor import Tensor
 
@@ -85,7 +86,8 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
     out_leaves = [h[:nrows] for h in hist[:traced.n_outputs]]
     variables = {}
     for (o, i), h in zip(concrete.carried, hist[traced.n_outputs:], strict=True):
-        variables[names[i - traced.n_args]] = h[:nrows]
+        if traced.state_in[i - traced.n_args] is not random.KEY:  # the generator's state
+            variables[names[i - traced.n_args]] = h[:nrows]
     history = History(steps, traced.rebuild(out_leaves), variables)
     if bad >= 0:
         values = {f"output{k}" if traced.n_outputs > 1 else "output": last[k]

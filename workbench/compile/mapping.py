@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench import random
 from workbench.compile import batch, cache, kernel
 from workbench.compile.trace import state_names
 from workbench.tensor import Tensor, Variable
@@ -104,6 +105,8 @@ def _inputs(concrete: Any, args: tuple, batched_args: list[bool], n: int,
                          f"this function reads ({sorted(names)})")
     for k, (var, name) in enumerate(zip(traced.state_in, names, strict=True)):
         i = traced.n_args + k
+        if var is random.KEY and name not in by_name:  # each copy draws its own numbers
+            by_name[name] = _copy_keys(n)
         if i in carried or name in by_name:  # carried, or read-only with per-copy values
             init = by_name.get(name)
             if init is None:
@@ -115,6 +118,17 @@ def _inputs(concrete: Any, args: tuple, batched_args: list[bool], n: int,
             values.append(_layout(np.asarray(var._value), False, n))
             flags.append(False)
     return values, flags
+
+
+#: Key distance between the copies of a batched run: each draws from its own stretch of keys.
+KEY_STRIDE = 2**40
+
+
+def _copy_keys(n: int) -> np.ndarray:
+    """Per-copy starting keys of the random generator; ``random.KEY`` moves past all of them."""
+    start = int(random.KEY.numpy())
+    random.set_key(start + n * KEY_STRIDE)
+    return start + np.arange(n, dtype=np.int64) * KEY_STRIDE
 
 
 def _layout(value: np.ndarray, batched: bool, n: int) -> Any:
@@ -187,6 +201,6 @@ def run_repeat_map(fn: Any, steps: int, args: tuple, in_axes: Any, state: dict |
     for k, (var, name) in enumerate(zip(traced.state_in, state_names(traced.state_in),
                                         strict=True)):
         i = traced.n_args + k
-        if any(i == j for _, j in concrete.carried):
+        if any(i == j for _, j in concrete.carried) and var is not random.KEY:
             variables[name] = values[i].reshape((n,) + var.shape)
     return BatchedRun(traced.rebuild(shaped[:traced.n_outputs]), variables, diverged)

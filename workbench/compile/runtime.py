@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from workbench.random import random_bits_body
+
 
 def _jit(fn):
     """``njit`` with Numba's disk cache where Numba has somewhere to keep it (a writable
@@ -60,6 +62,7 @@ def block_sum_body(a, start, n, stride, zero):  # pragma: no cover - runs compil
 
 
 block_sum = _jit(block_sum_body)
+random_bits = _jit(random_bits_body)
 
 
 @_jit

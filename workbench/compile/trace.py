@@ -67,6 +67,8 @@ class _Slot:
 class TracingTape:
     """A tape that records every op on a traced value, comparisons, reads and assignments."""
 
+    compiles = True  # ops that differ when compiled (``wb.random``) look for this
+
     def __init__(self) -> None:
         self.atoms: dict[int, Any] = {}
         self.keep: list[Any] = []  # keeps traced tensors alive so their ids stay unique
