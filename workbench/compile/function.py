@@ -1,9 +1,11 @@
 """``wb.function``: trace a Python function once per input signature and run it compiled by Numba.
 
 Arrays and Tensors passed as arguments are traced inputs (their shapes and dtypes make the
-signature); Python numbers are constants of the trace (a new value retraces); Variables the
-function reads or assigns are state, read before and written back after every call. Under a
-recording GradientTape the Python function runs eagerly, so gradients flow through the call.
+signature); Python numbers are constants of the trace (a new value retraces; floats key on their
+bits, so ``0.0`` and ``-0.0`` are two traces and ``nan`` one); NumPy arrays the function closes
+over are copied at trace time (constants, whatever their layout); Variables the function reads
+or assigns are state, read before and written back after every call. Under a recording
+GradientTape the Python function runs eagerly, so gradients flow through the call.
 """
 
 from __future__ import annotations
@@ -281,7 +283,20 @@ def function(fn: Any = None, *, target: str = "cpu", cache: bool = True) -> Any:
     naming the line. Anything kept between calls (optimizer slots, step counters) must live in
     Variables: reads become state inputs, ``assign*`` become state updates. ``step.graph``,
     ``step.source`` and ``step.repeat_source`` show what was compiled (``numba.njit``, never object
-    mode, never fastmath).
+    mode, never fastmath). A function may return nothing (the call then returns None). A
+    Variable created on every call is refused (``TraceError``, as ``tf.function``); one created
+    on the first call and kept is state. ``wb.random`` draws fresh numbers on every call and
+    ``repeat`` step from ``wb.random.KEY`` (seeded by ``wb.random.set_seed``; not the eager
+    stream). Arguments must be bool, integer, float32 or float64 arrays (float16 and complex
+    raise ``TypeError``; byte-swapped arrays are converted).
+
+    Results equal the eager tape bit for bit for ``+ - * /``, negation, ``abs``, ``square``,
+    ``sqrt``, ``minimum``/``maximum``, ``where``, comparisons, casts, views and indexing, and
+    sums and means (NumPy's pairwise order), hence SGD (with momentum) and RMSprop steps, in
+    float32 and float64. Transcendental functions (``exp``, ``log``, ``tanh``, ``sin``, ``pow``,
+    ``sigmoid``...) use Numba's libm and agree within 2 ULP per op; ``matmul`` adds in k order
+    (BLAS blocks differently): within ``k * eps * (|A| @ |B|)``; Adam (its bias correction is
+    a power) agrees to about 1e-13 relative over a few steps. See docs/reliability.md.
 
     >>> import numpy as np, workbench as wb
     >>> w = wb.Variable(1.0, name="w")
