@@ -21,7 +21,7 @@ from workbench.ops import creation
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, Variable
 
-__all__ = ["KEY", "normal", "set_seed", "uniform"]
+__all__ = ["KEY", "normal", "random_uniform_p", "set_key", "set_seed", "uniform"]
 
 _GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
@@ -93,7 +93,12 @@ def set_seed(seed: int) -> None:
 
 
 def set_key(key: int) -> None:
-    """Set the compiled generator's state ``KEY`` (not recorded by any tape)."""
+    """Set the compiled generator's state ``KEY`` (not recorded by any tape).
+
+    >>> import workbench as wb
+    >>> wb.random.set_key(7); int(wb.random.KEY.numpy())
+    7
+    """
     KEY._value = np.asarray(key, dtype=np.int64)
     KEY._snapshot = Tensor(KEY._value, KEY.name)
 

@@ -297,11 +297,13 @@ class Lowering(FusedLoops):
         self.add_member(group, out, [f"{{local}} = {expr}  # {self.describe(eqn)}"])
 
     def describe(self, eqn: Any) -> str:
-        """The equation as the graph printer shows it, in this source's names (for comments)."""
+        """The equation as the graph printer shows it (for comments, escaped): user-named values
+        by their own names, the others by their names in this source."""
         def show(a: Any) -> str:
             if isinstance(a, Literal):
                 return repr(a.value) if is_weak(a.value) else f"const{list(np.shape(a.value))}"
-            return self.name(a)
+            name = self.name(a)
+            return self.original.get(name, name)
 
         params = "".join(f" {k}={v!r}" for k, v in eqn.params.items()
                          if not isinstance(v, np.ndarray | np.dtype | type))
