@@ -101,15 +101,20 @@ def test_primitive_names_must_be_identifiers():
 
 
 # --- 2. corners where compiled and eager could disagree --------------------------------------
-def test_a_variable_created_on_every_call_is_refused():
+@pytest.mark.parametrize("returned", [lambda v: v.read_value(), lambda v: v, lambda v: [v, v * 2],
+                                      lambda v: {"a": (v + 1, [v])}, lambda v: None])
+def test_a_variable_created_on_every_call_is_refused(returned):
     @wb.function
     def fresh():
         v = wb.Variable(1.0)
         v.assign_add(2.0)
-        return v.read_value()
+        return returned(v)
 
     with pytest.raises(wb.compile.TraceError, match="created the wb.Variable"):
         fresh()
+
+
+def test_a_variable_created_on_the_first_call_and_kept_is_state():
     holder = {}
 
     @wb.function

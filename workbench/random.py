@@ -77,7 +77,7 @@ random_uniform_p = defprimitive(
     register=False)
 
 #: The compiled generator's state: an int64 counter, advanced by one per draw (``set_seed``).
-KEY = Variable(np.int64(0), trainable=False, name="wb.random.KEY")
+KEY = Variable(np.random.default_rng().integers(0, 2**62), trainable=False, name="wb.random.KEY")
 
 
 def set_seed(seed: int) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import sys
 import types
 from dataclasses import dataclass
 from typing import Any
@@ -253,16 +254,30 @@ def _refuse_created_variables(fn: Any, tape: TracingTape, result: Any) -> None:
     """
     ours = {id(tape.slots), id(tape.keep), id(result)}
     ours.update(id(s) for s in tape.slots.values())
+    internal: dict[int, int] = {}  # references the trace itself holds, per Variable
     pending = [result]
     while pending:  # the containers of the returned structure refer to it too
         node = pending.pop()
+        internal[id(node)] = internal.get(id(node), 0) + 1
         if isinstance(node, dict):
             ours.add(id(node))
             pending.extend(node.values())
         elif isinstance(node, list | tuple):
             ours.add(id(node))
             pending.extend(node)
+    node = None  # the walk's last node must not count as a reference
+    internal[id(result)] += 1  # the result itself: trace's local and this function's argument
+    for kept in tape.keep:  # tensors computed from a Variable refer to it (``_origin``)
+        origin = getattr(kept, "_origin", None)
+        if origin is not None:
+            internal[id(origin)] = internal.get(id(origin), 0) + 1
+            ours.add(id(kept))
+    kept = origin = None
     for slot in tape.slots.values():
+        # cheap first: more references than the trace's own (the slot, the getrefcount
+        # argument, result and _origin) mean the Variable is kept elsewhere
+        if sys.getrefcount(slot.var) > 2 + internal.get(id(slot.var), 0):
+            continue
         others = [r for r in gc.get_referrers(slot.var)
                   if id(r) not in ours and not isinstance(r, types.FrameType)]
         if not others:
