@@ -111,6 +111,10 @@ def defprimitive(
     User primitives are not assumed to handle batched cotangents (``batchable=False``), so
     ``jacobian`` falls back to one reverse pass per output row for graphs that contain them.
     """
+    if not (isinstance(name, str) and name.isascii() and name.isidentifier()):
+        raise ValueError(f"primitive name {name!r} must be an ASCII identifier (letters, digits, "
+                         "underscores; not starting with a digit): engines write it into "
+                         "generated code and printed graphs, e.g. defprimitive('my_op', ...)")
     if isinstance(vjp, Sequence) and not isinstance(vjp, tuple):
         vjp = tuple(vjp)
     prim = Primitive(

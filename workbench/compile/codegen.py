@@ -6,8 +6,9 @@ stay scalars); other primitives call their ``numba`` emitter with a ``Lowering``
 
 from __future__ import annotations
 
-import keyword
 import math
+import re
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,14 @@ import numpy as np
 from workbench.compile.fusion import fuse_matmul, fuse_sum
 from workbench.compile.loops import FusedLoops, _Group
 from workbench.compile.refs import Ref, affine_view, c_strides
-from workbench.compile.target import CPU, Target, dtype_expr, is_weak
+from workbench.compile.target import CPU, Target, dtype_expr, is_weak, native
 from workbench.ir import Graph, Literal, Var
 from workbench.primitive import MissingRule, NotSupported
 
+#: Every name derived from a user's name starts with this prefix and never contains ``__``;
+#: every name the generator makes up does not start with it, and names derived from a name
+#: (``x__all``, ``hist__x``) add a ``__`` part: the two namespaces cannot collide.
+USER_PREFIX = "u_"
 RESERVED = {"np", "math", "cuda", "numba", "pairwise_sum", "range", "abs", "min", "max", "int",
             "float", "bool", "len", "step", "n_steps", "record_every", "n_rows", "countdown",
             "block_sum"}
@@ -36,6 +41,7 @@ class Lowering(FusedLoops):
     def __init__(self, graph: Graph, target: Target = CPU, fuse_sums: bool = False):
         self.graph, self.target, self.fuse_sums = graph, target, fuse_sums
         self.names: dict[int, str] = {}
+        self.original: dict[str, str] = {}  # mangled user-derived name -> the name as given
         self.refs: dict[int, Ref] = {}
         self.used: set[str] = set(RESERVED)
         self.consts: dict[tuple, str] = {}
@@ -56,18 +62,20 @@ class Lowering(FusedLoops):
 
     # --- names ----------------------------------------------------------------------------
     def name(self, var: Var, prefix: str = "t") -> str:
+        """The identifier of ``var`` in generated code (see ``user_identifier``)."""
         if id(var) not in self.names:
-            base = var.name if var.name and var.name.isidentifier() else None
-            if base is None or keyword.iskeyword(base) or base in self.used:
-                base = base + "_" if base and base + "_" not in self.used else None
-            if base is None:
+            if var.name is not None and str(var.name) != "":
+                base = user_identifier(var.name)
+                self.original[base] = str(var.name)
+            else:
                 self.count += 1
                 base = f"{prefix}{self.count}"
-                while base in self.used:
-                    self.count += 1
-                    base = f"{prefix}{self.count}"
-            self.used.add(base)
-            self.names[id(var)] = base
+            candidate, k = base, 0
+            while candidate in self.used:
+                k += 1
+                candidate = f"{base}_{k}"
+            self.used.add(candidate)
+            self.names[id(var)] = candidate
         return self.names[id(var)]
 
     def fresh(self, prefix: str) -> str:
@@ -200,16 +208,18 @@ class Lowering(FusedLoops):
         return [f"for {k} in range({phys.size}):", f"    {name}[{k}] = {src.name}[{positions}[{k}]]"]
 
     def hidden_array(self, value: np.ndarray) -> str:
+        """An array passed to the kernel as an argument: always a copy, so a NumPy array the
+        function closes over is frozen at trace time whatever its layout (as ``tf.function``)."""
         name = f"c{len(self.hidden)}"
         self.used.add(name)
-        self.hidden.append((name, np.ascontiguousarray(value).reshape(-1)))
+        self.hidden.append((name, np.array(value, order="C", copy=True).reshape(-1)))
         return name
 
     # --- the walk -------------------------------------------------------------------------
     def _literal_ref(self, lit: Literal) -> Ref:
         if id(lit) in self.refs:
             return self.refs[id(lit)]
-        value = np.asarray(lit.value)
+        value = native(np.asarray(lit.value), "a captured constant")
         if value.ndim == 0:
             ref = Ref(self.const(value.item(), value.dtype), ())
         else:
@@ -243,6 +253,7 @@ class Lowering(FusedLoops):
             self.eqn_index = i
             rule = self.rule(eqn.prim)
             out = eqn.outputs[0]
+            native(np.empty(0, out.dtype), f"the result of '{eqn.prim.name}'")
             self.name(out)
             if isinstance(rule, str):
                 self._elementwise(eqn, rule, out)
@@ -286,16 +297,18 @@ class Lowering(FusedLoops):
         self.add_member(group, out, [f"{{local}} = {expr}  # {self.describe(eqn)}"])
 
     def describe(self, eqn: Any) -> str:
-        """The equation as the graph printer shows it, in this source's names (for comments)."""
+        """The equation as the graph printer shows it (for comments, escaped): user-named values
+        by their own names, the others by their names in this source."""
         def show(a: Any) -> str:
             if isinstance(a, Literal):
                 return repr(a.value) if is_weak(a.value) else f"const{list(np.shape(a.value))}"
-            return self.name(a)
+            name = self.name(a)
+            return self.original.get(name, name)
 
         params = "".join(f" {k}={' '.join(repr(v).split())}" for k, v in eqn.params.items()
                          if not isinstance(v, np.ndarray | np.dtype | type))  # one line: a comment
         ins = " ".join(show(a) for a in eqn.inputs)
-        return f"{self.name(eqn.outputs[0])} = {eqn.prim.name}{params} {ins}"
+        return comment(f"{self.name(eqn.outputs[0])} = {eqn.prim.name}{params} {ins}")
 
     def outputs(self) -> list[str]:
         """Expressions for the graph outputs (arrays come back in their own shape)."""
@@ -313,6 +326,27 @@ class Lowering(FusedLoops):
                 ref = self.refs[id(tmp)]
             exprs.append(ref.name if len(shape) == 1 else f"{ref.name}.reshape({shape})")
         return exprs
+
+
+def user_identifier(name: object) -> str:
+    """A safe identifier for a user's name: NFKC-normalised, ASCII letters, digits and single
+    underscores, behind ``USER_PREFIX`` (so it is never a keyword or a generated name).
+
+    >>> [user_identifier(n) for n in ("w", "𝐧𝐩", "lambda", "a b", "ñ")]
+    ['u_w', 'u_np', 'u_lambda', 'u_a_b', 'u_xf1']
+    """
+    text = unicodedata.normalize("NFKC", str(name))
+    text = re.sub(r"[^0-9A-Za-z]+", "_", text.encode("ascii", "backslashreplace").decode())
+    return USER_PREFIX + (text.strip("_") or "v")
+
+
+def comment(text: object) -> str:
+    """``text`` made safe for a ``#`` comment: newlines, NUL and other unprintables escaped.
+
+    >>> print(comment("a\\nb"))
+    a\\nb
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def _loop_dtype(atoms: list[Any], fallback: Any) -> np.dtype:

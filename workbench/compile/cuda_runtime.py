@@ -11,8 +11,10 @@ import numpy as np
 from numba import cuda
 
 from workbench.compile.runtime import block_sum_body
+from workbench.random import random_bits_body
 
 block_sum = cuda.jit(device=True)(block_sum_body)
+random_bits = cuda.jit(device=True)(random_bits_body)
 
 
 @cuda.jit(device=True)

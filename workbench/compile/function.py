@@ -1,9 +1,11 @@
 """``wb.function``: trace a Python function once per input signature and run it compiled by Numba.
 
 Arrays and Tensors passed as arguments are traced inputs (their shapes and dtypes make the
-signature); Python numbers are constants of the trace (a new value retraces); Variables the
-function reads or assigns are state, read before and written back after every call. Under a
-recording GradientTape the Python function runs eagerly, so gradients flow through the call.
+signature); Python numbers are constants of the trace (a new value retraces; floats key on their
+bits, so ``0.0`` and ``-0.0`` are two traces and ``nan`` one); NumPy arrays the function closes
+over are copied at trace time (constants, whatever their layout); Variables the function reads
+or assigns are state, read before and written back after every call. Under a recording
+GradientTape the Python function runs eagerly, so gradients flow through the call.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import numpy as np
 
 from workbench.compile import cache, kernel
 from workbench.compile.loop import History, run_repeat
+from workbench.compile.target import native
 from workbench.compile.trace import Traced, trace
 from workbench.ir import Graph
 from workbench.tape_state import ACTIVE
 from workbench.tensor import Tensor, Variable
 
+#: The most history rows ``repeat`` records by default.
+MAX_ROWS = 1000
 MISS = object()  # a fast path's answer when the arguments do not match its signature
 
 
@@ -28,7 +33,7 @@ class Concrete:
 
     def __init__(self, traced: Traced, use_disk: bool, arg_kinds: tuple = ()):
         self.traced = traced
-        self.arg_kinds = arg_kinds  # per argument: ("array", shape, dtype num), ("var", v), ("py", x)
+        self.arg_kinds = arg_kinds  # per argument: ("array", shape, dtype), ("var", v), ("py", x)
         self.fast = None
         self.use_disk = use_disk
         self.lowered = kernel.lower(traced.graph)
@@ -87,14 +92,18 @@ class Concrete:
         for k, kind in enumerate(self.arg_kinds):
             if kind[0] == "array":
                 shape, num = kind[1], kind[2]
+                env[f"q{k}"] = num  # a native dtype: a byte-swapped array misses (is converted)
                 conds.append(f"type(a{k}) is nd and a{k}.shape == {shape!r} "
-                             f"and a{k}.dtype.num == {num}")
+                             f"and a{k}.dtype is q{k}")
                 passed.append(f"a{k}[()]" if shape == () else f"a{k}" if len(shape) == 1
                               else f"a{k}.reshape(-1)")
                 j += 1
             elif kind[0] == "var":
                 env[f"p{k}"] = kind[1]
                 conds.append(f"a{k} is p{k}")
+            elif type(kind[1]) is float:
+                env[f"p{k}"] = kind[1].hex()
+                conds.append(f"type(a{k}) is float and a{k}.hex() == p{k}")
             else:
                 env[f"p{k}"] = kind[1]
                 conds.append(f"type(a{k}) is type(p{k}) and a{k} == p{k}")
@@ -152,8 +161,11 @@ class Function:
             concrete._call = concrete._make_call()
         return concrete._call(arrays)
 
-    def repeat(self, n: int, *args: Any, record_every: int = 1) -> History:
+    def repeat(self, n: int, *args: Any, record_every: int | None = None) -> History:
         """Run ``n`` steps in one compiled loop; return the history every ``record_every`` steps.
+
+        By default (``record_every=None``) the history stays bounded: every
+        ``ceil(n / 1000)`` steps, so at most 1000 rows; ``record_every=1`` records every step.
 
         Raises ``Diverged`` (with the step and the values) at the first step whose outputs or
         new Variable values are not finite; the Variables then hold the values before that step.
@@ -171,7 +183,9 @@ class Function:
         ([2, 4], [6.0, 7.5], 7.5)
         """
         concrete, arrays = self._prepare(args)
-        return run_repeat(concrete, int(n), arrays, int(record_every))
+        n = int(n)
+        every = max(1, -(-n // MAX_ROWS)) if record_every is None else int(record_every)
+        return run_repeat(concrete, n, arrays, every)
 
     def map(self, *args: Any, in_axes: Any = 0) -> Any:
         """Run one copy per row of the batched arguments; outputs gain a leading batch axis.
@@ -190,8 +204,10 @@ class Function:
     def repeat_map(self, n: int, *args: Any, in_axes: Any = 0, state: dict | None = None) -> Any:
         """``n`` steps for every copy, each with private Variables (a sweep); see ``BatchedRun``.
 
-        ``state`` maps Variable names to per-copy starting values; other Variables start from
-        their current value. The Variables themselves are left unchanged.
+        ``state`` maps Variable names (as in ``History.variables``) to per-copy values: the
+        starting value of a Variable the step updates, or the value of one it only reads.
+        Other Variables start from their current value. The Variables themselves are left
+        unchanged; ``n`` must be at least 1.
         """
         from workbench.compile.mapping import run_repeat_map
 
@@ -236,13 +252,15 @@ class Function:
             elif isinstance(a, Tensor):
                 value = np.asarray(a._value)
             elif type(a) in (int, float, bool):
-                key.append(("py", type(a), a))
+                # floats key on their exact bits: 0.0 and -0.0 differ, nan equals itself
+                key.append(("py", type(a), a.hex() if type(a) is float else a))
                 kinds.append(("py", a))
                 continue
             else:
                 value = np.asarray(a)
-            key.append((value.shape, value.dtype.num))
-            kinds.append(("array", value.shape, value.dtype.num))
+            value = native(value, f"argument {i}")
+            key.append((value.shape, value.dtype.char))
+            kinds.append(("array", value.shape, np.dtype(value.dtype.char)))
             arrays.append(value[()] if value.ndim == 0 else
                           value if value.ndim == 1 and value.flags.c_contiguous else _flat(value))
             array_pos.append(i)
@@ -265,7 +283,20 @@ def function(fn: Any = None, *, target: str = "cpu", cache: bool = True) -> Any:
     naming the line. Anything kept between calls (optimizer slots, step counters) must live in
     Variables: reads become state inputs, ``assign*`` become state updates. ``step.graph``,
     ``step.source`` and ``step.repeat_source`` show what was compiled (``numba.njit``, never object
-    mode, never fastmath).
+    mode, never fastmath). A function may return nothing (the call then returns None). A
+    Variable created on every call is refused (``TraceError``, as ``tf.function``); one created
+    on the first call and kept is state. ``wb.random`` draws fresh numbers on every call and
+    ``repeat`` step from ``wb.random.KEY`` (seeded by ``wb.random.set_seed``; not the eager
+    stream). Arguments must be bool, integer, float32 or float64 arrays (float16 and complex
+    raise ``TypeError``; byte-swapped arrays are converted).
+
+    Results equal the eager tape bit for bit for ``+ - * /``, negation, ``abs``, ``square``,
+    ``sqrt``, ``minimum``/``maximum``, ``where``, comparisons, casts, views and indexing, and
+    sums and means (NumPy's pairwise order), hence SGD (with momentum) and RMSprop steps, in
+    float32 and float64. Transcendental functions (``exp``, ``log``, ``tanh``, ``sin``, ``pow``,
+    ``sigmoid``...) use Numba's libm and agree within 2 ULP per op; ``matmul`` adds in k order
+    (BLAS blocks differently): within ``k * eps * (|A| @ |B|)``; Adam (its bias correction is
+    a power) agrees to about 1e-13 relative over a few steps. See docs/reliability.md.
 
     >>> import numpy as np, workbench as wb
     >>> w = wb.Variable(1.0, name="w")

@@ -83,7 +83,7 @@ def _consumer(ctx, out, x, y, xr, yr) -> bool:
     zero = ctx.const(0, out.dtype)
     (p,) = group.idx
     if m <= SCALAR_ACCUMULATORS:  # written out: plain scalars stay in registers
-        accs = [f"{name}_{i}" for i in range(m)]
+        accs = [f"{name}__{i}" for i in range(m)]
         group.pre += [f"{a} = {zero}" for a in accs]
         group.post += [f"{name}[{i}] = {a}" for i, a in enumerate(accs)]
         ctx.eqn_member(group, out, [f"{a} += {xr.index([str(i), p])} * {local}"

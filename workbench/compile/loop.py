@@ -11,13 +11,16 @@ from typing import Any
 
 import numpy as np
 
+from workbench import random
+from workbench.compile.trace import state_names
 from workbench.tensor import Tensor
 
 
 @dataclass
 class History:
     """What ``repeat`` recorded: ``outputs`` (the function's result structure, each leaf stacked
-    over the recorded steps) and ``variables`` (name -> stacked values) after steps ``steps``."""
+    over the recorded steps; None if it returns nothing) and ``variables`` (name -> stacked
+    values; Variables sharing a name are ``w``, ``w_1``, ...) after steps ``steps``."""
 
     steps: np.ndarray
     outputs: Any
@@ -69,7 +72,7 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
     bad, nrows = int(result[0]), int(result[1])
     carried = result[2:2 + len(concrete.carried)]
     last = result[2 + len(concrete.carried):]
-    names = [_var_name(v, k) for k, v in enumerate(traced.state_in)]
+    names = state_names(traced.state_in)
     for (o, i), value in zip(concrete.carried, carried, strict=True):
         k = i - traced.n_args
         var = traced.state_in[k]
@@ -83,19 +86,17 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
     out_leaves = [h[:nrows] for h in hist[:traced.n_outputs]]
     variables = {}
     for (o, i), h in zip(concrete.carried, hist[traced.n_outputs:], strict=True):
-        variables[names[i - traced.n_args]] = h[:nrows]
+        if traced.state_in[i - traced.n_args] is not random.KEY:  # the generator's state
+            variables[names[i - traced.n_args]] = h[:nrows]
     history = History(steps, traced.rebuild(out_leaves), variables)
     if bad >= 0:
         values = {f"output{k}" if traced.n_outputs > 1 else "output": last[k]
                   for k in range(traced.n_outputs)}
-        for k, var in enumerate(traced.state_out):
-            values[_var_name(var, k)] = last[traced.n_outputs + k]
+        for name, value in zip(state_names(traced.state_out), last[traced.n_outputs:],
+                               strict=True):
+            values[name] = value
         raise Diverged(bad + 1, n, values, history)
     return history
-
-
-def _var_name(var: Any, k: int) -> str:
-    return var.name or f"var{k}"
 
 
 def _write(var: Any, value: Any) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from workbench import random
 from workbench.compile import batch, cache, kernel
+from workbench.compile.trace import state_names
 from workbench.tensor import Tensor, Variable
 
 THREADS_PER_BLOCK = 128
@@ -49,6 +51,10 @@ def _split(args: tuple, in_axes: Any) -> tuple[int, tuple, list[bool]]:
                 raise ValueError("only arrays can be batched (in_axes=0); use None for "
                                  f"{type(a).__name__} arguments")
             value = np.asarray(a._value if isinstance(a, Tensor) else a)
+            if value.ndim == 0:
+                raise ValueError(f"argument {len(one)} is a scalar (shape ()), so it has no batch "
+                                 "axis to map over: give it a leading batch axis, or in_axes=None "
+                                 "to share it between copies")
             sizes.add(value.shape[0])
             one.append(value[0])
             batched.append(True)
@@ -93,14 +99,16 @@ def _inputs(concrete: Any, args: tuple, batched_args: list[bool], n: int,
         flags.append(b)
     carried = {i for _, i in concrete.carried} if state is not None else set()
     by_name = dict(state or {})
-    known = {var.name for var in traced.state_in}
-    if set(by_name) - known:
-        raise ValueError(f"state names {sorted(set(by_name) - known)} are not Variables this "
-                         f"function carries from step to step ({sorted(known)})")
-    for k, var in enumerate(traced.state_in):
+    names = state_names(traced.state_in)
+    if set(by_name) - set(names):
+        raise ValueError(f"state names {sorted(set(by_name) - set(names))} are not Variables "
+                         f"this function reads ({sorted(names)})")
+    for k, (var, name) in enumerate(zip(traced.state_in, names, strict=True)):
         i = traced.n_args + k
-        if i in carried:
-            init = by_name.get(var.name)
+        if var is random.KEY and name not in by_name:  # each copy draws its own numbers
+            by_name[name] = _copy_keys(n)
+        if i in carried or name in by_name:  # carried, or read-only with per-copy values
+            init = by_name.get(name)
             if init is None:
                 init = np.broadcast_to(var._value, (n,) + var.shape)
             init = np.array(np.broadcast_to(np.asarray(init, var.dtype), (n,) + var.shape))
@@ -110,6 +118,17 @@ def _inputs(concrete: Any, args: tuple, batched_args: list[bool], n: int,
             values.append(_layout(np.asarray(var._value), False, n))
             flags.append(False)
     return values, flags
+
+
+#: Key distance between the copies of a batched run: each draws from its own stretch of keys.
+KEY_STRIDE = 2**40
+
+
+def _copy_keys(n: int) -> np.ndarray:
+    """Per-copy starting keys of the random generator; ``random.KEY`` moves past all of them."""
+    start = int(random.KEY.numpy())
+    random.set_key(start + n * KEY_STRIDE)
+    return start + np.arange(n, dtype=np.int64) * KEY_STRIDE
 
 
 def _layout(value: np.ndarray, batched: bool, n: int) -> Any:
@@ -166,6 +185,8 @@ def run_map(fn: Any, args: tuple, in_axes: Any, target: str) -> Any:
 def run_repeat_map(fn: Any, steps: int, args: tuple, in_axes: Any, state: dict | None,
                    target: str) -> BatchedRun:
     """``steps`` steps of every copy, each with its own Variables (from ``state`` or shared)."""
+    if steps < 1:
+        raise ValueError(f"repeat_map needs steps >= 1, got {steps}")
     n, one, batched_args = _split(args, in_axes)
     concrete = fn.concrete(*one)
     values, flags = _inputs(concrete, args, batched_args, n, state or {})
@@ -177,8 +198,9 @@ def run_repeat_map(fn: Any, steps: int, args: tuple, in_axes: Any, state: dict |
     shaped = [o.reshape((n,) + tuple(a.shape)) for o, a in zip(outs, traced.graph.outputs,
                                                                  strict=True)]
     variables = {}
-    for k, var in enumerate(traced.state_in):
+    for k, (var, name) in enumerate(zip(traced.state_in, state_names(traced.state_in),
+                                        strict=True)):
         i = traced.n_args + k
-        if any(i == j for _, j in concrete.carried):
-            variables[var.name or f"var{k}"] = values[i].reshape((n,) + var.shape)
+        if any(i == j for _, j in concrete.carried) and var is not random.KEY:
+            variables[name] = values[i].reshape((n,) + var.shape)
     return BatchedRun(traced.rebuild(shaped[:traced.n_outputs]), variables, diverged)

@@ -9,6 +9,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from workbench.random import random_bits_body
+
+
+def _jit(fn):
+    """``njit`` with Numba's disk cache where Numba has somewhere to keep it (a writable
+    ``__pycache__`` next to this file, or ``NUMBA_CACHE_DIR``, or a user cache folder); without
+    it otherwise (a read-only installation and home): compiled once per process then."""
+    try:
+        return njit(cache=True, error_model="numpy")(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(error_model="numpy")(fn)
+
 
 def block_sum_body(a, start, n, stride, zero):  # pragma: no cover - runs compiled
     """NumPy's pairwise sum of at most 128 elements: 8 accumulators, then the remainder.
@@ -49,10 +61,11 @@ def block_sum_body(a, start, n, stride, zero):  # pragma: no cover - runs compil
     return res
 
 
-block_sum = njit(cache=True, error_model="numpy")(block_sum_body)
+block_sum = _jit(block_sum_body)
+random_bits = _jit(random_bits_body)
 
 
-@njit(cache=True, error_model="numpy")
+@_jit
 def pairwise_sum(a, start, n, stride, zero):  # pragma: no cover - runs compiled
     """Sum ``n`` elements of ``a`` from ``start`` in steps of ``stride``, as ``np.add.reduce``.
 

@@ -31,3 +31,19 @@ def dtype_expr(dtype: Any) -> str:
 def is_weak(value: Any) -> bool:
     """Python numbers take the dtype of what they meet (NumPy's NEP 50 rule)."""
     return type(value) in (int, float, bool)
+
+
+def native(value: np.ndarray, what: str) -> np.ndarray:
+    """``value`` in a dtype compiled code handles (byte-swapped to native order if needed), or a
+    ``TypeError`` naming ``what`` and the dtype: compiled kernels compute in bool, integers,
+    float32 and float64 only."""
+    dt = value.dtype
+    if dt.kind not in "biuf" or (dt.kind == "f" and dt.itemsize not in (4, 8)):
+        hint = ("cast it to float32 or float64 (x.astype(np.float32)) to compile"
+                if dt.kind == "f" else "complex numbers are not supported by wb.function; "
+                "split them into real and imaginary parts" if dt.kind == "c"
+                else "pass a numeric array")
+        raise TypeError(f"wb.function cannot compile {what} of dtype {dt}: it computes in bool, "
+                        f"integer, float32 and float64 only; {hint}. Eagerly (outside "
+                        "wb.function) this dtype works")
+    return value if dt.isnative else value.astype(dt.newbyteorder("="))

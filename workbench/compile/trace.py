@@ -10,13 +10,17 @@ Variables (created before or during the first call) are captured like any other 
 
 from __future__ import annotations
 
+import gc
 import inspect
+import sys
+import types
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from workbench import tape_state
+from workbench.compile.target import native
 from workbench.ir import Eqn, Graph, Literal, Var
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
@@ -63,6 +67,8 @@ class _Slot:
 
 class TracingTape:
     """A tape that records every op on a traced value, comparisons, reads and assignments."""
+
+    compiles = True  # ops that differ when compiled (``wb.random``) look for this
 
     def __init__(self) -> None:
         self.atoms: dict[int, Any] = {}
@@ -143,7 +149,12 @@ class TracingTape:
     def _read_slot(self, var: Variable) -> Any:
         slot = self._slot(var)
         if slot.current is None:
-            name = var.name or f"var{len(self.slots) - 1}"
+            name = var_name(var, len(self.slots) - 1)
+            native(np.asarray(var._value), f"Variable {name!r}")  # a dtype kernels compute in
+            if not var.dtype.isnative:
+                raise TypeError(f"wb.function cannot compile Variable {name!r}: its dtype "
+                                f"{var.dtype} is not in native byte order; create it from "
+                                "x.astype(x.dtype.newbyteorder('='))")
             slot.input = slot.current = Var(var.shape, var.dtype, name)
         return slot.current
 
@@ -211,7 +222,8 @@ def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced
     finally:
         tape_state.ACTIVE.reset(token)
         tape.restore()
-    leaves, rebuild = flatten(result)
+    _refuse_created_variables(fn, tape, result)
+    leaves, rebuild = flatten(result) if result is not None else ([], _none)
     outs = []
     for leaf in leaves:
         if leaf is None:
@@ -225,6 +237,81 @@ def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced
     graph = Graph(inputs, _live(tape.eqns, outputs), outputs)
     return Traced(graph, len(tape.inputs), tuple(s.var for s in state_in),
                   tuple(s.var for s in state_out), rebuild, len(outs))
+
+
+def _none(leaves: list) -> None:
+    """The result structure of a function that returns nothing (like ``tf.function``: None)."""
+    return None
+
+
+def _refuse_created_variables(fn: Any, tape: TracingTape, result: Any) -> None:
+    """Raise if the trace used a Variable that only the trace (and the result) refers to.
+
+    Such a Variable was created by the function on this call: eagerly every call would make a
+    fresh one, while the compiled program would keep updating the one the trace made. This is
+    ``tf.function``'s rule ("only supports singleton Variables created on the first call"):
+    create it once outside the function, or guard its creation (``if self.v is None: ...``).
+    """
+    ours = {id(tape.slots), id(tape.keep), id(result)}
+    ours.update(id(s) for s in tape.slots.values())
+    internal: dict[int, int] = {}  # references the trace itself holds, per Variable
+    pending = [result]
+    while pending:  # the containers of the returned structure refer to it too
+        node = pending.pop()
+        internal[id(node)] = internal.get(id(node), 0) + 1
+        if isinstance(node, dict):
+            ours.add(id(node))
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple):
+            ours.add(id(node))
+            pending.extend(node)
+    node = None  # the walk's last node must not count as a reference
+    internal[id(result)] += 1  # the result itself: trace's local and this function's argument
+    for kept in tape.keep:  # tensors computed from a Variable refer to it (``_origin``)
+        origin = getattr(kept, "_origin", None)
+        if origin is not None:
+            internal[id(origin)] = internal.get(id(origin), 0) + 1
+            ours.add(id(kept))
+    kept = origin = None
+    for slot in tape.slots.values():
+        # cheap first: more references than the trace's own (the slot, the getrefcount
+        # argument, result and _origin) mean the Variable is kept elsewhere
+        if sys.getrefcount(slot.var) > 2 + internal.get(id(slot.var), 0):
+            continue
+        others = [r for r in gc.get_referrers(slot.var)
+                  if id(r) not in ours and not isinstance(r, types.FrameType)]
+        if not others:
+            raise TraceError(
+                f"{_fn_name(fn)} created the wb.Variable {var_name(slot.var, 0)!r} while it was "
+                "traced and keeps no reference to it: eagerly each call would make a new one, "
+                "compiled the same one would be updated on every call. Create Variables once, "
+                "outside the compiled function (or store it, e.g. `if self.v is None: self.v = "
+                "wb.Variable(...)`), as tf.function requires"
+            )
+
+
+def var_name(var: Variable, k: int) -> str:
+    """A Variable's name as text (any object given as ``name=``), or ``var<k>`` if it has none."""
+    return f"var{k}" if var.name is None or str(var.name) == "" else str(var.name)
+
+
+def state_names(variables: tuple[Variable, ...]) -> list[str]:
+    """One distinct name per Variable: its own, with ``_1``, ``_2``... added to later ones that
+    share it (so two Variables named ``w`` are ``w`` and ``w_1`` in a history).
+
+    >>> import workbench as wb
+    >>> state_names((wb.Variable(1.0, name="w"), wb.Variable(2.0, name="w"), wb.Variable(3.0)))
+    ['w', 'w_1', 'var2']
+    """
+    names: list[str] = []
+    for k, var in enumerate(variables):
+        base = var_name(var, k)
+        name, j = base, 0
+        while name in names:
+            j += 1
+            name = f"{base}_{j}"
+        names.append(name)
+    return names
 
 
 def _live(eqns: list[Eqn], outputs: tuple) -> tuple[Eqn, ...]:
