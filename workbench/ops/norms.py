@@ -98,7 +98,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     >>> float(wb.linalg.norm(wb.constant([3.0, 4.0])))
     5.0
     >>> wb.linalg.norm(wb.constant([[1.0, -2.0], [3.0, 4.0]]), ord=1).numpy()
-    array(6.)
+    np.float64(6.0)
     """
     x = as_tensor(x)
     if axis is None:
