@@ -94,6 +94,15 @@ def test_lapack_primitives_are_refused_on_cuda_with_a_reason():
         f.map(np.stack([np.eye(2)] * 3))
 
 
+@needs_device
+def test_cuda_overrides_cbrt_and_refuses_sorting_with_a_reason():
+    x = np.array([[8.0, -27.0, 0.5], [1e-300, -2.0, 1e10]])
+    got = np.asarray(wb.function(lambda v: wb.cbrt(v), target="cuda").map(x))
+    np.testing.assert_allclose(got, np.cbrt(x), rtol=1e-14)
+    with pytest.raises(CompileError, match="sort_by.*cuda.*argsort"):
+        wb.function(lambda v: wb.sort(v), target="cuda").map(x)
+
+
 def test_clear_error_without_gpu_or_simulator():
     code = ("import numpy as np, workbench as wb\n"
             "from numba import cuda\n"

@@ -384,7 +384,24 @@ def test_metrics_update_inside_a_compiled_step():
     np.testing.assert_allclose(float(mean.result()), 0.0, atol=1e-6)  # logits and -logits
 
 
-def test_dropout_inside_wb_function_is_a_clear_error_not_a_frozen_mask():
-    step = wb.function(lambda v: wb.nn.dropout(v, 0.5))
-    with pytest.raises(Exception, match="dropout_mask.*not supported"):
-        step(np.ones(8))
+def test_compiled_dropout_draws_a_fresh_mask_every_call_and_its_gradient_uses_it():
+    rate = 0.25
+
+    @wb.function
+    def step(v):
+        with wb.GradientTape() as tape:
+            tape.watch(v)
+            y = wb.nn.dropout(v, rate)
+            loss = wb.reduce_sum(y * v)
+        return y, tape.gradient(loss, v)
+
+    v = np.linspace(1.0, 2.0, 4000)
+    (y1, g1), (y2, g2) = step(v), step(v)
+    y1, y2, g1, g2 = (t.numpy() for t in (y1, y2, g1, g2))
+    scale = 1.0 / (1.0 - rate)
+    for y, g in ((y1, g1), (y2, g2)):
+        mask = y / v                       # 0 where dropped, 1/(1-rate) where kept
+        assert np.all(np.isclose(mask, 0.0) | np.isclose(mask, scale))
+        assert abs(np.mean(np.isclose(mask, 0.0)) - rate) < 0.03   # 4000 draws: sd ~0.007
+        np.testing.assert_allclose(g, 2.0 * mask * v, rtol=1e-12)  # d(mask*v*v)/dv
+    assert np.mean(np.isclose(y1, 0.0) != np.isclose(y2, 0.0)) > 0.2  # a new mask each call

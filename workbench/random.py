@@ -103,7 +103,8 @@ def set_key(key: int) -> None:
     KEY._snapshot = Tensor(KEY._value, KEY.name)
 
 
-def _compiling() -> bool:
+def compiling() -> bool:
+    """Whether a ``wb.function`` trace is recording (random draws then come from ``KEY``)."""
     return any(getattr(tape, "compiles", False) for tape in tape_state.ACTIVE.get())
 
 
@@ -123,7 +124,7 @@ def uniform(shape: Any = (), minval: float = 0.0, maxval: float = 1.0, dtype: An
     >>> bool(((u >= 0.0) & (u < 1.0)).all())
     True
     """
-    if not _compiling():
+    if not compiling():
         return creation.uniform(shape, minval, maxval, dtype)
     dtype = default_dtype() if dtype is None else np.dtype(dtype)
     return _draw(shape, dtype) * (maxval - minval) + minval
@@ -136,7 +137,7 @@ def normal(shape: Any = (), mean: float = 0.0, stddev: float = 1.0, dtype: Any =
     >>> wb.random.normal((2, 3)).shape
     (2, 3)
     """
-    if not _compiling():
+    if not compiling():
         return creation.normal(shape, mean, stddev, dtype)
     from workbench.ops import elementwise as ew
 

@@ -27,7 +27,11 @@ OVERRIDES: dict[str, Any] = {
     "inv": _NO_LAPACK,
     "det": _NO_LAPACK,
     "solve": _NO_LAPACK,
+    "cbrt": "{T}(math.copysign(math.pow(abs({0}), 1.0 / 3.0), {0}))",  # np.cbrt: no CUDA form
 }
+OVERRIDES.update(dict.fromkeys(  # sorting allocates and calls np.argsort (workbench/ops/sorting.py)
+    ("sort_by", "unsort_by", "argsort"),
+    NotSupported("sorting allocates arrays and calls np.argsort, which a CUDA thread cannot")))
 OVERRIDES.update(dict.fromkeys(  # decompositions (workbench/ops/decompositions.py)
     ("cholesky", "eigh", "eigvalsh", "svd", "svdvals", "slogdet", "pinv", "qr"), _NO_LAPACK))
 

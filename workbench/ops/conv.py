@@ -14,6 +14,7 @@ import numpy as np
 
 from workbench.ops import conv_numba as nb
 from workbench.ops import creation
+from workbench import random as wb_random
 from workbench.ops import elementwise as ew
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, as_input
@@ -238,7 +239,7 @@ def _dropout_mask(x, rate, seed):
 dropout_mask_p = defprimitive(  # random, so it has no derivative; dropout multiplies by it
     "dropout_mask", _dropout_mask, vjp=NON_DIFFERENTIABLE,
     sympy=NotSupported("a random mask is not a formula"),
-    numba=NotSupported("random masks inside compiled functions are not supported yet"),
+    numba=NotSupported("compiled dropout draws its mask from wb.random's key instead"),
     kind=CONV,
 )
 
@@ -359,5 +360,8 @@ def dropout(x: Any, rate: float, noise_shape: Any = None, seed: int | None = Non
     if float(rate) == 0.0:
         return x
     shape = x.shape if noise_shape is None else tuple(int(d) for d in noise_shape)
-    probe = np.zeros(shape, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
-    return ew.mul(x, dropout_mask_p(Tensor(probe), rate=float(rate), seed=seed))
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    if wb_random.compiling():  # a compiled step draws a fresh mask from the key it carries
+        keep = wb_random.uniform(shape, dtype=dtype) >= float(rate)
+        return ew.mul(x, ew.mul(ew.cast(keep, dtype), 1.0 / (1.0 - float(rate))))
+    return ew.mul(x, dropout_mask_p(Tensor(np.zeros(shape, dtype)), rate=float(rate), seed=seed))
