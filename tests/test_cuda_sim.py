@@ -98,7 +98,7 @@ def test_lapack_primitives_are_refused_on_cuda_with_a_reason():
 def test_cuda_overrides_cbrt_and_refuses_sorting_with_a_reason():
     x = np.array([[8.0, -27.0, 0.5], [1e-300, -2.0, 1e10]])
     got = np.asarray(wb.function(lambda v: wb.cbrt(v), target="cuda").map(x))
-    np.testing.assert_allclose(got, np.cbrt(x), rtol=1e-14)
+    np.testing.assert_allclose(got, np.cbrt(x), rtol=1e-13)  # pow(|x|, 1/3): a few ULP
     with pytest.raises(CompileError, match="sort_by.*cuda.*argsort"):
         wb.function(lambda v: wb.sort(v), target="cuda").map(x)
 
