@@ -461,6 +461,40 @@ def test_tensor_methods_match_numpy():
     assert wb.constant([[4.0]]).item() == 4.0
 
 
+NUMPY_FUNCTIONS_CALLING_METHODS = {  # NumPy's functions call these methods with dtype=/out=
+    "sum": lambda m, a: m.sum(a, axis=1), "mean": lambda m, a: m.mean(a, axis=0),
+    "max": lambda m, a: m.max(a, axis=-1, keepdims=True), "min": lambda m, a: m.min(a),
+    "std": lambda m, a: m.std(a, axis=0, ddof=1), "var": lambda m, a: m.var(a),
+    "prod": lambda m, a: m.prod(a, axis=2), "cumsum": lambda m, a: m.cumsum(a, axis=1),
+    "cumprod": lambda m, a: m.cumprod(a, axis=0),
+    "clip": lambda m, a: m.clip(a, -0.5, 0.5), "reshape": lambda m, a: m.reshape(a, (4, 6)),
+    "transpose": lambda m, a: m.transpose(a, (2, 0, 1)), "sum_dtype": lambda m, a: m.sum(
+        a, dtype=np.float32),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_FUNCTIONS_CALLING_METHODS))
+def test_numpy_functions_on_tensors_call_the_methods_and_stay_on_the_tape(name):
+    fn = NUMPY_FUNCTIONS_CALLING_METHODS[name]
+    a = np.random.default_rng(6).uniform(0.5, 1.5, size=(2, 3, 4))
+    x = wb.constant(a)
+    with wb.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(np, x)
+        total = wb.reduce_sum(y)
+    assert isinstance(y, wb.Tensor), name
+    want = fn(np, a)
+    assert y.dtype == want.dtype
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-6)
+    grad = tape.gradient(total, x)
+    assert grad is not None and grad.shape == a.shape
+
+
+def test_numpy_out_argument_on_a_tensor_is_refused():
+    with pytest.raises(TypeError, match="out= is not supported"):
+        np.sum(wb.constant([1.0, 2.0]), out=np.zeros(()))
+
+
 def test_iterating_a_tensor_stays_on_the_tape():
     x = wb.constant([1.0, 2.0, 3.0])
     with wb.GradientTape() as tape:

@@ -123,6 +123,9 @@ from workbench.ops.statistics import (
     var,
 )
 from workbench.ops.shape import (
+    ndim,
+    shape,
+    size,
     broadcast_to,
     concat,
     expand_dims,
@@ -245,4 +248,6 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
     "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
 ]
 __all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linear algebra)
+__all__ += ["ndim", "rank", "shape", "size"]  # NumPy's and TF's shape queries
+rank = ndim
 __all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines
