@@ -42,8 +42,8 @@ class Budget:
     #: Wall seconds one ``simplify`` may take before its input is kept as it is.
     simplify_seconds: float = SIMPLIFY_SECONDS
     start: float = field(default_factory=time.perf_counter)
-    _depth: int = field(default=0, repr=False)
-    _phase: str = field(default="starting", repr=False)
+    _depth: int = field(default=0, init=False, repr=False)
+    _phase: str = field(default="starting", init=False, repr=False)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start

@@ -76,10 +76,12 @@ def expression(tape: Any, target: Any, view: str | None = None,
     (-X*beta + y).T*(-X*beta + y)
     """
     budget = budget or Budget()
-    tr = translation(tape, target, view, budget)
-    check_depth(tr.exprs()[0], "translating the graph")
+    with budget.running("translating the graph"):
+        tr = translation(tape, target, view, budget)
+        out = tr.exprs()[0]
+        check_depth(out, "translating the graph")
     if tr.renamed:
         names = SymbolNames()
         names.renamed = tr.renamed
         warn_renamed(names, stacklevel=4)  # the user's line, through tape.expression
-    return tr.exprs()[0]
+    return out

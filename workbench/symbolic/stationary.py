@@ -130,12 +130,20 @@ def _solve_scalar(d: Derivation, name: str, budget: Budget) -> tuple[tuple, Any]
     shown = f"∂f/∂{name} = {to_str(expr)}"
     if found is sympy.S.EmptySet:
         raise ValueError(f"no stationary point: {shown} is never 0 for real {name}")
+    if isinstance(found, sympy.Intersection) and sympy.S.Reals in found.args:
+        finite = [a for a in found.args if isinstance(a, sympy.FiniteSet)]
+        if len(finite) == 1:  # {-sqrt(a), sqrt(a)} ∩ Reals: real at the recorded values?
+            found = finite[0]
     if isinstance(found, sympy.FiniteSet):
         others = {k: v for k, v in d.symbols.items() if k != name}
-        sols = list(found)
-        nums = [float(np.real(_number(s, d, others, ()))) for s in sols]
-        return tuple(s for _, s in sorted(zip(nums, sols, strict=True),
-                                          key=lambda p: p[0])), None
+        with np.errstate(invalid="ignore"):  # sqrt(a) at a < 0 is NaN: not a real solution
+            nums = [complex(_number(s, d, others, ())) for s in found]
+        real = sorted((z.real, s) for z, s in zip(nums, found, strict=True)
+                      if np.isfinite(z.real) and abs(z.imag) <= 1e-12 * (1 + abs(z)))
+        if not real:
+            raise ValueError(f"no stationary point: {shown} is never 0 for real {name} at the "
+                             "recorded values of the other symbols")
+        return tuple(s for _, s in real), None
     if found == sympy.S.Reals or isinstance(found, sympy.Interval):
         x0 = sympy.Float(float(np.asarray(d.symbols[name][0])))
         return (x0 if found.contains(x0) == sympy.true else found.inf,), found
