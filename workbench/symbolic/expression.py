@@ -47,7 +47,8 @@ def _translation(tape: Any, target: Any, view: str | None, budget: Budget) -> Tr
         if not verify.equal(verify.as_array(shown).ravel(),
                             verify.as_array(elements.exprs()[0]).ravel()):
             elements.fallback = "element view used: the matrix form did not match the elements"
-            elements.renamed = out.renamed
+            elements.renamed = names.renamed + [r for r in elements.renamed
+                                                if r not in names.renamed]
             return elements
     return out
 
