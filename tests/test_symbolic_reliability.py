@@ -67,6 +67,32 @@ def test_periodic_function_gives_its_infinite_family(x0):
     assert "n ∈ ℤ" in text and "pi/2" in text
 
 
+def test_flat_stretch_gives_a_finite_member_and_says_the_tape_follows_recorded_branches():
+    tape, y, x = _scalar_tape(wb.nn.relu, x0=0.7)
+    st_ = tape.solve_stationary(y, x)
+    v = float(st_.value)
+    assert np.isfinite(v) and v < 0  # inside the open interval (-oo, 0), not -oo
+    assert st_.notes and "branches" in st_.notes[0]
+
+
+@pytest.mark.parametrize("a,want", [(4.0, [-2.0, 2.0]), (-4.0, None)])
+def test_solutions_with_parameters_are_real_at_the_recorded_values(a, want):
+    c = wb.constant(a, name="a")
+    tape, y, x = _scalar_tape(lambda x: x**3 / 3 - c * x)
+    if want is None:
+        with pytest.raises(ValueError, match="no stationary point"):
+            tape.solve_stationary(y, x)
+    else:
+        st_ = tape.solve_stationary(y, x)
+        np.testing.assert_allclose([float(v) for v in st_.values], want)
+
+
+def test_unsolvable_gradient_is_a_clear_error():
+    tape, y, x = _scalar_tape(lambda x: x * wb.sin(x))
+    with pytest.raises(ValueError, match="cannot solve"):
+        tape.solve_stationary(y, x)
+
+
 def test_nonlinear_vector_source_falls_back_to_the_element_view():
     x = wb.Variable([0.5, -0.5], name="x")
     with wb.GradientTape() as tape:

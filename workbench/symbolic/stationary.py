@@ -24,7 +24,7 @@ class Stationary:
     the other symbols), ``tape_gradient`` (the tape's gradient there) and the ``derivation``.
 
     ``all_solutions`` lists every solution found (sorted for a scalar source) and ``values``
-    their numbers. When the solutions form an infinite family (``sin``: ``x = 2*n*pi + pi/2``),
+    their numbers; ``notes`` says when the tape's gradient there follows recorded branches. When the solutions form an infinite family (``sin``: ``x = 2*n*pi + pi/2``),
     ``family`` is that SymPy set, and ``solution``/``value`` are its member nearest to the
     recorded value of the source."""
 
@@ -35,6 +35,7 @@ class Stationary:
     all_solutions: tuple = ()
     values: tuple = ()
     family: Any = None
+    notes: tuple = ()
 
     def __str__(self) -> str:
         d = self.derivation
@@ -46,7 +47,8 @@ class Stationary:
             head += (" ∈ {" + ", ".join(to_str(s) for s in self.all_solutions) + "}\n"
                      f"first of {len(self.all_solutions)}: {d.source_name}")
         return (f"{head} = {to_str(self.solution)} = {np.array2string(self.value, precision=6)}\n"
-                f"tape gradient there: {np.array2string(self.tape_gradient, precision=3)}")
+                f"tape gradient there: {np.array2string(self.tape_gradient, precision=3)}"
+                + "".join(f"\nnote: {n}" for n in self.notes))
 
 
 def solve_stationary(tape: Any, target: Any, source: Any, view: str | None = None,
@@ -92,7 +94,20 @@ def solve_stationary(tape: Any, target: Any, source: Any, view: str | None = Non
             solutions, values = (solutions[k],), (values[k],)
         budget.check_time("evaluating the tape's gradient at the solution")
         grad = d.tape_gradient_at(**{name: values[0]})
-    return Stationary(solutions[0], values[0], grad, d, solutions, values, family)
+        notes = _branch_note(d, name, values[0], grad)
+    return Stationary(solutions[0], values[0], grad, d, solutions, values, family, notes)
+
+
+def _branch_note(d: Derivation, name: str, value: Any, grad: np.ndarray) -> tuple:
+    """A note when the tape's gradient at the solution differs from the closed form there: the
+    tape follows the branches taken at the recorded point (relu, abs, max, ...)."""
+    with np.errstate(all="ignore"):
+        closed = np.asarray(d.function()(**{name: value}), dtype=float)
+    if np.allclose(closed.ravel(), np.ravel(grad), rtol=1e-6, atol=1e-9):
+        return ()
+    return (f"the tape's gradient at the solution follows the branches recorded at the "
+            f"original value of {name} (relu, abs, max, ...); the closed form gives "
+            f"{np.array2string(closed, precision=6)} there",)
 
 
 def family_str(found: Any) -> str:
@@ -144,9 +159,6 @@ def _solve_scalar(d: Derivation, name: str, budget: Budget) -> tuple[tuple, Any]
             raise ValueError(f"no stationary point: {shown} is never 0 for real {name} at the "
                              "recorded values of the other symbols")
         return tuple(s for _, s in real), None
-    if found == sympy.S.Reals or isinstance(found, sympy.Interval):
-        x0 = sympy.Float(float(np.asarray(d.symbols[name][0])))
-        return (x0 if found.contains(x0) == sympy.true else found.inf,), found
     members = _family_members(found, float(np.asarray(d.symbols[name][0])), d, name)
     if not members:
         raise ValueError(f"no closed-form stationary point: SymPy cannot solve {shown} = 0 "
@@ -163,6 +175,12 @@ def _family_members(found: Any, x0: float, d: Derivation, name: str) -> list:
     for part in parts:
         if isinstance(part, sympy.FiniteSet):
             out.extend(part)
+            continue
+        if isinstance(part, sympy.Interval):  # a flat stretch: its point nearest x0
+            member = _interval_member(part, x0)
+            if member is None:
+                return []
+            out.append(member)
             continue
         if not (isinstance(part, sympy.ImageSet) and part.base_sets == (sympy.S.Integers,)):
             return []
@@ -201,6 +219,20 @@ def _common_scalar(terms: list) -> Any:
     scalars = {t.args[0] if isinstance(t, MatMul) and t.args[0].is_number else sympy.Integer(1)
                for t in terms}
     return scalars.pop() if len(scalars) == 1 else sympy.Integer(1)
+
+
+def _interval_member(part: Any, x0: float) -> Any:
+    """The point of the interval nearest ``x0`` (moved inside from an open end)."""
+    lo, hi = part.inf, part.sup
+    if not (lo.is_number and hi.is_number):
+        return None
+    lo_f, hi_f = float(lo), float(hi)
+    x = min(max(x0, lo_f), hi_f)
+    if x == lo_f and part.left_open or x == hi_f and part.right_open:
+        width = hi_f - lo_f
+        step = 1.0 if not np.isfinite(width) else width / 2
+        x = x + step if x == lo_f else x - step
+    return sympy.Float(x)
 
 
 def _solve_elements(d: Derivation, name: str, budget: Budget) -> tuple:
