@@ -215,3 +215,9 @@ def test_check_gradients_names_a_non_finite_input(shape, bad, where):
         wb.check_gradients(lambda c, x: wb.reduce_sum(x * x) * c, 2.0, a, engines=("tape", "fd"))
     if a.ndim:
         assert str(tuple(int(i) for i in idx)) in str(info.value)
+
+
+@pytest.mark.parametrize("fn,x", [(wb.log, [1.0, -1.0]), (lambda x: 1.0 / x, [0.0, 2.0])])
+def test_check_gradients_outside_the_domain_is_a_clear_error(fn, x):
+    with pytest.raises(ValueError, match="undefined there"):
+        wb.check_gradients(lambda x: wb.reduce_sum(fn(x)), np.array(x), engines=("tape", "fd"))

@@ -296,9 +296,13 @@ def _make_problem(f: Callable[..., Any], args: tuple, order: int, eps: float | N
                         for r, a in zip(raw, inputs, strict=True)])
         return out
 
-    with tape_state.paused():  # fix the output projection before any engine runs
-        scalar([constant(a) for a in inputs])
+    with tape_state.paused(), np.errstate(all="ignore"):  # fix the output projection first
+        value = scalar([constant(a) for a in inputs])
     names = [paths[i] for i in slots]
+    if isinstance(value, Tensor) and not np.all(np.isfinite(np.asarray(value._value))):
+        raise ValueError(f"check_gradients: f returns {float(value._value)} at the given inputs "
+                         f"({', '.join(names)}): the function is undefined there (outside its "
+                         "domain?), so no gradient can be checked; pass inputs where f is finite")
     u = directions()
     v = directions() if order == 2 else []
     labels = [f"{n} {a.dtype.name}{list(a.shape)}" for n, a in zip(names, inputs, strict=True)]
