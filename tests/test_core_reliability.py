@@ -99,8 +99,9 @@ def test_lossy_assignments_named_in_the_error():
                                          ((2, 2), [1.0, 2.0]), ((), [1.0])])
 def test_assign_needs_the_variables_shape(shape, value):
     v = wb.Variable(np.zeros(shape), name="w")
-    with pytest.raises(ValueError, match="shape"):
-        v.assign(value)
+    for method in (v.assign, v.assign_add, v.assign_sub):  # as in TensorFlow: no broadcasting
+        with pytest.raises(ValueError, match="shape"):
+            method(value)
     np.testing.assert_array_equal(v.numpy(), np.zeros(shape))
 
 

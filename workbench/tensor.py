@@ -273,18 +273,18 @@ class Variable(Tensor):
 
     def _set(self, source: Any, op: str) -> Variable:
         raw = np.asarray(_raw(source))
+        if raw.shape != self.shape:  # as in TensorFlow: no broadcasting
+            raise ValueError(
+                f"cannot {'assign' if op == 'assign' else 'assign_' + op} a value of shape "
+                f"{raw.shape} to Variable '{self.name or 'Variable'}' of shape {self.shape}: "
+                "shapes must be equal (reshape or broadcast the value first)"
+            )
         with self._lock:
             if op == "assign":
                 value = raw
             else:
                 delta = _lossless(raw, self.dtype, self.name, f"assign_{op} to")
                 value = (np.add if op == "add" else np.subtract)(self._value, delta)
-            if value.shape != self.shape:
-                raise ValueError(
-                    f"cannot {'assign' if op == 'assign' else 'assign_' + op} a value of shape "
-                    f"{raw.shape} to Variable '{self.name or 'Variable'}' of shape {self.shape}: "
-                    "shapes must be equal (reshape or broadcast the value first)"
-                )
             new = _lossless(value, self.dtype, self.name, "assign to")
             if new is value:
                 new = value.copy()  # the Variable owns its storage
