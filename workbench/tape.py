@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench import autodiff, explain, jacobians, tape_graph, tape_state
+from workbench.tape_checks import refuse_complex, refuse_complex_path
 from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable, constant
@@ -112,7 +113,7 @@ class GradientTape:
                     f"Passed in object of type {type(t).__name__}, not a wb.Tensor or wb.Variable: "
                     "wrap it with wb.constant(...) first"
                 )
-            _refuse_complex(t, "watch")
+            refuse_complex(t, "watch")
             if not is_floating(t.dtype):
                 warnings.warn(
                     f"The dtype of the watched tensor must be floating (e.g. float32), got "
@@ -171,7 +172,7 @@ class GradientTape:
     # --- differentiation ----------------------------------------------------------------
     def _source_ids(self, source: Any) -> list[int]:
         if isinstance(source, Tensor):
-            _refuse_complex(source, "differentiate with respect to")
+            refuse_complex(source, "differentiate with respect to")
         if isinstance(source, Variable):
             return [id(s) for s in self._reads.get(id(source), ())]
         if isinstance(source, Tensor):
@@ -227,7 +228,7 @@ class GradientTape:
         seeds = [(t, _seed(t, og)) for t, og in zip(targets, out_grads, strict=True)]
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
-        _refuse_complex_path(self._records, targets, groups)
+        refuse_complex_path(self._records, targets, groups)
         grads = autodiff.reverse_pass(self._records[:], seeds, groups)
         return rebuild([_fill(g, s, unconnected, ()) for g, s in zip(grads, flat_sources, strict=True)])
 
@@ -254,7 +255,7 @@ class GradientTape:
         y = self._target_tensor(target)
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
-        _refuse_complex_path(self._records, [y], groups)
+        refuse_complex_path(self._records, [y], groups)
         grads = jacobians.jacobian_rows(self._records[:], y, groups,
                                         [tuple(s.shape) for s in flat_sources], GradientTape)
         out = []
@@ -294,7 +295,7 @@ class GradientTape:
                 f"batch_jacobian needs target and source with the same first (batch) dimension, "
                 f"got shapes {y.shape} and {source.shape}"
             )
-        _refuse_complex_path(self._records, [y], [group])
+        refuse_complex_path(self._records, [y], [group])
         batch, inner = y.shape[0], y.shape[1:]
         shape = (batch,) + inner + source.shape[1:]
         if y.size == 0 or source.size == 0:
@@ -339,35 +340,6 @@ class GradientTape:
     def graph(self, outputs: Any = None) -> Any:
         """The recorded computation of ``outputs`` (default: everything) as an IR ``Graph``."""
         return tape_graph.tape_graph(self, outputs)
-
-
-def _refuse_complex(t: Tensor, what: str) -> None:
-    """Complex sources are refused: their gradients would need the conjugate-Wirtinger
-    convention, which the VJP rules do not implement (a wrong number is worse than an error)."""
-    if t.dtype.kind == "c":
-        raise TypeError(
-            f"cannot {what} a {t.dtype.name} tensor{f' {t.name!r}' if t.name else ''}: "
-            "gradients with respect to complex values are not supported (they would need the "
-            "conjugate-Wirtinger convention). Write the computation with real tensors, e.g. "
-            "the real and imaginary parts as separate real arrays"
-        )
-
-
-def _refuse_complex_path(records: list, targets: list[Tensor], groups: list[list[int]]) -> None:
-    """Raise if a complex value lies between the sources and the targets: the VJP rules do not
-    conjugate, so the gradient would be silently wrong."""
-    if not any(r[2].dtype.kind == "c" for r in records):
-        return
-    on_path = {id(r[2]) for r in autodiff.backward_slice(records, targets)}
-    _, live = autodiff.forward_reach(records, {i for g in groups for i in g})
-    for prim, _, out, _ in live:
-        if id(out) in on_path and out.dtype.kind == "c":
-            raise TypeError(
-                f"the gradient path passes through a complex value ('{prim.name}' gives "
-                f"{out.dtype.name}): gradients through complex intermediates are not supported "
-                "(they would need the conjugate-Wirtinger convention). Compute with real "
-                "tensors (real and imaginary parts as separate real arrays)"
-            )
 
 
 def _seed(target: Tensor, output_gradient: Any) -> Tensor:
