@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,10 @@ from workbench.tensor import Tensor, Variable, as_input, constant
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
     """Decorate ``f(*x) -> (y, grad_fn)`` so that tapes use ``grad_fn(upstream)`` as its VJP.
 
-    ``grad_fn`` returns one gradient per positional input (a tuple if more than one). If ``f``
-    reads Variables, ``grad_fn(upstream, variables=...)`` must return ``(input_grads, var_grads)``.
+    ``grad_fn`` returns one gradient per positional input (a tuple if more than one). As in
+    TensorFlow, if ``f`` reads Variables that are not among its arguments, ``grad_fn`` must
+    accept ``variables=`` (it gets those Variables) and return ``(input_grads, var_grads)``;
+    a Variable passed as an argument is an input like any other.
 
     >>> import workbench as wb
     >>> @wb.custom_gradient
@@ -39,7 +42,16 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
         probe = GradientTape()
         with probe:  # also learns which Variables f reads
             y, grad_fn = f(*args)
-        variables = probe.watched_variables()
+        passed = {id(a) for a in args if isinstance(a, Variable)}
+        variables = tuple(v for v in probe.watched_variables() if id(v) not in passed)
+        if variables and not _takes_variables(grad_fn):
+            names = ", ".join(repr(v.name or "Variable") for v in variables)
+            raise TypeError(
+                f"custom_gradient function {f.__name__!r} reads Variable(s) {names} that are "
+                "not among its arguments, so its grad_fn must accept a keyword argument "
+                "'variables' and return (input_grads, variable_grads) (as in TensorFlow); or "
+                "pass the Variable(s) as arguments"
+            )
         # A fresh output (TensorFlow's identity): tapes reach it only through grad_fn.
         y = Tensor((y if isinstance(y, Tensor) else constant(y))._value)
         snapshots = tuple(v._read() for v in variables)
@@ -85,6 +97,14 @@ def _custom_vjp(grad_fn: Callable[..., Any], n_inputs: int, variables: tuple[Var
         return rule
 
     return rule_for
+
+
+def _takes_variables(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return True
+    return any(p.name == "variables" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:

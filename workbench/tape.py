@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench import autodiff, explain, jacobians, tape_graph, tape_state
+from workbench.tape_checks import refuse_complex, refuse_complex_path
 from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable, constant
@@ -39,7 +40,7 @@ class GradientTape:
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
-        self._token = None
+        self._recording = False
         self._used = False
         self._clear()
 
@@ -54,17 +55,31 @@ class GradientTape:
 
     # --- context ------------------------------------------------------------------------
     def __enter__(self) -> GradientTape:  # noqa: PYI034 - typing.Self needs Python 3.11
-        if self._token is not None:
+        if self._recording:
             raise ValueError(
                 "Tape is still recording, This can happen if you try to re-enter an "
                 "already-active tape."
             )
-        self._token = tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (self,))
+        tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (self,))
+        self._recording = True
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        tape_state.ACTIVE.reset(self._token)
-        self._token = None
+    def __exit__(self, exc_type: Any = None, *exc: object) -> None:
+        # This tape leaves the stack whatever the order, so no other tape is stopped or
+        # restarted by it; exiting before tapes entered inside it is an error.
+        stack = tape_state.ACTIVE.get()
+        self._recording = False
+        if not any(t is self for t in stack):
+            return
+        at = next(i for i, t in enumerate(stack) if t is self)
+        tape_state.ACTIVE.set(stack[:at] + stack[at + 1:])
+        inner = len(stack) - at - 1
+        if inner and exc_type is None:
+            raise RuntimeError(
+                f"GradientTape exited before the {inner} tape(s) entered inside it: exit nested "
+                "tapes innermost first (nest them in `with` blocks). This tape has stopped "
+                "recording; the inner tape(s) still record until they exit."
+            )
 
     @contextmanager
     def stop_recording(self):
@@ -79,7 +94,7 @@ class GradientTape:
         >>> print(tape.gradient(y, x))
         None
         """
-        if self._token is None:
+        if not self._recording:
             raise ValueError("Tape.stop_recording() can only be called while the tape is recording")
         with tape_state.paused((self,)):
             yield
@@ -98,6 +113,7 @@ class GradientTape:
                     f"Passed in object of type {type(t).__name__}, not a wb.Tensor or wb.Variable: "
                     "wrap it with wb.constant(...) first"
                 )
+            refuse_complex(t, "watch")
             if not is_floating(t.dtype):
                 warnings.warn(
                     f"The dtype of the watched tensor must be floating (e.g. float32), got "
@@ -132,8 +148,8 @@ class GradientTape:
 
     def _on_read(self, var: Variable, snapshot: Tensor) -> None:
         if id(var) not in self._watched_ids:
-            if not (self._watch_accessed and var.trainable and is_floating(var.dtype)):
-                return
+            if not (self._watch_accessed and var.trainable and var.dtype.kind == "f"):
+                return  # complex Variables are not watched automatically (see watch)
             self._watch_variable(var)
         if id(snapshot) not in self._tracked:
             self._tracked.add(id(snapshot))
@@ -155,6 +171,8 @@ class GradientTape:
 
     # --- differentiation ----------------------------------------------------------------
     def _source_ids(self, source: Any) -> list[int]:
+        if isinstance(source, Tensor):
+            refuse_complex(source, "differentiate with respect to")
         if isinstance(source, Variable):
             return [id(s) for s in self._reads.get(id(source), ())]
         if isinstance(source, Tensor):
@@ -210,6 +228,7 @@ class GradientTape:
         seeds = [(t, _seed(t, og)) for t, og in zip(targets, out_grads, strict=True)]
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
+        refuse_complex_path(self._records, targets, groups)
         grads = autodiff.reverse_pass(self._records[:], seeds, groups)
         return rebuild([_fill(g, s, unconnected, ()) for g, s in zip(grads, flat_sources, strict=True)])
 
@@ -217,7 +236,10 @@ class GradientTape:
                  unconnected_gradients: Any = UnconnectedGradients.NONE, **_ignored: Any) -> Any:
         """Full Jacobian: for each source, shape ``target.shape + source.shape``.
 
-        Computed with one reverse pass over a batch of one-hot cotangents (no loop per row).
+        Computed with one reverse pass over a batch of one-hot cotangents (no loop per row),
+        in chunks that bound memory; a tall Jacobian (more outputs than source elements) is
+        built by columns, so its memory is proportional to its size. A zero-size target gives
+        a zero-size result of shape ``target.shape + source.shape``.
 
         >>> import workbench as wb
         >>> x = wb.constant([1.0, 2.0])
@@ -233,7 +255,9 @@ class GradientTape:
         y = self._target_tensor(target)
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
-        grads = jacobians.jacobian_rows(self._records[:], y, groups)
+        refuse_complex_path(self._records, [y], groups)
+        grads = jacobians.jacobian_rows(self._records[:], y, groups,
+                                        [tuple(s.shape) for s in flat_sources], GradientTape)
         out = []
         for g, s in zip(grads, flat_sources, strict=True):
             if g is not None:
@@ -247,6 +271,7 @@ class GradientTape:
         """Per-example Jacobians: shape ``(batch,) + target.shape[1:] + source.shape[1:]``.
 
         Assumes example ``i`` of the target depends only on example ``i`` of the source.
+        ``source`` may be a nested list/tuple/dict of tensors (the result has its structure).
 
         >>> import workbench as wb
         >>> x = wb.constant([[1.0, 2.0], [3.0, 4.0]])
@@ -260,15 +285,24 @@ class GradientTape:
         unconnected = _parse_unconnected(unconnected_gradients)
         self._begin_gradient()
         y = self._target_tensor(target)
+        flat_sources, rebuild = flatten(source)
+        return rebuild([self._batch_jacobian(y, s, unconnected) for s in flat_sources])
+
+    def _batch_jacobian(self, y: Tensor, source: Any, unconnected: UnconnectedGradients) -> Any:
+        group = self._source_ids(source)
         if y.ndim == 0 or source.ndim == 0 or y.shape[0] != source.shape[0]:
             raise ValueError(
                 f"batch_jacobian needs target and source with the same first (batch) dimension, "
                 f"got shapes {y.shape} and {source.shape}"
             )
+        refuse_complex_path(self._records, [y], [group])
         batch, inner = y.shape[0], y.shape[1:]
-        g = jacobians.batch_jacobian_rows(self._records[:], y, self._source_ids(source))
+        shape = (batch,) + inner + source.shape[1:]
+        if y.size == 0 or source.size == 0:
+            return constant(np.zeros(shape, dtype=source.dtype))
+        g = jacobians.batch_jacobian_rows(self._records[:], y, group)
         if g is not None:
-            g = g.reshape((batch,) + inner + source.shape[1:])
+            g = g.reshape(shape)
         return _fill(g, source, unconnected, (batch,) + inner, drop_first=True)
 
     def explain(self, target: Any, source: Any) -> str:

@@ -20,6 +20,10 @@ def paused(tapes: tuple[Any, ...] | None = None):
         yield
     finally:
         ACTIVE.reset(token)
+        # a tape that exited inside the block stays exited
+        restored = ACTIVE.get()
+        if any(not getattr(t, "_recording", True) for t in restored):
+            ACTIVE.set(tuple(t for t in restored if getattr(t, "_recording", True)))
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

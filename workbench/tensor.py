@@ -6,6 +6,7 @@ Tensor of its current value, so assigning later never changes what a tape record
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -342,14 +343,22 @@ class Variable(Tensor):
     np.float64(2.0)
     """
 
-    __slots__ = ("_snapshot", "trainable")
+    __slots__ = ("_lock", "_snapshot", "trainable")
 
     def __init__(self, initial_value: Any, trainable: bool = True, name: str | None = None,
                  dtype: Any = None):
-        value = to_array(_raw(initial_value), dtype)
+        if dtype is not None:
+            value = _lossless(np.asarray(_raw(initial_value)), np.dtype(dtype), name, "create")
+        else:
+            value = to_array(_raw(initial_value))
         super().__init__(value, name)
         self._snapshot = Tensor(value, name)
         self.trainable = bool(trainable)
+        self._lock = threading.Lock()  # assign* are atomic read-modify-writes
+
+    def __reduce__(self) -> tuple:
+        # copy, deepcopy and pickle rebuild the Variable (a lock cannot be copied)
+        return (Variable, (np.array(self._value), self.trainable, self.name))
 
     def __repr__(self) -> str:
         return (f"<wb.Variable '{self.name or 'Variable'}' shape={self.shape} "
@@ -374,35 +383,78 @@ class Variable(Tensor):
             Tensor._note_escape(self._read())
 
     def assign(self, value: Any) -> Variable:
-        """Set the value (not differentiable: tapes do not record assignments)."""
-        source = as_input(value)
-        return self._set(_raw(source), source, "assign")
+        """Set the value (not differentiable: tapes do not record assignments).
+
+        The value must have the Variable's shape, and a dtype it can hold without loss: a
+        float into an int Variable, a complex into a float one, or an out-of-range integer
+        raise ``TypeError``/``ValueError`` (as TensorFlow does) instead of truncating.
+        ``assign``, ``assign_add`` and ``assign_sub`` are atomic across threads.
+        """
+        return self._set(as_input(value), "assign")
 
     def assign_add(self, delta: Any) -> Variable:
-        """``self.assign(self + delta)``."""
-        source = as_input(delta)
-        return self._set(np.add(self._value, _raw(source)), source, "add")
+        """``self.assign(self + delta)``, atomically."""
+        return self._set(as_input(delta), "add")
 
     def assign_sub(self, delta: Any) -> Variable:
-        """``self.assign(self - delta)``."""
-        source = as_input(delta)
-        return self._set(np.subtract(self._value, _raw(source)), source, "sub")
+        """``self.assign(self - delta)``, atomically."""
+        return self._set(as_input(delta), "sub")
 
-    def _set(self, value: Any, source: Any, op: str) -> Variable:
-        new = np.asarray(value, dtype=self.dtype)
-        if new.shape != self.shape:
-            try:
-                new = np.broadcast_to(new, self.shape).copy()
-            except ValueError:
-                raise ValueError(
-                    f"cannot assign a value of shape {new.shape} to Variable "
-                    f"'{self.name or 'Variable'}' of shape {self.shape}"
-                ) from None
-        for tape in tape_state.ACTIVE.get():
-            tape._on_assign(self, source, op)
-        self._value = new
-        self._snapshot = Tensor(new, self.name)
+    def _set(self, source: Any, op: str) -> Variable:
+        raw = np.asarray(_raw(source))
+        if raw.shape != self.shape:  # as in TensorFlow: no broadcasting
+            raise ValueError(
+                f"cannot {'assign' if op == 'assign' else 'assign_' + op} a value of shape "
+                f"{raw.shape} to Variable '{self.name or 'Variable'}' of shape {self.shape}: "
+                "shapes must be equal (reshape or broadcast the value first)"
+            )
+        with self._lock:
+            if op == "assign":
+                value = raw
+            else:
+                delta = _lossless(raw, self.dtype, self.name, f"assign_{op} to")
+                value = (np.add if op == "add" else np.subtract)(self._value, delta)
+            new = _lossless(value, self.dtype, self.name, "assign to")
+            if new is value:
+                new = value.copy()  # the Variable owns its storage
+            for tape in tape_state.ACTIVE.get():
+                tape._on_assign(self, source, op)
+            self._value = new
+            self._snapshot = Tensor(new, self.name)
         return self
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _lossless(value: np.ndarray, dtype: np.dtype, name: str | None, what: str) -> np.ndarray:
+    """``value`` as ``dtype``, refusing conversions that lose more than rounding: float to
+    int, complex to real, NaN/inf or out-of-range values into ints, finite values that
+    overflow a narrower float. (float64 to float32 rounds, as TensorFlow's Python floats do.)"""
+    src, dst = value.dtype, np.dtype(dtype)
+    if src == dst:
+        return value
+    label = f"Variable '{name or 'Variable'}' ({dst.name})"
+    if src.kind not in _KIND_RANK or dst.kind not in _KIND_RANK or \
+            _KIND_RANK[src.kind] > _KIND_RANK[dst.kind]:
+        raise TypeError(
+            f"cannot {what} {label}: a {src.name} value would lose information (TensorFlow "
+            f"raises here too); convert it explicitly, e.g. "
+            f"np.asarray(value).astype('{dst.name}'), or create the Variable with dtype="
+            f"'{src.name}'")
+    if dst.kind in "iu" and value.size:
+        info = np.iinfo(dst)
+        low, high = value.min(), value.max()
+        if low < info.min or high > info.max:
+            raise ValueError(f"cannot {what} {label}: values in [{low}, {high}] do not fit "
+                             f"in {dst.name} [{info.min}, {info.max}]")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = value.astype(dst)
+    if dst.kind in "fc" and value.size and \
+            not np.array_equal(np.isfinite(out), np.isfinite(value)):
+        raise ValueError(f"cannot {what} {label}: finite values overflow {dst.name} "
+                         f"(largest {np.finfo(dst).max:.3g})")
+    return out
 
 
 def _compare(ufunc: Any, x: Tensor, other: Any) -> Tensor:

@@ -265,6 +265,8 @@ def _make_problem(f: Callable[..., Any], args: tuple, order: int, eps: float | N
         raise ValueError("check_gradients needs at least one floating-point argument to "
                          "differentiate; got " + ", ".join(type(a).__name__ for a in leaves))
     inputs = [values[i] for i in slots]
+    for i in slots:
+        _refuse_non_finite(values[i], paths[i])
     weights: dict[int, np.ndarray] = {}
 
     def scalar(xs: list[Tensor]) -> Tensor:
@@ -294,13 +296,29 @@ def _make_problem(f: Callable[..., Any], args: tuple, order: int, eps: float | N
                         for r, a in zip(raw, inputs, strict=True)])
         return out
 
-    with tape_state.paused():  # fix the output projection before any engine runs
-        scalar([constant(a) for a in inputs])
+    with tape_state.paused(), np.errstate(all="ignore"):  # fix the output projection first
+        value = scalar([constant(a) for a in inputs])
     names = [paths[i] for i in slots]
+    if isinstance(value, Tensor) and not np.all(np.isfinite(np.asarray(value._value))):
+        raise ValueError(f"check_gradients: f returns {float(value._value)} at the given inputs "
+                         f"({', '.join(names)}): the function is undefined there (outside its "
+                         "domain?), so no gradient can be checked; pass inputs where f is finite")
     u = directions()
     v = directions() if order == 2 else []
     labels = [f"{n} {a.dtype.name}{list(a.shape)}" for n, a in zip(names, inputs, strict=True)]
     return GradientProblem(scalar, inputs, names, order, u, v, eps, labels)
+
+
+def _refuse_non_finite(value: np.ndarray, name: str) -> None:
+    """A NaN or infinite input makes every engine's number meaningless: say so up front."""
+    bad = ~np.isfinite(value)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        what = "NaN" if np.isnan(value[idx]) else "an infinite value"
+        where = f" at index {idx}" if value.ndim else ""
+        raise ValueError(f"check_gradients: input {name} contains {what}{where} "
+                         f"({int(bad.sum())} non-finite element(s)); gradients can only be "
+                         "checked at finite inputs: pass finite values")
 
 
 def _crossed_kinks(p: GradientProblem, records: list) -> list[Kink]:

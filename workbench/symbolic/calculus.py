@@ -9,6 +9,7 @@ import sympy
 from sympy import DiagMatrix, HadamardProduct, Identity, MatAdd, MatMul, Transpose
 
 from workbench.symbolic.budget import count_ops
+from workbench.symbolic.deadline import SIMPLIFY_SECONDS, attempt
 from workbench.symbolic.matrix import Elementwise, madd, mm, transpose
 
 
@@ -24,7 +25,9 @@ def canonical(expr: Any) -> Any:
     2*X.T*X*b - 2*X.T*y
     """
     if not isinstance(expr, sympy.MatrixExpr):
-        return sympy.simplify(expr) if count_ops(expr) < 200 else expr
+        if count_ops(expr) >= 200:
+            return expr
+        return attempt(sympy.simplify, expr, seconds=SIMPLIFY_SECONDS, otherwise=lambda: expr)
     out = expr.doit().expand()
     return out.doit() if isinstance(out, sympy.MatrixExpr) else out
 

@@ -15,6 +15,7 @@ from workbench.symbolic.derivation_view import DerivationView
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.expression import default_view
 from workbench.symbolic.matrix import MatrixForm
+from workbench.symbolic.names import unique_inputs
 from workbench.symbolic.numeric import central_differences, lambdify
 from workbench.symbolic.program import (
     PROGRAM_EQNS,
@@ -122,14 +123,23 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
     >>> d.expr, float(d.value), float(d.tape_value)
     (4*x**3, 108.0, 108.0)
     """
+    if isinstance(order, bool) or not isinstance(order, int | np.integer) or order < 1:
+        raise ValueError(f"derive: order must be a positive integer (1 for the gradient, 2 for "
+                         f"the Hessian), got {order!r}")
     if order not in (1, 2) and getattr(source, "ndim", 0) != 0:
         raise ValueError(f"order={order} is supported for scalar sources only (1 or 2 otherwise)")
     budget = budget or Budget()
+    with budget.running("differentiating"):
+        return _derive(tape, target, source, int(order), view, budget)
+
+
+def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
+            budget: Budget) -> Derivation:
     t = tape._target_tensor(target)
     src_ids = tape._source_ids(source)
     fwd = autodiff.backward_slice(tape._records, [t])
     used = {id(a) for _, ins, _, _ in fwd for a in ins} | {id(t)}
-    inputs, src_name = _named_inputs(tape, used, source)
+    inputs, src_name, names = _named_inputs(tape, used, source)
     if src_name is None or not any(i in used for i in src_ids):
         raise ValueError(f"the target does not depend on the source ({tape.explain(t, source)})")
     records, grad = list(fwd), t
@@ -137,7 +147,8 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
     v = None
     for k in range(order):
         if k == 1 and source.ndim > 0:
-            v = constant(np.ones(source.shape, dtype=source.dtype), name=_fresh("v", inputs))
+            v = constant(np.ones(source.shape, dtype=source.dtype),
+                         name=names.claim("v", source.shape, generated=True))
             seed, extra = v, [v]
         else:
             seed, extra = constant(np.ones(grad.shape, dtype=grad.dtype)), []
@@ -177,6 +188,9 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         else:
             forms, tr = _view_forms(tr, graph, values, src_var, order, v, budget, notes)
     forward, closed, tape_form, proof = forms
+    names.renamed.extend(r for r in tr.renamed if r not in names.renamed)
+    if names.renamed:
+        notes.append(names.note())
     grad_graph = build_graph(records, inputs, [grads[-1]])
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
                            [t if order == 1 else jac_inputs[1]])
@@ -227,25 +241,14 @@ def _program_forms(tr: Any, defs: list, src_var: Any, budget: Budget) -> tuple:
     return forward, closed, tape, proof
 
 
-def _named_inputs(tape: Any, used: set[int], source: Any) -> tuple[list, str | None]:
-    inputs, src_name, k = [], None, 0
-    for owner, tensors in source_groups(tape):
-        if not any(id(t) in used for t in tensors):
-            continue
-        name = owner.name or f"x{k}"
-        k += 1
-        inputs.append((name, tensors))
-        if owner is source:
-            src_name = name
-    return inputs, src_name
-
-
-def _fresh(base: str, inputs: list) -> str:
-    taken = {n for n, _ in inputs}
-    name = base
-    while name in taken:
-        name += "_"
-    return name
+def _named_inputs(tape: Any, used: set[int], source: Any) -> tuple[list, str | None, Any]:
+    """The inputs the target uses, each with its own symbol name, and the source's name."""
+    groups = [(o, ts) for o, ts in source_groups(tape) if any(id(t) in used for t in ts)]
+    inputs, names = unique_inputs([(o.name, ts) for o, ts in groups],
+                                  [tuple(o.shape) for o, _ in groups])
+    src_name = next((n for (n, _), (o, _) in zip(inputs, groups, strict=True) if o is source),
+                    None)
+    return inputs, src_name, names
 
 
 def _scalar_target(form: Any) -> Any:
@@ -279,7 +282,7 @@ def _element_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) ->
 def _tidy(e: Any, budget: Budget) -> Any:
     if count_ops(e) > budget.simplify_ops:
         return e
-    return sympy.factor_terms(sympy.simplify(e))
+    return budget.simplify(e, lambda x: sympy.factor_terms(sympy.simplify(x)))
 
 
 def _sympy_array(a: np.ndarray) -> Any:

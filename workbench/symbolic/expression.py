@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 
 from workbench.symbolic import verify
-from workbench.symbolic.budget import Budget
+from workbench.symbolic.budget import Budget, check_depth
 from workbench.symbolic.translate import Translation, translate
+from workbench.autodiff import backward_slice
+from workbench.symbolic.names import SymbolNames, unique_inputs, warn_renamed
 from workbench.tape_graph import build_graph, source_groups
 
 #: Matrix-view expressions over at most this many elements are checked against the elements.
@@ -23,17 +25,30 @@ def default_view(*shapes: tuple[int, ...]) -> str:
 def translation(tape: Any, target: Any, view: str | None = None,
                 budget: Budget | None = None) -> Translation:
     """The translation of ``target``'s recorded graph (see :func:`expression`)."""
+    budget = budget or Budget()
+    with budget.running("translating the graph"):
+        return _translation(tape, target, view, budget)
+
+
+def _translation(tape: Any, target: Any, view: str | None, budget: Budget) -> Translation:
     t = tape._target_tensor(target)
-    inputs = [(owner.name, tensors) for owner, tensors in source_groups(tape)]
+    kept = backward_slice(tape._records, [t])
+    used = {id(a) for _, ins, _, _ in kept for a in ins} | {id(t)}
+    groups = [(o, ts) for o, ts in source_groups(tape) if any(id(x) in used for x in ts)]
+    inputs, names = unique_inputs([(o.name, ts) for o, ts in groups],
+                                  [tuple(o.shape) for o, _ in groups])
     graph, values = build_graph(tape._records, inputs, [t])
     shapes = [v.shape for v in graph.inputs] + [t.shape]
     out = translate(graph, values, view or default_view(*shapes), budget)
+    out.renamed = names.renamed + [r for r in out.renamed if r not in names.renamed]
     if out.view == "matrix" and _small(out):
         elements = translate(graph, values, "elements", budget)
         shown = verify.explicit(out.exprs()[0], {n: s for n, (_, s) in out.values.items()})
         if not verify.equal(verify.as_array(shown).ravel(),
                             verify.as_array(elements.exprs()[0]).ravel()):
             elements.fallback = "element view used: the matrix form did not match the elements"
+            elements.renamed = names.renamed + [r for r in elements.renamed
+                                                if r not in names.renamed]
             return elements
     return out
 
@@ -61,4 +76,13 @@ def expression(tape: Any, target: Any, view: str | None = None,
     >>> tape.expression(loss)
     (-X*beta + y).T*(-X*beta + y)
     """
-    return translation(tape, target, view, budget).exprs()[0]
+    budget = budget or Budget()
+    with budget.running("translating the graph"):
+        tr = translation(tape, target, view, budget)
+        out = tr.exprs()[0]
+        check_depth(out, "translating the graph")
+    if tr.renamed:
+        names = SymbolNames()
+        names.renamed = tr.renamed
+        warn_renamed(names, stacklevel=4)  # the user's line, through tape.expression
+    return out

@@ -4,6 +4,7 @@ derivative by ``sympy.diff`` of a small definition, so the cost stays linear in 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ import sympy
 from workbench.ir import Graph, Var
 from workbench.symbolic.budget import Budget, count_ops
 from workbench.symbolic.elements import Elements
+from workbench.symbolic.names import SymbolNames
 from workbench.symbolic.translate import Translation, _literal, apply_rule
 
 #: Graphs with more forward equations than this are differentiated as programs.
@@ -84,13 +86,15 @@ def translate_program(graph: Graph, values: dict[Any, Any], budget: Budget,
     namer = _Namer(prefix)
     env: dict[Any, Any] = {}
     named: dict[str, Any] = {}
+    names = SymbolNames(re.compile(rf"[{prefix}ac]\d+"))
     for var in graph.inputs:
-        env[var] = Elements.symbols(var.name, var.shape)
-        named[var.name] = (values[var], var.shape)
+        name = names.claim(var.name, var.shape)
+        env[var] = Elements.symbols(name, var.shape)
+        named[name] = (values[var], var.shape)
 
     def read(a: Any) -> Any:
         if a not in env:
-            env[a] = _literal(a, Elements, named, [0])
+            env[a] = _literal(a, Elements, named, [0], names)
         return env[a]
 
     for i, eqn in enumerate(graph.eqns):
@@ -100,7 +104,7 @@ def translate_program(graph: Graph, values: dict[Any, Any], budget: Budget,
         if i % 16 == 0:
             budget.check_time(f"translating equation {i} ({eqn.prim.name})")
     outs = [read(o) if not isinstance(o, Var) or o not in env else env[o] for o in graph.outputs]
-    return Translation(outs, "program", env, named), namer.defs
+    return Translation(outs, "program", env, named, renamed=names.renamed), namer.defs
 
 
 def reverse_mode(defs: list, output: Elements, source: Elements, budget: Budget) -> Program:

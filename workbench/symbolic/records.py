@@ -11,6 +11,7 @@ import numpy as np
 from workbench import autodiff, tape_state
 from workbench.dtypes import is_floating
 from workbench.ir import Graph, Literal
+from workbench.symbolic.deadline import shielded
 from workbench.tensor import Tensor
 
 
@@ -25,7 +26,7 @@ def record_backward(records: Sequence, target: Tensor, seed: Tensor,
     from workbench.tape import GradientTape
 
     outer = GradientTape(persistent=True)
-    with tape_state.paused(), outer:
+    with shielded(), tape_state.paused(), outer:  # the tape stack must never be left half-set
         for t in _tensors(records, watch):
             outer.watch(t)
         grads = autodiff.reverse_pass(list(records), [(target, seed)], list(groups))

@@ -10,6 +10,7 @@ import numpy as np
 import sympy
 
 from workbench.ir import Graph, Var
+from workbench.symbolic.deadline import SIMPLIFY_SECONDS, attempt
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.translate import Translation, apply_rule
 
@@ -99,7 +100,8 @@ def _scalar_steps(graph: Graph, count: int, source: str) -> list[Step]:
         if count <= EXPAND_STEPS:  # the result in terms of the inputs (small graphs only)
             for step in reversed(steps[:count]):
                 total = total.subs(sympy.Symbol(step.name, real=True), step.definition)
-            total = sympy.factor(total)
+            total = attempt(sympy.factor, total, seconds=SIMPLIFY_SECONDS,
+                            otherwise=lambda: total)
         steps.append(Step(f"∂out/∂{source}", "chain rule", total,
                           adjoint=adjoint[source], kind="result"))
     return steps

@@ -19,6 +19,7 @@ from workbench.primitive import MissingRule, NotSupported
 from workbench.symbolic.budget import Budget
 from workbench.symbolic.elements import Elements, scalar
 from workbench.symbolic.matrix import MatrixForm, NoMatrixForm
+from workbench.symbolic.names import CONSTANTS, SymbolNames
 
 VIEWS = ("matrix", "elements")
 
@@ -34,6 +35,8 @@ class Translation:
     values: dict[str, Any] = field(default_factory=dict)
     #: why the matrix view was not used ("" if it was, or was not asked for)
     fallback: str = ""
+    #: (name, symbol) for each value whose name was taken by another (see ``names``)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
     def exprs(self) -> list[Any]:
         """Outputs as SymPy objects (scalars, Matrices/matrix expressions, Arrays)."""
@@ -70,17 +73,19 @@ def translate(graph: Graph, values: dict[Any, Any], view: str = "matrix",
 def _run(graph: Graph, values: dict[Any, Any], cls: Any, budget: Budget) -> Translation:
     env: dict[Any, Any] = {}
     named: dict[str, Any] = {}
+    names = SymbolNames(CONSTANTS)
     auto = [0]
 
     def leaf(atom: Any) -> Any:
         if atom in env:
             return env[atom]
         if isinstance(atom, Var):
-            result = cls.symbol(atom.name, atom.shape) if cls is MatrixForm else \
-                Elements.symbols(atom.name, atom.shape)
-            named[atom.name] = (values[atom], atom.shape)
+            name = names.claim(atom.name, atom.shape)
+            result = cls.symbol(name, atom.shape) if cls is MatrixForm else \
+                Elements.symbols(name, atom.shape)
+            named[name] = (values[atom], atom.shape)
         else:
-            result = _literal(atom, cls, named, auto)
+            result = _literal(atom, cls, named, auto, names)
         env[atom] = result
         return result
 
@@ -92,16 +97,16 @@ def _run(graph: Graph, values: dict[Any, Any], cls: Any, budget: Budget) -> Tran
         if i % 16 == 0:
             budget.check_time(f"translating equation {i} ({eqn.prim.name})")
     outs = [leaf(o) if o not in env else env[o] for o in graph.outputs]
-    return Translation(outs, cls.view, env, named)
+    return Translation(outs, cls.view, env, named, renamed=names.renamed)
 
 
-def _literal(lit: Literal, cls: Any, named: dict, auto: list) -> Any:
+def _literal(lit: Literal, cls: Any, named: dict, auto: list, names: SymbolNames) -> Any:
     value = lit.value
     shape = np.shape(value)
     if lit.name is not None and shape != () or lit.name is not None and cls is MatrixForm:
-        named[lit.name] = (value, shape)
-        return cls.symbol(lit.name, shape) if cls is MatrixForm else \
-            Elements.symbols(lit.name, shape)
+        name = names.claim(lit.name, shape)
+        named[name] = (value, shape)
+        return cls.symbol(name, shape) if cls is MatrixForm else Elements.symbols(name, shape)
     if cls is Elements or shape == ():
         return cls.number(value)
     flat = np.asarray(value).ravel()
@@ -109,7 +114,7 @@ def _literal(lit: Literal, cls: Any, named: dict, auto: list) -> Any:
         return MatrixForm.number(flat[0]).broadcast_to(shape)
     if np.asarray(value).dtype.kind not in "fiu":
         raise NoMatrixForm(f"a {np.asarray(value).dtype} constant array is shown by value")
-    name = f"c{auto[0]}"
+    name = names.claim(f"c{auto[0]}", shape, generated=True)
     auto[0] += 1
     named[name] = (value, shape)
     return MatrixForm.symbol(name, shape)

@@ -12,6 +12,7 @@ from sympy import Identity, MatrixSymbol, OneMatrix, ZeroMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench.symbolic.budget import count_ops
+from workbench.symbolic.deadline import SIMPLIFY_SECONDS, attempt
 from workbench.symbolic.elements import Elements
 
 
@@ -101,14 +102,23 @@ def as_array(expr: Any) -> np.ndarray:
 def is_zero(diff: Any, simplify_ops: int = 400) -> bool:
     """True if ``diff`` is zero: a random numeric point first (a quick no), then ``cancel`` with
     exponentials as symbols, then ``simplify``. Expressions larger than ``simplify_ops``
-    operations (after CSE) are decided at three random points instead (a probabilistic proof)."""
+    operations (after CSE), or whose symbolic test runs past ``SIMPLIFY_SECONDS``, are decided
+    at three random points instead (a probabilistic proof)."""
     diff = sympy.sympify(diff)
     if diff == 0:
         return True
     if not _vanishes_at_random_point(diff):
         return False
-    if count_ops(diff) > simplify_ops:
+    def at_random_points() -> bool:
         return all(_vanishes_at_random_point(diff, seed) for seed in (11, 13))
+
+    if count_ops(diff) > simplify_ops:
+        return at_random_points()
+    # bounded: a simplify that would run past SIMPLIFY_SECONDS is decided numerically instead
+    return attempt(_symbolically_zero, diff, seconds=SIMPLIFY_SECONDS, otherwise=at_random_points)
+
+
+def _symbolically_zero(diff: Any) -> bool:
     if sympy.cancel(atomize(diff)) == 0:
         return True
     rational = _exp_free(diff)
