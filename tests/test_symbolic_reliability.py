@@ -3,6 +3,7 @@ clock budget, nesting too deep for SymPy, symbol names that collide, invalid ord
 non-finite inputs to check_gradients."""
 
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -146,6 +147,16 @@ def test_budget_in_a_worker_thread_stays_bounded():
         np.testing.assert_allclose(out["d"].value, out["d"].tape_value, rtol=1e-10)
 
 
+@pytest.fixture
+def default_recursion_limit():
+    """Python's default limit, which the engine's depth limit follows (hypothesis raises it)."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(before)
+
+
+@pytest.mark.usefixtures("default_recursion_limit")
 def test_deep_nesting_is_a_budget_error_not_a_recursion_error():
     z = wb.Variable(0.3, name="z")
     with wb.GradientTape(persistent=True) as tape:
