@@ -5,7 +5,8 @@ same thread count in the same run; then epochs and wall time to 97% on the 8x8 d
 PyTorch comes from a benchmark-only environment (never a dependency of the package); without it
 the PyTorch column says so. The table gives medians of single steps (the load average is printed
 with it: on a shared machine the numbers are noisy). Run:
-``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--no-compiled] [--no-digits]``
+``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--no-compiled]
+[--no-digits]``
 """
 
 from __future__ import annotations
@@ -185,7 +186,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=7, help="timed steps per row (median)")
     parser.add_argument("--no-compiled", action="store_true", help="skip the wb.function rows")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits run")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS and PyTorch threads (default: what the BLAS uses)")
     args = parser.parse_args()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
     wb.set_default_dtype("float32")
     wb.random.set_seed(0)
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from workbench.ops import conv_numba as nb
 from workbench.ops import creation
@@ -42,8 +43,16 @@ def _out_hw(padded_shape, ksize, strides):
     return tuple((padded_shape[1 + a] - ksize[a]) // strides[a] + 1 for a in (0, 1))
 
 
+def _windows(xp, ksize, strides, dilations):
+    """Every window of ``xp`` as a strided view (N, OH, OW, KH, KW, C); nothing is copied."""
+    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
+    view = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(1, 2))
+    return view[:, ::sh, ::sw, :, ::dh, ::dw].transpose(0, 1, 2, 4, 5, 3)
+
+
 def _col2im(cols, image_shape, strides, pads, dilations):
-    """Transpose of ``_im2col``: add ``cols`` (N, OH, OW, KH, KW, C) back into an image."""
+    """Transpose of ``_im2col``: add ``cols`` (N, OH, OW, KH, KW, C) back into an image, one
+    strided add per kernel offset (the first offset of a stride-1 convolution is a copy)."""
     n, oh, ow, kh, kw, c = cols.shape
     (pt, pb), (pl, pr) = pads
     (sh, sw), (dh, dw) = strides, dilations
@@ -58,17 +67,10 @@ def _col2im(cols, image_shape, strides, pads, dilations):
 
 # --- convolution ----------------------------------------------------------------------------
 def _im2col(x, ksize, strides, pads, dilations):
-    """Patches as one C-ordered (N * OH * OW, KH * KW * C) matrix: one slice copy per offset."""
-    xp = _pad(x, pads)
-    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
-    n, h, w, c = xp.shape
-    oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
-    cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = xp[:, i * dh:i * dh + (oh - 1) * sh + 1:sh,
-                                        j * dw:j * dw + (ow - 1) * sw + 1:sw, :]
-    return cols.reshape(n * oh * ow, kh * kw * c), (n, oh, ow)
+    """Patches as one C-ordered (N * OH * OW, KH * KW * C) matrix: one strided copy."""
+    win = _windows(_pad(x, pads), ksize, strides, dilations)
+    n, oh, ow = win.shape[:3]
+    return win.reshape(n * oh * ow, -1), (n, oh, ow)
 
 
 def _conv(x, w, strides, pads, dilations):
@@ -155,10 +157,14 @@ def _first_maxima(x, ksize, strides, pads):
     xp = _pad(x, pads, -np.inf)
     hw = _out_hw(xp.shape, ksize, strides)
     best = _max_pool(x, ksize, strides, pads)
-    taken = np.zeros(best.shape, dtype=bool)
+    taken = None
     for i, j, view in _offsets(xp, ksize, strides, hw):
-        hit = (view == best) & ~taken
-        taken |= hit
+        hit = np.equal(view, best)
+        if taken is None:
+            taken = hit.copy()
+        else:
+            np.greater(hit, taken, out=hit)  # hit and not taken
+            taken |= hit
         yield i, j, hit
 
 
@@ -176,7 +182,8 @@ def _max_pool_grad(x, g, ksize, strides, pads):
     (sh, sw), (n, oh, ow, c) = strides, g.shape
     out = np.zeros((n, x.shape[1] + pt + pb, x.shape[2] + pl + pr, c), dtype=np.result_type(g))
     for i, j, hit in _first_maxima(x, ksize, strides, pads):
-        out[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :] += np.where(hit, g, 0)
+        view = out[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :]
+        np.add(view, g, out=view, where=hit)
     return out[:, pt:pt + x.shape[1], pl:pl + x.shape[2], :]
 
 
