@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from workbench.ops.numba_rules import blas_ok
+
 
 class _Writer:
     """Indented source lines with fresh loop names."""
@@ -49,13 +51,6 @@ def _source(w: _Writer, in_i: str, k: str, stride: int, dil: int, pad: int, size
     return o
 
 
-def _blas(ctx, out, ins) -> bool:
-    """Whether BLAS can run this convolution: the CPU target, one float dtype throughout."""
-    dtype = np.dtype(out.dtype)
-    return (ctx.target.name == "cpu" and dtype in (np.float32, np.float64)
-            and all(ctx.dtype(a) == dtype for a in ins))
-
-
 def _matrix(ctx, atom: Any, rows: int, cols: int) -> str:
     """``atom`` as a C-ordered (rows, cols) array (its buffer, or a dense copy of a view)."""
     ref = ctx.dense(atom)
@@ -84,7 +79,7 @@ def _patches(w: _Writer, x: Any, out_hw, ksize, strides, pads, dilations, dtype)
 def conv2d(ctx, out, ins, strides, pads, dilations):
     """``out[n, i, j, o] = sum x[n, i*s + kh*d - p, j*s + kw*d - p, c] * w[kh, kw, c, o]``:
     im2col and one matrix product on the CPU."""
-    if not _blas(ctx, out, ins):
+    if not blas_ok(ctx, out, ins):
         return _conv2d_loops(ctx, out, ins, strides, pads, dilations)
     x, f = ins
     kh, kw, c, co = ctx.shape(f)
@@ -99,7 +94,7 @@ def conv2d(ctx, out, ins, strides, pads, dilations):
 
 def conv2d_backprop_filter(ctx, out, ins, filter_shape, strides, pads, dilations):
     """``dw = patches(x).T @ g`` on the CPU."""
-    if not _blas(ctx, out, ins):
+    if not blas_ok(ctx, out, ins):
         return _conv2d_backprop_filter_loops(ctx, out, ins, filter_shape, strides, pads,
                                              dilations)
     x, g = ins
@@ -115,7 +110,7 @@ def conv2d_backprop_filter(ctx, out, ins, filter_shape, strides, pads, dilations
 
 def conv2d_backprop_input(ctx, out, ins, input_shape, strides, pads, dilations):
     """``cols = g @ w.T`` on the CPU, then each patch column added back where it was read."""
-    if not _blas(ctx, out, ins):
+    if not blas_ok(ctx, out, ins):
         return _conv2d_backprop_input_loops(ctx, out, ins, input_shape, strides, pads,
                                             dilations)
     g, f = ins
