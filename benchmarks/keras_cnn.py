@@ -156,9 +156,10 @@ def blas_info() -> tuple[str, int]:
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
     if not pools:
         return "unknown", os.cpu_count() or 1
-    p = pools[0]
-    return (f"{p.get('internal_api')} {p.get('version')} kernel {p.get('architecture')}",
-            int(p.get("num_threads") or 1))
+    text = "; ".join(f"{os.path.basename(p['filepath'])} ({p.get('internal_api')} "
+                     f"{p.get('version')}, kernel {p.get('architecture')}, "
+                     f"{p.get('num_threads')} thread(s))" for p in pools)
+    return text, int(pools[0].get("num_threads") or 1)
 
 
 def ms(seconds: float | None) -> str:
@@ -190,6 +191,7 @@ def main() -> None:
                         help="BLAS and PyTorch threads (default: what the BLAS uses)")
     args = parser.parse_args()
     if args.threads is not None:
+        import scipy.linalg  # noqa: F401 - loads the BLAS that compiled kernels call, to limit it
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(args.threads)
@@ -199,7 +201,7 @@ def main() -> None:
     blas, threads = blas_info()
     torch = load_torch(threads)
     load = os.getloadavg()
-    print(f"NumPy {np.__version__}, BLAS {blas}, {threads} thread(s); cores {os.cpu_count()}; "
+    print(f"NumPy {np.__version__}; BLAS: {blas}; cores {os.cpu_count()}; "
           f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("PyTorch: " + (f"{torch.__version__}, {torch.get_num_threads()} thread(s)" if torch
                          else "not importable: PyTorch column skipped (install it in a "
