@@ -1,7 +1,8 @@
 """Convolution, pooling and dropout (NHWC images, HWIO filters, TensorFlow's conventions).
 
-Convolutions are im2col (one slice copy per kernel offset) plus one matmul; transposes (col2im)
-and pooling are one strided add per kernel offset. Each VJP is another primitive of this family.
+Convolutions are im2col (one strided copy) plus one matmul; the input gradient is one matmul and
+one strided add per kernel offset; pooling is one strided pass per kernel offset. Each VJP is
+another primitive of this family.
 """
 
 from __future__ import annotations
@@ -79,10 +80,20 @@ def _conv(x, w, strides, pads, dilations):
 
 
 def _conv_input(g, w, input_shape, strides, pads, dilations):
+    """One (N * OH * OW, O) @ (O, C) product per kernel offset, added where that offset read."""
     kh, kw, c, o = w.shape
-    cols = g.reshape(-1, o) @ w.reshape(-1, o).T  # (N * OH * OW, KH * KW * C)
-    cols = cols.reshape(g.shape[:3] + (kh, kw, c))
-    return _col2im(cols, input_shape, strides, pads, dilations)
+    (pt, pb), (pl, pr) = pads
+    (sh, sw), (dh, dw) = strides, dilations
+    n, oh, ow = g.shape[:3]
+    dtype = np.result_type(g, w)
+    out = np.zeros((n, input_shape[1] + pt + pb, input_shape[2] + pl + pr, c), dtype=dtype)
+    g2, part = g.reshape(-1, o), np.empty((n * oh * ow, c), dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            np.matmul(g2, w[i, j].T, out=part)
+            out[:, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                j * dw:j * dw + (ow - 1) * sw + 1:sw, :] += part.reshape(n, oh, ow, c)
+    return out[:, pt:pt + input_shape[1], pl:pl + input_shape[2], :]
 
 
 def _conv_filter(x, g, filter_shape, strides, pads, dilations):
