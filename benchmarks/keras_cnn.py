@@ -4,7 +4,8 @@ same thread count in the same run; then epochs and wall time to 97% on the 8x8 d
 
 PyTorch comes from a benchmark-only environment (never a dependency of the package); without it
 the PyTorch column says so. The table gives medians of single steps (the load average is printed
-with it: on a shared machine the numbers are noisy). Run:
+with it: on a shared machine the numbers are noisy, and multi-threaded BLAS on an oversubscribed
+machine stalls on its barriers, so compare with ``--threads 1`` there). Run:
 ``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--no-compiled]
 [--no-digits]``
 """
