@@ -1,7 +1,8 @@
 """Convolution, pooling and dropout (NHWC images, HWIO filters, TensorFlow's conventions).
 
-Convolutions are im2col (one slice copy per kernel offset) plus one matmul; transposes (col2im)
-and pooling are one strided add per kernel offset. Each VJP is another primitive of this family.
+Convolutions are im2col (one strided copy) plus one matmul; the input gradient is one matmul and
+one strided add per kernel offset; pooling is one strided pass per kernel offset. Each VJP is
+another primitive of this family.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from workbench.ops import conv_numba as nb
 from workbench.ops import creation
@@ -43,8 +45,16 @@ def _out_hw(padded_shape, ksize, strides):
     return tuple((padded_shape[1 + a] - ksize[a]) // strides[a] + 1 for a in (0, 1))
 
 
+def _windows(xp, ksize, strides, dilations):
+    """Every window of ``xp`` as a strided view (N, OH, OW, KH, KW, C); nothing is copied."""
+    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
+    view = sliding_window_view(xp, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(1, 2))
+    return view[:, ::sh, ::sw, :, ::dh, ::dw].transpose(0, 1, 2, 4, 5, 3)
+
+
 def _col2im(cols, image_shape, strides, pads, dilations):
-    """Transpose of ``_im2col``: add ``cols`` (N, OH, OW, KH, KW, C) back into an image."""
+    """Transpose of ``_im2col``: add ``cols`` (N, OH, OW, KH, KW, C) back into an image, one
+    strided add per kernel offset (the first offset of a stride-1 convolution is a copy)."""
     n, oh, ow, kh, kw, c = cols.shape
     (pt, pb), (pl, pr) = pads
     (sh, sw), (dh, dw) = strides, dilations
@@ -59,17 +69,10 @@ def _col2im(cols, image_shape, strides, pads, dilations):
 
 # --- convolution ----------------------------------------------------------------------------
 def _im2col(x, ksize, strides, pads, dilations):
-    """Patches as one C-ordered (N * OH * OW, KH * KW * C) matrix: one slice copy per offset."""
-    xp = _pad(x, pads)
-    (kh, kw), (sh, sw), (dh, dw) = ksize, strides, dilations
-    n, h, w, c = xp.shape
-    oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
-    cols = np.empty((n, oh, ow, kh, kw, c), dtype=xp.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            cols[:, :, :, i, j, :] = xp[:, i * dh:i * dh + (oh - 1) * sh + 1:sh,
-                                        j * dw:j * dw + (ow - 1) * sw + 1:sw, :]
-    return cols.reshape(n * oh * ow, kh * kw * c), (n, oh, ow)
+    """Patches as one C-ordered (N * OH * OW, KH * KW * C) matrix: one strided copy."""
+    win = _windows(_pad(x, pads), ksize, strides, dilations)
+    n, oh, ow = win.shape[:3]
+    return win.reshape(n * oh * ow, -1), (n, oh, ow)
 
 
 def _conv(x, w, strides, pads, dilations):
@@ -78,10 +81,20 @@ def _conv(x, w, strides, pads, dilations):
 
 
 def _conv_input(g, w, input_shape, strides, pads, dilations):
+    """One (N * OH * OW, O) @ (O, C) product per kernel offset, added where that offset read."""
     kh, kw, c, o = w.shape
-    cols = g.reshape(-1, o) @ w.reshape(-1, o).T  # (N * OH * OW, KH * KW * C)
-    cols = cols.reshape(g.shape[:3] + (kh, kw, c))
-    return _col2im(cols, input_shape, strides, pads, dilations)
+    (pt, pb), (pl, pr) = pads
+    (sh, sw), (dh, dw) = strides, dilations
+    n, oh, ow = g.shape[:3]
+    dtype = np.result_type(g, w)
+    out = np.zeros((n, input_shape[1] + pt + pb, input_shape[2] + pl + pr, c), dtype=dtype)
+    g2, part = g.reshape(-1, o), np.empty((n * oh * ow, c), dtype=dtype)
+    for i in range(kh):
+        for j in range(kw):
+            np.matmul(g2, w[i, j].T, out=part)
+            out[:, i * dh:i * dh + (oh - 1) * sh + 1:sh,
+                j * dw:j * dw + (ow - 1) * sw + 1:sw, :] += part.reshape(n, oh, ow, c)
+    return out[:, pt:pt + input_shape[1], pl:pl + input_shape[2], :]
 
 
 def _conv_filter(x, g, filter_shape, strides, pads, dilations):
@@ -156,10 +169,14 @@ def _first_maxima(x, ksize, strides, pads):
     xp = _pad(x, pads, -np.inf)
     hw = _out_hw(xp.shape, ksize, strides)
     best = _max_pool(x, ksize, strides, pads)
-    taken = np.zeros(best.shape, dtype=bool)
+    taken = None
     for i, j, view in _offsets(xp, ksize, strides, hw):
-        hit = (view == best) & ~taken
-        taken |= hit
+        hit = np.equal(view, best)
+        if taken is None:
+            taken = hit.copy()
+        else:
+            np.greater(hit, taken, out=hit)  # hit and not taken
+            taken |= hit
         yield i, j, hit
 
 
@@ -177,7 +194,8 @@ def _max_pool_grad(x, g, ksize, strides, pads):
     (sh, sw), (n, oh, ow, c) = strides, g.shape
     out = np.zeros((n, x.shape[1] + pt + pb, x.shape[2] + pl + pr, c), dtype=np.result_type(g))
     for i, j, hit in _first_maxima(x, ksize, strides, pads):
-        out[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :] += np.where(hit, g, 0)
+        view = out[:, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw, :]
+        np.add(view, g, out=view, where=hit)
     return out[:, pt:pt + x.shape[1], pl:pl + x.shape[2], :]
 
 

@@ -1,11 +1,14 @@
-"""Numba emitters for convolution and pooling: direct loops with static bounds (no scratch
-buffers, so the same text serves the CPU and CUDA targets). Each output element is one gather."""
+"""Numba emitters for convolution and pooling. On the CPU a convolution packs its patches into
+a scratch matrix and makes one BLAS call (``np.dot``), as the NumPy forward does; elsewhere (CUDA)
+and for mixed dtypes it is direct loops with static bounds, one gather per output element."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+from workbench.ops.numba_rules import blas_ok
 
 
 class _Writer:
@@ -48,8 +51,89 @@ def _source(w: _Writer, in_i: str, k: str, stride: int, dil: int, pad: int, size
     return o
 
 
+def _matrix(ctx, atom: Any, rows: int, cols: int) -> str:
+    """``atom`` as a C-ordered (rows, cols) array (its buffer, or a dense copy of a view)."""
+    ref = ctx.dense(atom)
+    return f"{ref.name}[{ref.offset}:{ref.offset + rows * cols}].reshape(({rows}, {cols}))"
+
+
+def _patches(w: _Writer, x: Any, out_hw, ksize, strides, pads, dilations, dtype) -> str:
+    """Lines packing every window of ``x`` into a scratch (N * OH * OW, KH * KW * C) matrix,
+    zero where a tap falls in the padding; returns the matrix's name."""
+    ctx = w.ctx
+    n, h, wd, c = ctx.shape(x)
+    (oh, ow), (kh, kw) = out_hw, ksize
+    cols, row, start = ctx.fresh("cols"), ctx.fresh("row"), w.depth
+    fill = "zeros" if any(p for pair in pads for p in pair) else "empty"
+    w.line(f"{cols} = np.{fill}(({n * oh * ow}, {kh * kw * c}), np.{np.dtype(dtype).name})")
+    b, i, j = (w.loop(p, s) for p, s in (("n", n), ("i", oh), ("j", ow)))
+    w.line(f"{row} = ({b} * {oh} + {i}) * {ow} + {j}")
+    a, r = _tap(w, i, kh, strides[0], dilations[0], pads[0][0], h, "h")
+    e, s = _tap(w, j, kw, strides[1], dilations[1], pads[1][0], wd, "w")
+    ch = w.loop("c", c)
+    w.line(f"{cols}[{row}, ({a} * {kw} + {e}) * {c} + {ch}] = {ctx.read(x, [b, r, s, ch])}")
+    w.depth = start
+    return cols
+
+
 def conv2d(ctx, out, ins, strides, pads, dilations):
-    """``out[n, i, j, o] = sum x[n, i*s + kh*d - p, j*s + kw*d - p, c] * w[kh, kw, c, o]``."""
+    """``out[n, i, j, o] = sum x[n, i*s + kh*d - p, j*s + kw*d - p, c] * w[kh, kw, c, o]``:
+    im2col and one matrix product on the CPU."""
+    if not blas_ok(ctx, out, ins):
+        return _conv2d_loops(ctx, out, ins, strides, pads, dilations)
+    x, f = ins
+    kh, kw, c, co = ctx.shape(f)
+    n, oh, ow, _ = out.shape
+    wmat = _matrix(ctx, f, kh * kw * c, co)
+    name = ctx.out(out)
+    w = _Writer(ctx)
+    cols = _patches(w, x, (oh, ow), (kh, kw), strides, pads, dilations, out.dtype)
+    w.line(f"np.dot({cols}, {wmat}, {name}.reshape(({n * oh * ow}, {co})))")
+    return w.lines
+
+
+def conv2d_backprop_filter(ctx, out, ins, filter_shape, strides, pads, dilations):
+    """``dw = patches(x).T @ g`` on the CPU."""
+    if not blas_ok(ctx, out, ins):
+        return _conv2d_backprop_filter_loops(ctx, out, ins, filter_shape, strides, pads,
+                                             dilations)
+    x, g = ins
+    n, oh, ow, co = ctx.shape(g)
+    kh, kw, c, _ = filter_shape
+    gmat = _matrix(ctx, g, n * oh * ow, co)
+    name = ctx.out(out)
+    w = _Writer(ctx)
+    cols = _patches(w, x, (oh, ow), (kh, kw), strides, pads, dilations, out.dtype)
+    w.line(f"np.dot({cols}.T, {gmat}, {name}.reshape(({kh * kw * c}, {co})))")
+    return w.lines
+
+
+def conv2d_backprop_input(ctx, out, ins, input_shape, strides, pads, dilations):
+    """``cols = g @ w.T`` on the CPU, then each patch column added back where it was read."""
+    if not blas_ok(ctx, out, ins):
+        return _conv2d_backprop_input_loops(ctx, out, ins, input_shape, strides, pads,
+                                            dilations)
+    g, f = ins
+    (_, oh, ow, co), (kh, kw, _, _) = ctx.shape(g), ctx.shape(f)
+    n, h, wd, c = input_shape
+    gmat, wmat = _matrix(ctx, g, n * oh * ow, co), _matrix(ctx, f, kh * kw * c, co)
+    name = ctx.out(out)
+    oref = ctx.refs[id(out)]
+    w = _Writer(ctx)
+    cols, row = ctx.fresh("cols"), ctx.fresh("row")
+    w.line(f"{cols} = np.dot({gmat}, {wmat}.T)")
+    w.lines += ctx.fill(name, n * h * wd * c, ctx.const(0, out.dtype))
+    b, i, j = (w.loop(p, s) for p, s in (("n", n), ("i", oh), ("j", ow)))
+    w.line(f"{row} = ({b} * {oh} + {i}) * {ow} + {j}")
+    a, r = _tap(w, i, kh, strides[0], dilations[0], pads[0][0], h, "h")
+    e, s = _tap(w, j, kw, strides[1], dilations[1], pads[1][0], wd, "w")
+    ch = w.loop("c", c)
+    w.line(f"{oref.index([b, r, s, ch])} += {cols}[{row}, ({a} * {kw} + {e}) * {c} + {ch}]")
+    return w.lines
+
+
+def _conv2d_loops(ctx, out, ins, strides, pads, dilations):
+    """The direct loops: each output element sums its window in (kh, kw, c) order."""
     x, f = ins
     (_, h, wd, c), (kh, kw, _, _) = ctx.shape(x), ctx.shape(f)
     n, oh, ow, co = out.shape
@@ -69,7 +153,7 @@ def conv2d(ctx, out, ins, strides, pads, dilations):
     return w.lines
 
 
-def conv2d_backprop_input(ctx, out, ins, input_shape, strides, pads, dilations):
+def _conv2d_backprop_input_loops(ctx, out, ins, input_shape, strides, pads, dilations):
     """The transposed convolution, gathered: each input pixel sums the taps that read it."""
     g, f = ins
     (_, oh, ow, co), (kh, kw, _, _) = ctx.shape(g), ctx.shape(f)
@@ -92,7 +176,7 @@ def conv2d_backprop_input(ctx, out, ins, input_shape, strides, pads, dilations):
     return w.lines
 
 
-def conv2d_backprop_filter(ctx, out, ins, filter_shape, strides, pads, dilations):
+def _conv2d_backprop_filter_loops(ctx, out, ins, filter_shape, strides, pads, dilations):
     """``dw[kh, kw, c, o] = sum over n, i, j of x[n, tap] * g[n, i, j, o]``."""
     x, g = ins
     (n, h, wd, _), (_, oh, ow, _) = ctx.shape(x), ctx.shape(g)

@@ -40,7 +40,7 @@ softplus = defprimitive(
              "else {0} + math.log1p(math.exp(-{0})) if {0} > 0 else {0})"),
 )
 relu = defprimitive(  # relu'(0) = 0, as in TensorFlow and PyTorch
-    "relu", lambda x: np.maximum(x, 0).astype(np.result_type(x)),
+    "relu", lambda x: np.maximum(x, 0).astype(np.result_type(x), copy=False),
     vjp=(lambda g, ans, x: ew.where(x > 0, g, 0.0),),
     sympy=lambda x: sympy.Max(x, 0),
     kind=EW,

@@ -200,10 +200,41 @@ def concat(ctx, out, ins, axis):
     return lines
 
 
+# Below this many multiply-adds a matmul stays loops (no call overhead; small kernels unchanged).
+_BLAS_MIN_WORK = 1 << 15
+
+
+def blas_matrix(ctx, atom) -> str:
+    """A 2-D value as a contiguous array expression for ``np.dot``: its buffer reshaped, the
+    transpose of one, or a dense copy of any other view."""
+    ref = ctx.ref(atom)
+    rows, cols = ctx.shape(atom)
+    span = f"{ref.name}[{ref.offset}:{ref.offset + rows * cols}]"
+    if ref.dense:
+        return f"{span}.reshape(({rows}, {cols}))"
+    if ref.strides == (1, rows) and rows > 1 and cols > 1:
+        return f"{span}.reshape(({cols}, {rows})).T"
+    ref = ctx.dense(atom)
+    return f"{ref.name}[{ref.offset}:{ref.offset + rows * cols}].reshape(({rows}, {cols}))"
+
+
+def blas_ok(ctx, out, ins) -> bool:
+    """Whether ``np.dot`` (BLAS) can compute ``out``: the CPU target, one float dtype."""
+    dtype = np.dtype(out.dtype)
+    return (ctx.target.name == "cpu" and dtype in (np.float32, np.float64)
+            and all(ctx.dtype(a) == dtype for a in ins))
+
+
 def matmul(ctx, out, ins):
-    """NumPy matmul with batch broadcasting; each element sums over k in order."""
+    """NumPy matmul with batch broadcasting; each element sums over k in order (large 2-D float
+    products on the CPU are one BLAS call, as NumPy does)."""
     x, y = ins
     xs, ys = ctx.shape(x), ctx.shape(y)
+    if (len(xs) == len(ys) == 2 and xs[0] * xs[1] * ys[1] >= _BLAS_MIN_WORK
+            and blas_ok(ctx, out, ins)):
+        xm, ym = blas_matrix(ctx, x), blas_matrix(ctx, y)
+        name = ctx.out(out)
+        return [f"np.dot({xm}, {ym}, {name}.reshape(({xs[0]}, {ys[1]})))"]
     vec_x, vec_y = len(xs) == 1, len(ys) == 1
     xr = ctx.ref(x).reshape((1,) + xs) if vec_x else ctx.ref(x)
     yr = ctx.ref(y).reshape(ys + (1,)) if vec_y else ctx.ref(y)

@@ -1,0 +1,244 @@
+"""The seed CNN and the seed's Dense-only model on the tape: ms per training step (forward,
+backward, Adam; batch 128 of 28x28x1, float32), eager and compiled, against PyTorch CPU with the
+same thread count in the same run; then epochs and wall time to 97% on the 8x8 digits.
+
+PyTorch comes from a benchmark-only environment (never a dependency of the package); without it
+the PyTorch column says so. The table gives medians of single steps (the load average is printed
+with it: on a shared machine the numbers are noisy, and multi-threaded BLAS on an oversubscribed
+machine stalls on its barriers, so compare with ``--threads 1`` there). Run:
+``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--no-compiled]
+[--no-digits]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import warnings
+
+import numpy as np
+from _timing import table
+
+import workbench as wb
+from workbench import keras
+
+BATCH = 128
+L = keras.layers
+
+
+def median_run(fn, steps: int) -> float:
+    """Median seconds of ``steps`` single calls of ``fn`` after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# --- workbench ------------------------------------------------------------------------------
+def wb_cnn(dropout: bool) -> list:
+    """The seed CNN's layers (Dropout layers only when ``dropout``)."""
+    layers = [L.Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
+              L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D(pool_size=(2, 2))]
+    layers += [L.Dropout(0.25)] if dropout else []
+    layers += [L.Flatten(), L.Dense(128, activation="relu")]
+    layers += [L.Dropout(0.5)] if dropout else []
+    return layers + [L.Dense(10, activation="softmax")]
+
+
+def wb_dense() -> list:
+    return [L.Flatten(input_shape=(28, 28, 1)), L.Dense(128, activation="relu"),
+            L.Dense(10, activation="softmax")]
+
+
+def wb_step(layers: list, compiled: bool):
+    """One Adam step on the categorical cross-entropy, as the seed writes it."""
+    model = keras.Sequential(layers)
+    optimizer = keras.optimizers.Adam(learning_rate=0.001)
+    loss_fn = keras.losses.categorical_crossentropy
+
+    def step(x, y):
+        with wb.GradientTape() as tape:
+            loss = wb.reduce_mean(loss_fn(y, model(x, training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    return wb.function(step) if compiled else step
+
+
+def batch() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.random((BATCH, 28, 28, 1), dtype=np.float32)
+    return x, keras.utils.to_categorical(rng.integers(0, 10, BATCH), 10).astype(np.float32)
+
+
+def time_wb(layers: list, compiled: bool, steps: int) -> tuple[float, float]:
+    """(median seconds per step, seconds of the first call: tracing and compiling)."""
+    x, y = batch()
+    step = wb_step(layers, compiled)
+    start = time.perf_counter()
+    loss = step(x, y)
+    first = time.perf_counter() - start
+    if np.dtype(loss.dtype) != np.float32:
+        raise AssertionError(f"the float32 step computed a {loss.dtype} loss")
+    return median_run(lambda: step(x, y), steps), first
+
+
+# --- PyTorch --------------------------------------------------------------------------------
+def torch_step(torch, dense: bool, dropout: bool):
+    nn = torch.nn
+    if dense:
+        layers = [nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10)]
+    else:
+        layers = [nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2)]
+        layers += [nn.Dropout(0.25)] if dropout else []
+        layers += [nn.Flatten(), nn.Linear(9216, 128), nn.ReLU()]
+        layers += [nn.Dropout(0.5)] if dropout else []
+        layers += [nn.Linear(128, 10)]
+    model = nn.Sequential(*layers).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    x, y = batch()
+    x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))  # NCHW
+    y = torch.from_numpy(y)
+
+    def step():  # softmax + categorical cross-entropy, fused as PyTorch users write it
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def load_torch(threads: int):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
+# --- digits ---------------------------------------------------------------------------------
+def digits_run(max_epochs: int = 30, target: float = 0.97) -> tuple[int | None, float, float]:
+    """A small CNN on the 8x8 digits: (epochs to ``target`` test accuracy, wall s, accuracy)."""
+    (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()
+    x_train = (x_train / 16.0).astype(np.float32)[..., None]
+    x_test = (x_test / 16.0).astype(np.float32)[..., None]
+    y_train = keras.utils.to_categorical(y_train, 10).astype(np.float32)
+    y_test = keras.utils.to_categorical(y_test, 10).astype(np.float32)
+    wb.random.set_seed(0)
+    model = keras.Sequential([
+        L.Conv2D(16, (3, 3), activation="relu", input_shape=(8, 8, 1)),
+        L.MaxPooling2D((2, 2)), L.Flatten(), L.Dense(64, activation="relu"),
+        L.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.005),
+                  loss="categorical_crossentropy", metrics=["accuracy"])
+    start, acc = time.perf_counter(), 0.0
+    for epoch in range(1, max_epochs + 1):
+        model.fit(x_train, y_train, batch_size=32, epochs=1, verbose=0)
+        acc = float(model.evaluate(x_test, y_test, verbose=0)[1])
+        if acc >= target:
+            return epoch, time.perf_counter() - start, acc
+    return None, time.perf_counter() - start, acc
+
+
+# --- report ---------------------------------------------------------------------------------
+def blas_info() -> tuple[str, int]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)", os.cpu_count() or 1
+    pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+    if not pools:
+        return "unknown", os.cpu_count() or 1
+    text = "; ".join(f"{os.path.basename(p['filepath'])} ({p.get('internal_api')} "
+                     f"{p.get('version')}, kernel {p.get('architecture')}, "
+                     f"{p.get('num_threads')} thread(s))" for p in pools)
+    return text, int(pools[0].get("num_threads") or 1)
+
+
+def ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1e3:.0f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "—" if a is None or b is None else f"{a / b:.2f}x"
+
+
+def compiled_time(layers_fn, steps: int) -> tuple[float | None, float | None, str]:
+    """Compiled step of the model, or of the model without Dropout where that cannot compile."""
+    try:
+        t, first = time_wb(layers_fn(True), True, steps)
+        return t, first, ""
+    except Exception as exc:  # dropout inside wb.function may not be supported yet
+        if "dropout" not in str(exc):
+            raise
+    t, first = time_wb(layers_fn(False), True, steps)
+    return t, first, "no Dropout (random masks do not compile yet)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=7, help="timed steps per row (median)")
+    parser.add_argument("--no-compiled", action="store_true", help="skip the wb.function rows")
+    parser.add_argument("--no-digits", action="store_true", help="skip the digits run")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS and PyTorch threads (default: what the BLAS uses)")
+    args = parser.parse_args()
+    if args.threads is not None:
+        import scipy.linalg  # noqa: F401 - loads the BLAS that compiled kernels call, to limit it
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+    wb.set_default_dtype("float32")
+    wb.random.set_seed(0)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    blas, threads = blas_info()
+    torch = load_torch(threads)
+    load = os.getloadavg()
+    print(f"NumPy {np.__version__}; BLAS: {blas}; cores {os.cpu_count()}; "
+          f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print("PyTorch: " + (f"{torch.__version__}, {torch.get_num_threads()} thread(s)" if torch
+                         else "not importable: PyTorch column skipped (install it in a "
+                              "benchmark-only venv, see benchmarks/README.md)"))
+
+    def torch_ms(dense: bool, dropout: bool) -> float | None:
+        return median_run(torch_step(torch, dense, dropout), args.steps) if torch else None
+
+    rows = []
+    cnn = wb_cnn
+    eager, _ = time_wb(cnn(True), False, args.steps)
+    t_drop = torch_ms(False, True)
+    rows.append(("seed CNN", "eager", ms(eager), ms(t_drop), ratio(eager, t_drop), "≤ 2.5x", ""))
+    if not args.no_compiled:
+        comp, first, note = compiled_time(cnn, args.steps)
+        t_ref = t_drop if not note else torch_ms(False, False)
+        rows.append(("seed CNN", "compiled", ms(comp), ms(t_ref), ratio(comp, t_ref), "≤ 1.5x",
+                     f"{note}; " * bool(note) + f"first call {first:.1f} s"))
+    dense, _ = time_wb(wb_dense(), False, args.steps)
+    t_dense = torch_ms(True, False)
+    rows.append(("Dense 784-128-10", "eager", ms(dense), ms(t_dense), ratio(dense, t_dense),
+                 "≤ 1x", ""))
+    if not args.no_compiled:
+        comp, first = time_wb(wb_dense(), True, args.steps)
+        rows.append(("Dense 784-128-10", "compiled", ms(comp), ms(t_dense), ratio(comp, t_dense),
+                     "≤ 1x", f"first call {first:.1f} s"))
+    load = os.getloadavg()
+    print(table(f"ms per training step, batch {BATCH}, float32 (median of {args.steps}); "
+                f"load average after {load[0]:.2f}",
+                ("model", "workbench", "ms", "PyTorch ms", "ratio", "target", "note"), rows))
+    if not args.no_digits:
+        epochs, wall, acc = digits_run()
+        reached = f"{epochs} epochs" if epochs else "not reached in 30 epochs"
+        print(f"digits 8x8, small CNN (Conv2D 16 → MaxPool → Dense 64 → Dense 10, Adam, batch "
+              f"32, eager): 97% test accuracy: {reached}, {wall:.1f} s wall, accuracy {acc:.3f}")
+
+
+if __name__ == "__main__":
+    main()
