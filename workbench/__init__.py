@@ -224,3 +224,28 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
     "logical_and", "logical_not", "logical_or", "logical_xor", "mod", "nan_to_num", "not_equal",
     "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
 ]
+from workbench.ops.numpy_more import (  # NumPy's remaining array functions
+    angle, array, asarray, block, broadcast_arrays, choose, compress, conj, copy, copysign, delete,
+    dsplit, empty, empty_like, extract, floor_divide, full, full_like, hsplit, imag, insert,
+    matrix_transpose, real, resize, rollaxis, rot90, signbit, unstack, vdot, vsplit,
+)
+from workbench.ops.numpy_stats import (
+    convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, interp, median,
+    nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
+    polyval, quantile, trapezoid, vander,
+)
+
+absolute, fabs, pow, around, degrees, radians = abs, abs, power, round, rad2deg, deg2rad
+acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
+conjugate, asanyarray, row_stack, permute_dims = conj, asarray, vstack, transpose
+__all__ += [  # NumPy coverage
+    "absolute", "acos", "acosh", "angle", "around", "array", "asanyarray", "asarray", "asin",
+    "asinh", "atan", "atan2", "atanh", "block", "broadcast_arrays", "choose", "compress", "conj",
+    "conjugate", "convolve", "copy", "copysign", "correlate", "cumulative_prod", "cumulative_sum",
+    "degrees", "delete", "dsplit", "ediff1d", "empty", "empty_like", "extract", "fabs",
+    "floor_divide", "full", "full_like", "gradient", "hsplit", "imag", "insert", "interp",
+    "matrix_transpose", "median", "nancumprod", "nancumsum", "nanmax", "nanmin", "nanprod",
+    "nanstd", "nanvar", "partition", "percentile", "permute_dims", "polyval", "pow", "quantile",
+    "radians", "real", "resize", "rollaxis", "rot90", "row_stack", "signbit", "trapezoid",
+    "unstack", "vander", "vdot", "vsplit",
+]
