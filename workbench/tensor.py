@@ -153,6 +153,12 @@ class Tensor:
     def __rmod__(self, other):
         return _ew.mod(other, self)
 
+    def __floordiv__(self, other):
+        return _more.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _more.floor_divide(other, self)
+
     def __pow__(self, other):
         return _ew.power(self, other)
 
@@ -236,29 +242,31 @@ class Tensor:
     def repeat(self, repeats, axis=None) -> Tensor:
         return _arrays.repeat(self, repeats, axis)
 
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _red.sum(self, axis, keepdims)
+    # NumPy's argument order, so that np.sum(tensor, ...) and friends land here and stay on the
+    # tape; ``dtype`` casts first, ``out`` must be None (Tensors are immutable).
+    def sum(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
+        return _red.sum(_cast_for(self, dtype, out, "sum"), axis, keepdims)
 
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _red.mean(self, axis, keepdims)
+    def mean(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
+        return _red.mean(_cast_for(self, dtype, out, "mean"), axis, keepdims)
 
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _red.max(self, axis, keepdims)
+    def max(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
+        return _red.max(_cast_for(self, None, out, "max"), axis, keepdims)
 
-    def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        return _red.min(self, axis, keepdims)
+    def min(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
+        return _red.min(_cast_for(self, None, out, "min"), axis, keepdims)
 
-    def var(self, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    def var(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
         from workbench.ops import statistics
-        return statistics.var(self, axis, ddof, keepdims)
+        return statistics.var(_cast_for(self, dtype, out, "var"), axis, ddof, keepdims)
 
-    def std(self, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    def std(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
         from workbench.ops import statistics
-        return statistics.std(self, axis, ddof, keepdims)
+        return statistics.std(_cast_for(self, dtype, out, "std"), axis, ddof, keepdims)
 
-    def prod(self, axis=None, keepdims: bool = False) -> Tensor:
+    def prod(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
         from workbench.ops import cumulative
-        return cumulative.prod(self, axis, keepdims)
+        return cumulative.prod(_cast_for(self, dtype, out, "prod"), axis, keepdims)
 
     def cumsum(self, axis=None) -> Tensor:
         from workbench.ops import cumulative
@@ -411,6 +419,14 @@ def _raw(value: Any) -> Any:
     return value._value if isinstance(value, Tensor) else value
 
 
+def _cast_for(x: Tensor, dtype: Any, out: Any, name: str) -> Tensor:
+    """``x`` in ``dtype`` for a reduction method; ``out=`` cannot be honoured (immutable)."""
+    if out is not None:
+        raise TypeError(f"Tensor.{name}: out= is not supported (Tensors are immutable); "
+                        "use the returned Tensor")
+    return x if dtype is None else _ew.cast(x, dtype)
+
+
 def as_input(value: Any) -> Any:
     """What an op sees for an argument: a Tensor, a Variable's snapshot, or a Python number."""
     if isinstance(value, Variable):
@@ -425,5 +441,6 @@ from workbench.convert import as_tensors, constant  # noqa: E402,F401 (re-export
 from workbench.ops import arrays as _arrays
 from workbench.ops import elementwise as _ew
 from workbench.ops import linalg as _la
+from workbench.ops import numpy_more as _more
 from workbench.ops import reduce as _red
 from workbench.ops import shape as _shape

@@ -100,13 +100,19 @@ def copysign(x1: Any, x2: Any) -> Tensor:
 
 
 def floor_divide(x1: Any, x2: Any) -> Tensor:
-    """``floor(x1 / x2)`` (``np.floor_divide``, ``//``); not differentiable (gradient zero).
+    """``floor(x1 / x2)`` as NumPy and Python compute it (``np.floor_divide``, ``//``): the
+    exact quotient ``(x1 - x1 mod x2) / x2`` rounded; not differentiable (gradient None).
 
     >>> import workbench as wb
-    >>> wb.floor_divide(wb.constant([7.0, -7.0]), 2.0).numpy()
-    array([ 3., -4.])
+    >>> wb.floor_divide(wb.constant([7.0, -7.0, 7.0]), wb.constant([2.0, 2.0, 0.1])).numpy()
+    array([ 3., -4., 69.])
     """
-    return ew.div(ew.sub(x1, ew.mod(x1, x2)), x2)
+    dtype = np.result_type(ew.dtype_of(x1), ew.dtype_of(x2))
+    quotient = ew.round(ew.div(ew.sub(x1, ew.mod(x1, x2)), x2))
+    if dtype.kind in "iub":
+        return ew.cast(quotient, dtype)
+    zero = x2 == 0 if isinstance(x2, Tensor) else Tensor(np.asarray(x2) == 0)
+    return ew.where(zero, ew.div(x1, x2), quotient)  # x / 0 is inf or NaN, as NumPy
 
 
 # --- creation and conversion ----------------------------------------------------------------

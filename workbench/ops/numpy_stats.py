@@ -41,7 +41,7 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> float(wb.nanmax([1.0, np.nan, 3.0]))
     3.0
     """
-    filled, nan = _nan_filled(a, -np.inf)
+    filled = _nan_filled(a, -np.inf)[0]
     top = red.max(filled, axis=axis, keepdims=keepdims)
     all_nan = _counts(constant(a), axis, keepdims) == 0
     return ew.where(all_nan, np.nan, top)
@@ -133,7 +133,7 @@ def _quantile(x: Tensor, q: Any, axis: Any, keepdims: bool, method: str) -> Tens
     pos = qs.ravel() * (n - 1)
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
+    frac = (pos - lo).astype(np.result_type(s.dtype, np.float16))  # float32 stays float32
     picked = ew.add(ew.mul(take(s, lo, axis=-1), 1.0 - frac), ew.mul(take(s, hi, axis=-1), frac))
     picked = moveaxis(picked, -1, 0)  # q's axes first, as NumPy
     shape = kept if keepdims else tuple(x.shape[i] for i in rest)
@@ -233,10 +233,10 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
         n = f.shape[ax]
         if n < 2:
             raise ValueError(f"gradient: axis {ax} has {n} points; at least 2 are needed")
-        part = lambda s: f[_along(ax, s)]  # noqa: E731
-        first = ew.sub(part(slice(1, 2)), part(slice(0, 1)))
-        last = ew.sub(part(slice(n - 1, n)), part(slice(n - 2, n - 1)))
-        inner = ew.div(ew.sub(part(slice(2, None)), part(slice(None, n - 2))), 2.0)
+        first = ew.sub(f[_along(ax, slice(1, 2))], f[_along(ax, slice(0, 1))])
+        last = ew.sub(f[_along(ax, slice(n - 1, n))], f[_along(ax, slice(n - 2, n - 1))])
+        inner = ew.div(ew.sub(f[_along(ax, slice(2, None))], f[_along(ax, slice(None, n - 2))]),
+                       2.0)
         outs.append(ew.div(concatenate([first, inner, last], axis=ax), float(h)))
     return outs[0] if len(outs) == 1 else tuple(outs)
 

@@ -211,7 +211,7 @@ def expand_dims(x, axis) -> Tensor:
     (1, 2, 3, 1)
     """
     shape = list(np.shape(_value(as_input(x))))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
     ndim = len(shape) + len(axes)
     placed = sorted(normalize_axis_index(a, ndim) for a in axes)
     if len(set(placed)) != len(placed):

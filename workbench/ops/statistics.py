@@ -20,7 +20,7 @@ def _count(x: Tensor, axis) -> tuple[tuple[int, ...] | None, int]:
     return axes, math.prod(x.shape) if axes is None else math.prod(x.shape[a] for a in axes)
 
 
-def var(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def var(x, axis=None, ddof: int = 0, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Variance over ``axis``: the mean squared deviation, divided by ``N - ddof`` (NumPy's
     ``var``; ``ddof=1`` is the unbiased estimate). ``N - ddof <= 0`` raises ValueError.
 
@@ -28,7 +28,7 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     >>> float(wb.var([1.0, 2.0, 3.0, 4.0])), float(wb.var([1.0, 2.0, 3.0, 4.0], ddof=1))
     (1.25, 1.6666666666666667)
     """
-    x = tensor_input(x)
+    x = tensor_input(red.in_dtype(x, dtype))
     axes, n = _count(x, axis)
     if n - ddof <= 0:
         raise ValueError(f"var/std: ddof={ddof} leaves no degrees of freedom for {n} elements "
@@ -37,7 +37,7 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     return ew.div(red.sum(ew.square(centered), axis=axes, keepdims=keepdims), float(n - ddof))
 
 
-def std(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def std(x, axis=None, ddof: int = 0, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Standard deviation, ``sqrt(var(x, axis, ddof))``.
 
     Where the variance is exactly 0 (one element, or all equal) ``std`` has no derivative (it
@@ -53,7 +53,7 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     >>> float(s), tape.gradient(s, x).numpy()
     (0.0, array([0.]))
     """
-    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims, dtype=dtype)
     flat = v == 0.0  # NaN is not 0: a NaN variance still gives a NaN std
     return ew.where(flat, 0.0, ew.sqrt(ew.where(flat, 1.0, v)))
 
