@@ -40,14 +40,16 @@ def fill(shape: Any, value: Any, dtype: Any = None) -> Tensor:
     return Tensor(np.full(_shape(shape), value, dtype=_float(dtype)))
 
 
-def zeros_like(x: Any, dtype: Any = None) -> Tensor:
-    """Zeros with the shape (and dtype) of ``x``."""
-    return Tensor(np.zeros(np.shape(_raw(x)), dtype=dtype or np.result_type(_raw(x))))
+def zeros_like(x: Any, dtype: Any = None, *, shape: Any = None) -> Tensor:
+    """Zeros with the shape (and dtype) of ``x``, or ``shape`` where given."""
+    shape = np.shape(_raw(x)) if shape is None else _shape(shape)
+    return Tensor(np.zeros(shape, dtype=dtype or np.result_type(_raw(x))))
 
 
-def ones_like(x: Any, dtype: Any = None) -> Tensor:
-    """Ones with the shape (and dtype) of ``x``."""
-    return Tensor(np.ones(np.shape(_raw(x)), dtype=dtype or np.result_type(_raw(x))))
+def ones_like(x: Any, dtype: Any = None, *, shape: Any = None) -> Tensor:
+    """Ones with the shape (and dtype) of ``x``, or ``shape`` where given."""
+    shape = np.shape(_raw(x)) if shape is None else _shape(shape)
+    return Tensor(np.ones(shape, dtype=dtype or np.result_type(_raw(x))))
 
 
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,

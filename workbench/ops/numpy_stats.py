@@ -368,6 +368,7 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:
            [9., 3., 1.]])
     """
     x = constant(x)
+    x = ew.cast(x, np.promote_types(x.dtype, np.int64))  # NumPy's dtype (float32 -> float64)
     if x.ndim != 1:
         raise ValueError(f"vander: x must be a vector, got shape {x.shape}")
     n = x.shape[0] if N is None else int(N)

@@ -129,16 +129,25 @@ def mean(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     return ew.div(sum(x, axis=axes, keepdims=keepdims), float(count))
 
 
-def argmax(x, axis=None) -> Tensor:
+def _kept_index(i: Tensor, x, axis, keepdims: bool) -> Tensor:
+    """An argmax/argmin result with the reduced axis kept as size 1 (NumPy's ``keepdims``)."""
+    if not keepdims:
+        return i
+    shape = np.shape(x._value if isinstance(x, Tensor) else x)
+    ax = _arg_axis(axis, len(shape))
+    return sh.reshape(i, _kept_shape(shape, None if ax is None else (ax,)))
+
+
+def argmax(x, axis=None, *, keepdims: bool = False) -> Tensor:
     """Index of the maximum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmax_p(x, axis=_arg_axis(axis, _ndim(x)))
+    return _kept_index(argmax_p(x, axis=_arg_axis(axis, _ndim(x))), x, axis, keepdims)
 
 
-def argmin(x, axis=None) -> Tensor:
+def argmin(x, axis=None, *, keepdims: bool = False) -> Tensor:
     """Index of the minimum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmin_p(x, axis=_arg_axis(axis, _ndim(x)))
+    return _kept_index(argmin_p(x, axis=_arg_axis(axis, _ndim(x))), x, axis, keepdims)
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
