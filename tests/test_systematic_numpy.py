@@ -495,3 +495,44 @@ def test_numpy_keyword_names_are_accepted(name, want, have):
     names = {n for n, p in want.items() if p.kind is not p.VAR_KEYWORD and n != first}
     missing = names - set(have) - IGNORED - KNOWN_GAPS.get(name, set())
     assert not missing, f"wb.{name} does not take NumPy's {sorted(missing)}"
+
+
+# --- compiled: one wb.function over many of the NumPy functions -----------------------------
+def _numpy_style(m, x, y):
+    """User code written against NumPy's names; ``m`` is numpy or workbench."""
+    parts = [
+        m.absolute(x) + m.fabs(y[0]), m.rot90(x, 2), m.rollaxis(x[None], 0, 3)[..., 0],
+        m.real(x) * m.conj(y[1]), m.copysign(x, y[0]), m.degrees(m.arctan2(x, 2.0)) / 90.0,
+        m.nanmax(x, axis=0, keepdims=True) + m.nanmin(x, axis=1, keepdims=True),
+        m.median(x, axis=0) + m.quantile(x, 0.3, axis=1)[:, None],
+        m.sort(x, axis=0) ** 2, m.trapezoid(x, axis=0) * m.ones_like(x),
+        m.gradient(x, axis=1), m.vsplit(x, 3)[1] * m.hsplit(x, [2])[0][:1, :1],
+        m.full_like(x, 0.5) * m.mean(y), m.expand_dims(m.sum(x, axis=(0, 1)), (0, 1)),
+        m.reshape(x, (4, 3), order="F").T, m.transpose(x[None], axes=(1, 2, 0))[..., 0],
+        m.clip(x, a_min=-0.5, a_max=0.5), m.interp(x, [-3.0, 0.0, 3.0], y[:3]),
+        m.polyval(y[:3], x), m.convolve(y, y[:2], mode="same")[:3, None] * x,
+        m.floor_divide(x, 0.7) * x, m.nanvar(x, axis=0, ddof=1) + m.std(x, axis=0, ddof=1),
+        m.linspace(0.0, 1.0, 4) * x, m.cumulative_sum(x, axis=1, include_initial=True)[:, 1:],
+    ]
+    return sum(parts[1:], parts[0])
+
+
+def test_numpy_style_code_compiles_and_differentiates():
+    x0, y0 = _arr((3, 4), seed=11), _arr((4,), seed=12)
+
+    def run(x, y):
+        with wb.GradientTape() as tape:
+            tape.watch([x, y])
+            out = _numpy_style(wb, x, y)
+            loss = wb.sum(out * out)
+        return (out,) + tuple(tape.gradient(loss, [x, y]))
+
+    _value_close(_numpy_style(wb, wb.constant(x0), wb.constant(y0)), _numpy_style(np, x0, y0))
+    check_gradients(lambda x, y: _numpy_style(wb, x, y), [x0, y0], rng_for("numpy-style"),
+                    order2=False)
+    want = run(wb.constant(x0), wb.constant(y0))
+    compiled = wb.function(run)
+    for a, b in [(x0, y0), (x0[::-1] * 0.7, y0 - 0.2)]:  # new values: nothing is baked in
+        want = run(wb.constant(a), wb.constant(b))
+        for got, ref in zip(compiled(a, b), want, strict=True):
+            np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-10, atol=1e-10)

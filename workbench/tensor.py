@@ -154,10 +154,12 @@ class Tensor:
         return _ew.mod(other, self)
 
     def __floordiv__(self, other):
-        return _more.floor_divide(self, other)
+        from workbench.ops.numpy_more import floor_divide
+        return floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return _more.floor_divide(other, self)
+        from workbench.ops.numpy_more import floor_divide
+        return floor_divide(other, self)
 
     def __pow__(self, other):
         return _ew.power(self, other)
@@ -441,6 +443,5 @@ from workbench.convert import as_tensors, constant  # noqa: E402,F401 (re-export
 from workbench.ops import arrays as _arrays
 from workbench.ops import elementwise as _ew
 from workbench.ops import linalg as _la
-from workbench.ops import numpy_more as _more
 from workbench.ops import reduce as _red
 from workbench.ops import shape as _shape

@@ -378,22 +378,26 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:
 
 
 def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None) -> Tensor:
-    """Piecewise-linear interpolation of the points ``(xp, fp)`` at ``x`` (``xp`` increasing);
-    differentiable in ``fp`` and ``x`` (a constant slope per piece), not in ``xp``.
+    """Piecewise-linear interpolation of the points ``(xp, fp)`` at ``x`` (``xp`` increasing):
+    ``fp[0] + sum_j slope_j * clip(x - xp[j], 0, xp[j+1] - xp[j])``, a sum over the pieces,
+    so it traces and compiles; differentiable in ``fp`` and ``x``, not in ``xp``.
 
     >>> import workbench as wb
     >>> wb.interp([0.5, 1.5], [0.0, 1.0, 2.0], wb.constant([0.0, 2.0, 0.0])).numpy()
     array([1., 1.])
     """
     x, fp = constant(x), constant(fp)
-    xp_ = np.asarray(xp, dtype=float)
-    xv = np.asarray(x)
-    i = np.clip(np.searchsorted(xp_, xv, side="right") - 1, 0, len(xp_) - 2)
-    x0, x1 = xp_[i], xp_[i + 1]
-    f0, f1 = take(fp, i), take(fp, i + 1)
-    t = ew.div(ew.sub(x, x0), x1 - x0)
-    out = ew.add(f0, ew.mul(t, ew.sub(f1, f0)))
-    lo = fp[0] if left is None else left
-    hi = fp[-1] if right is None else right
-    out = ew.where(Tensor(xv < xp_[0]), lo, out)
-    return ew.where(Tensor(xv > xp_[-1]), hi, out)
+    xp = np.asarray(xp, dtype=float)
+    if xp.ndim != 1 or fp.ndim != 1 or xp.shape[0] != fp.shape[0] or not xp.shape[0]:
+        raise ValueError(f"interp: xp and fp must be vectors of one length, got {xp.shape} "
+                         f"and {fp.shape}")
+    out = ew.add(ew.mul(x, 0.0), fp[0])
+    for j in np.flatnonzero(np.diff(xp) > 0):
+        width = float(xp[j + 1] - xp[j])
+        slope = ew.div(ew.sub(fp[j + 1], fp[j]), width)
+        out = ew.add(out, ew.mul(slope, ew.clip(ew.sub(x, float(xp[j])), 0.0, width)))
+    if left is not None:
+        out = ew.where(x < xp[0], left, out)
+    if right is not None:
+        out = ew.where(x > xp[-1], right, out)
+    return out
