@@ -225,10 +225,11 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
     "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
 ]
 from workbench.ops.numpy_more import (  # NumPy's remaining array functions
-    angle, array, asarray, block, broadcast_arrays, choose, compress, conj, copy, copysign, delete,
-    dsplit, empty, empty_like, extract, floor_divide, full, full_like, hsplit, imag, insert,
-    matrix_transpose, real, resize, rollaxis, rot90, signbit, unstack, vdot, vsplit,
+    angle, array, asarray, broadcast_arrays, conj, copy, copysign, dsplit, empty, empty_like,
+    floor_divide, full, full_like, hsplit, imag, matrix_transpose, real, rollaxis, rot90, signbit,
+    unstack, vdot, vsplit,
 )
+from workbench.ops.numpy_selection import block, choose, compress, delete, extract, insert, resize
 from workbench.ops.numpy_stats import (
     convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, interp, median,
     nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
