@@ -235,6 +235,16 @@ from workbench.ops.numpy_stats import (
     nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
     polyval, quantile, trapezoid, vander,
 )
+from workbench.ops.numpy_misc import (
+    allclose, array_equal, array_equiv, astype, broadcast_shapes, can_cast, divmod, frexp,
+    geomspace, iscomplex, iscomplexobj, isclose, isdtype, isneginf, isposinf, isreal, isrealobj,
+    isscalar, issubdtype, ldexp, logspace, min_scalar_type, modf, ndim, promote_types,
+    real_if_close, result_type, shape, size,
+)
+from workbench.ops.numpy_poly import (
+    apply_along_axis, argwhere, bincount, corrcoef, cov, digitize, flatnonzero, matvec, piecewise,
+    polyadd, polyder, polyint, polymul, polysub, searchsorted, vecdot, vecmat,
+)
 
 absolute, fabs, pow, around, degrees, radians = abs, abs, power, round, rad2deg, deg2rad
 acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
@@ -249,4 +259,11 @@ __all__ += [  # NumPy coverage
     "nanstd", "nanvar", "partition", "percentile", "permute_dims", "polyval", "pow", "quantile",
     "radians", "real", "resize", "rollaxis", "rot90", "row_stack", "signbit", "trapezoid",
     "unstack", "vander", "vdot", "vsplit",
+    "allclose", "apply_along_axis", "argwhere", "array_equal", "array_equiv", "astype",
+    "bincount", "broadcast_shapes", "can_cast", "corrcoef", "cov", "digitize", "divmod",
+    "flatnonzero", "frexp", "geomspace", "iscomplex", "iscomplexobj", "isclose", "isdtype",
+    "isneginf", "isposinf", "isreal", "isrealobj", "isscalar", "issubdtype", "ldexp", "logspace",
+    "matvec", "min_scalar_type", "modf", "ndim", "piecewise", "polyadd", "polyder", "polyint",
+    "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
+    "size", "vecdot", "vecmat",
 ]
