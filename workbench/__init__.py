@@ -238,9 +238,10 @@ from workbench.ops.numpy_stats import (
 from workbench.ops.numpy_misc import (
     allclose, array_equal, array_equiv, astype, broadcast_shapes, can_cast, divmod, frexp,
     geomspace, iscomplex, iscomplexobj, isclose, isdtype, isneginf, isposinf, isreal, isrealobj,
-    isscalar, issubdtype, ldexp, logspace, min_scalar_type, modf, ndim, promote_types,
-    real_if_close, result_type, shape, size,
+    isscalar, issubdtype, ldexp, logspace, min_scalar_type, modf, promote_types,
+    real_if_close, result_type,
 )
+from workbench.ops.shape import ndim, shape, size
 from workbench.ops.numpy_poly import (
     apply_along_axis, argwhere, bincount, corrcoef, cov, digitize, flatnonzero, matvec, piecewise,
     polyadd, polyder, polyint, polymul, polysub, searchsorted, vecdot, vecmat,
@@ -249,6 +250,7 @@ from workbench.ops.numpy_poly import (
 absolute, fabs, pow, around, degrees, radians = abs, abs, power, round, rad2deg, deg2rad
 acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
 conjugate, asanyarray, row_stack, permute_dims = conj, asarray, vstack, transpose
+rank = ndim
 __all__ += [  # NumPy coverage
     "absolute", "acos", "acosh", "angle", "around", "array", "asanyarray", "asarray", "asin",
     "asinh", "atan", "atan2", "atanh", "block", "broadcast_arrays", "choose", "compress", "conj",
@@ -263,7 +265,7 @@ __all__ += [  # NumPy coverage
     "bincount", "broadcast_shapes", "can_cast", "corrcoef", "cov", "digitize", "divmod",
     "flatnonzero", "frexp", "geomspace", "iscomplex", "iscomplexobj", "isclose", "isdtype",
     "isneginf", "isposinf", "isreal", "isrealobj", "isscalar", "issubdtype", "ldexp", "logspace",
-    "matvec", "min_scalar_type", "modf", "ndim", "piecewise", "polyadd", "polyder", "polyint",
+    "matvec", "min_scalar_type", "modf", "ndim", "rank", "piecewise", "polyadd", "polyder", "polyint",
     "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
     "size", "vecdot", "vecmat",
 ]

@@ -210,7 +210,9 @@ class Tensor:
     def T(self) -> Tensor:
         return _shape.transpose(self)
 
-    def reshape(self, *shape) -> Tensor:
+    def reshape(self, *shape, order: str = "C") -> Tensor:
+        if order != "C":
+            raise ValueError(f"reshape: only order='C' is supported, got order={order!r}")
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return _shape.reshape(self, shape)
@@ -244,65 +246,65 @@ class Tensor:
     def repeat(self, repeats, axis=None) -> Tensor:
         return _arrays.repeat(self, repeats, axis)
 
-    # NumPy's argument order, so that np.sum(tensor, ...) and friends land here and stay on the
-    # tape; ``dtype`` casts first, ``out`` must be None (Tensors are immutable).
     def sum(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.sum(_cast_for(self, dtype, out, "sum"), axis, keepdims)
+        return _red.sum(_numpy_args(self, "sum", dtype, out), axis, keepdims)
 
     def mean(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.mean(_cast_for(self, dtype, out, "mean"), axis, keepdims)
+        return _red.mean(_numpy_args(self, "mean", dtype, out), axis, keepdims)
 
     def max(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.max(_cast_for(self, None, out, "max"), axis, keepdims)
+        return _red.max(_numpy_args(self, "max", None, out), axis, keepdims)
 
     def min(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.min(_cast_for(self, None, out, "min"), axis, keepdims)
+        return _red.min(_numpy_args(self, "min", None, out), axis, keepdims)
 
-    def var(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
+    def var(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
         from workbench.ops import statistics
-        return statistics.var(_cast_for(self, dtype, out, "var"), axis, ddof, keepdims)
+        return statistics.var(_numpy_args(self, "var", dtype, out), axis, ddof, keepdims)
 
-    def std(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
+    def std(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
         from workbench.ops import statistics
-        return statistics.std(_cast_for(self, dtype, out, "std"), axis, ddof, keepdims)
+        return statistics.std(_numpy_args(self, "std", dtype, out), axis, ddof, keepdims)
 
     def prod(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
         from workbench.ops import cumulative
-        return cumulative.prod(_cast_for(self, dtype, out, "prod"), axis, keepdims)
+        return cumulative.prod(_numpy_args(self, "prod", dtype, out), axis, keepdims)
 
-    def cumsum(self, axis=None) -> Tensor:
+    def cumsum(self, axis=None, dtype=None, out=None) -> Tensor:
         from workbench.ops import cumulative
-        return cumulative.cumsum(self, axis)
+        return cumulative.cumsum(_numpy_args(self, "cumsum", dtype, out), axis)
 
-    def cumprod(self, axis=None) -> Tensor:
+    def cumprod(self, axis=None, dtype=None, out=None) -> Tensor:
         from workbench.ops import cumulative
-        return cumulative.cumprod(self, axis)
+        return cumulative.cumprod(_numpy_args(self, "cumprod", dtype, out), axis)
 
     def ptp(self, axis=None, keepdims: bool = False) -> Tensor:
         from workbench.ops import statistics
         return statistics.ptp(self, axis, keepdims)
 
-    def any(self, axis=None, keepdims: bool = False) -> Tensor:
+    def any(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
         from workbench.ops import statistics
-        return statistics.any(self, axis, keepdims)
+        return statistics.any(_numpy_args(self, "any", None, out), axis, keepdims)
 
-    def all(self, axis=None, keepdims: bool = False) -> Tensor:
+    def all(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
         from workbench.ops import statistics
-        return statistics.all(self, axis, keepdims)
+        return statistics.all(_numpy_args(self, "all", None, out), axis, keepdims)
 
-    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,
+              out=None) -> Tensor:
         from workbench.ops import products
-        return products.trace(self, offset, axis1, axis2)
+        return products.trace(_numpy_args(self, "trace", dtype, out), offset, axis1, axis2)
 
-    def argmax(self, axis=None) -> Tensor:
-        return _red.argmax(self, axis)
+    def argmax(self, axis=None, out=None) -> Tensor:
+        return _red.argmax(_numpy_args(self, "argmax", None, out), axis)
 
-    def argmin(self, axis=None) -> Tensor:
-        return _red.argmin(self, axis)
+    def argmin(self, axis=None, out=None) -> Tensor:
+        return _red.argmin(_numpy_args(self, "argmin", None, out), axis)
 
-    def clip(self, min=None, max=None) -> Tensor:  # noqa: A002 (NumPy's argument names)
-        out = self if min is None else _ew.maximum(self, min)
-        return out if max is None else _ew.minimum(out, max)
+    def clip(self, min=None, max=None, out=None) -> Tensor:  # noqa: A002 (NumPy's names)
+        clipped = _numpy_args(self, "clip", None, out)
+        clipped = clipped if min is None else _ew.maximum(clipped, min)
+        return clipped if max is None else _ew.minimum(clipped, max)
 
     def dot(self, other) -> Tensor:
         from workbench.ops import products
@@ -324,6 +326,15 @@ class Tensor:
         """The value as nested Python lists (leaves the tape)."""
         self._note_escape()
         return np.asarray(self._value).tolist()
+
+
+
+def _numpy_args(x: Tensor, method: str, dtype: Any, out: Any) -> Tensor:
+    """NumPy's ``dtype=``/``out=`` arguments (``np.sum(t)`` calls ``t.sum(dtype=, out=)``)."""
+    if out is not None:
+        raise TypeError(f"{method}: out= is not supported (Tensors are immutable); "
+                        f"use the returned Tensor")
+    return x if dtype is None or np.dtype(dtype) == x.dtype else _ew.cast(x, dtype)
 
 
 class Variable(Tensor):
@@ -419,14 +430,6 @@ def _body(value: Any) -> str:
 def _raw(value: Any) -> Any:
     """The NumPy value behind a Tensor (not a read: no tape sees it), else ``value`` itself."""
     return value._value if isinstance(value, Tensor) else value
-
-
-def _cast_for(x: Tensor, dtype: Any, out: Any, name: str) -> Tensor:
-    """``x`` in ``dtype`` for a reduction method; ``out=`` cannot be honoured (immutable)."""
-    if out is not None:
-        raise TypeError(f"Tensor.{name}: out= is not supported (Tensors are immutable); "
-                        "use the returned Tensor")
-    return x if dtype is None else _ew.cast(x, dtype)
 
 
 def as_input(value: Any) -> Any:

@@ -1,5 +1,5 @@
 """More of NumPy's namespace as composites: float decomposition (ldexp, frexp, modf, divmod),
-log-spaced grids, closeness tests, and dtype/shape queries."""
+log-spaced grids, closeness tests, and dtype queries."""
 
 from __future__ import annotations
 
@@ -242,38 +242,7 @@ def real_if_close(a: Any, tol: float = 100) -> Tensor:
     return constant(a)
 
 
-# --- shape queries and casts ----------------------------------------------------------------
-def ndim(a: Any) -> int:
-    """The number of axes.
-
-    >>> import workbench as wb
-    >>> wb.ndim(wb.ones((2, 3)))
-    2
-    """
-    return a.ndim if isinstance(a, Tensor) else np.ndim(a)
-
-
-def shape(a: Any) -> tuple[int, ...]:
-    """The shape.
-
-    >>> import workbench as wb
-    >>> wb.shape(wb.ones((2, 3)))
-    (2, 3)
-    """
-    return a.shape if isinstance(a, Tensor) else np.shape(a)
-
-
-def size(a: Any, axis: int | None = None) -> int:
-    """The number of elements (along ``axis`` if given).
-
-    >>> import workbench as wb
-    >>> wb.size(wb.ones((2, 3))), wb.size(wb.ones((2, 3)), 1)
-    (6, 3)
-    """
-    s = shape(a)
-    return int(np.prod(s)) if axis is None else s[axis]
-
-
+# --- casts and dtypes ----------------------------------------------------------------
 def astype(x: Any, dtype: Any, *, copy: builtins.bool = True, device: Any = None) -> Tensor:
     """``x`` cast to ``dtype`` (``np.astype``; the gradient returns in ``x``'s dtype).
 

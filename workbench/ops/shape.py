@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from workbench.convert import as_tensors
@@ -257,3 +259,33 @@ def flatten(x) -> Tensor:
 def _value(x):
     return x._value if isinstance(x, Tensor) else x
 
+
+
+def shape(x) -> tuple[int, ...]:
+    """The shape as a tuple of ints (``np.shape``; TF's ``tf.shape(x)[0]`` ports unchanged).
+
+    >>> import workbench as wb
+    >>> wb.shape(wb.zeros((2, 3))), wb.shape([1.0, 2.0])
+    ((2, 3), (2,))
+    """
+    return tuple(x.shape) if isinstance(x, Tensor) else np.shape(x)
+
+
+def size(x) -> int:
+    """The number of elements (``np.size``, ``tf.size``).
+
+    >>> import workbench as wb
+    >>> wb.size(wb.zeros((2, 3)))
+    6
+    """
+    return math.prod(shape(x))
+
+
+def ndim(x) -> int:
+    """The number of axes (``np.ndim``; TF calls it ``tf.rank``).
+
+    >>> import workbench as wb
+    >>> wb.ndim(wb.zeros((2, 3))), wb.rank(1.0)
+    (2, 0)
+    """
+    return len(shape(x))
