@@ -306,6 +306,20 @@ CASES = [
     ("apply_along_axis", lambda m, x: m.apply_along_axis(lambda v: v * v[0], 1, x), [M]),
     ("apply_along_axis_0", lambda m, x: m.apply_along_axis(m.sum, 0, x), [T]),
     ("astype", lambda m, x: m.astype(x, np.float64), [M]),
+    ("r_", lambda m, x, y: m.r_[x, 0.5, y, 1:3], [V, (2,)]),
+    ("r_matrices", lambda m, x, y: m.r_[x, y], [M, (1, 4)]),
+    ("c_", lambda m, x, y: m.c_[x, y], [V, V]),
+    ("c_mixed", lambda m, x, y: m.c_[x, 0.5, y], [(1, 3), (1, 2)]),
+    ("array_fanout", lambda m, x: m.array([x, x * 1.0, x + 2.5]), [()]),
+    ("array_2d", lambda m, x, y: m.array([[x, y, x], [y, y, x]]), [(), ()]),
+    ("array_scalar", lambda m, x: m.array(x) * 2.0, [()]),
+    ("index_mixed", lambda m, x: x[1, ::-1, None, [0, 2, 2]], [T]),
+    ("index_ellipsis", lambda m, x: x[..., 1:, -1], [T]),
+    ("index_bool", lambda m, x: x[np.array([True, False, True])], [M]),
+    ("index_fanout", lambda m, x: x[0] * x[1:2] + x[::-1][0], [M]),
+    ("methods", lambda m, x: x.T.dot(x).sum(axis=0) + x.reshape(-1)[:4] + x.ravel()[::3]
+     + x.mean(axis=0) + x.var(axis=0, ddof=1) + x.max(0) + x.prod(axis=0) + x.cumsum(0)[-1]
+     + x.std(axis=0) + x.min(axis=0) + x.squeeze().flatten()[-4:], [M]),
 ]
 
 

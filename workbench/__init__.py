@@ -229,7 +229,9 @@ from workbench.ops.numpy_more import (  # NumPy's remaining array functions
     floor_divide, full, full_like, hsplit, imag, matrix_transpose, real, rollaxis, rot90, signbit,
     unstack, vdot, vsplit,
 )
-from workbench.ops.numpy_selection import block, choose, compress, delete, extract, insert, resize
+from workbench.ops.numpy_selection import (
+    block, c_, choose, compress, delete, extract, insert, r_, resize,
+)
 from workbench.ops.numpy_stats import (
     convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, interp, median,
     nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
@@ -267,5 +269,5 @@ __all__ += [  # NumPy coverage
     "isneginf", "isposinf", "isreal", "isrealobj", "isscalar", "issubdtype", "ldexp", "logspace",
     "matvec", "min_scalar_type", "modf", "ndim", "rank", "piecewise", "polyadd", "polyder", "polyint",
     "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
-    "size", "vecdot", "vecmat",
+    "size", "vecdot", "vecmat", "r_", "c_",
 ]

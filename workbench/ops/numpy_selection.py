@@ -1,5 +1,5 @@
 """NumPy's selection and assembly functions (block, delete, insert, compress, extract, resize,
-choose) as composites of take, concatenate and where: differentiable with no rules of their own."""
+choose, r_, c_) as composites of take, concatenate and where: no rules of their own."""
 
 from __future__ import annotations
 
@@ -140,3 +140,47 @@ def choose(a: Any, choices: Sequence[Any]) -> Tensor:
     for i in range(len(choices) - 2, -1, -1):
         out = ew.where(Tensor(idx == i), choices[i], out)
     return sh.broadcast_to(out, np.broadcast_shapes(idx.shape, out.shape))
+
+
+class _Concatenator:
+    """``r_[...]`` joins along the first axis and ``c_[...]`` as columns (``np.r_``, ``np.c_``):
+    Tensors (on the tape), arrays, numbers and slices, by indexing syntax.
+
+    >>> import workbench as wb
+    >>> wb.r_[wb.constant([1.0, 2.0]), 0.0, 5:7].numpy()
+    array([1., 2., 0., 5., 6.])
+    >>> wb.c_[wb.constant([1.0, 2.0]), wb.constant([3.0, 4.0])].numpy()
+    array([[1., 3.],
+           [2., 4.]])
+    """
+
+    def __init__(self, columns: bool) -> None:
+        self._columns = columns
+
+    def __getitem__(self, key: Any) -> Tensor:
+        items = key if isinstance(key, tuple) else (key,)
+        # NumPy's promotion over the values, Python numbers weak (float32 stays float32)
+        dtype = np.result_type(*[i.dtype if isinstance(i, Tensor) else i for i in items
+                                 if not isinstance(i, slice | str | list)] or [float])
+        parts = []
+        for item in items:
+            if isinstance(item, str):
+                raise NotImplementedError(
+                    f"{'c_' if self._columns else 'r_'}[...]: directive strings such as "
+                    f"{item!r} are not supported; use wb.concatenate or wb.stack")
+            if isinstance(item, slice):
+                t = Tensor(np.r_[item])
+            elif isinstance(item, int | float):
+                t = Tensor(np.asarray(item, dtype))
+            else:
+                t = constant(item)
+            if self._columns:
+                t = sh.reshape(t, (1, 1) if t.ndim == 0 else (-1, 1)) if t.ndim < 2 else t
+            else:
+                t = sh.reshape(t, (1,)) if t.ndim == 0 else t
+            parts.append(t)
+        return concatenate(parts, axis=-1 if self._columns else 0)
+
+
+r_ = _Concatenator(columns=False)
+c_ = _Concatenator(columns=True)
