@@ -271,3 +271,12 @@ __all__ += [  # NumPy coverage
     "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
     "size", "vecdot", "vecmat", "r_", "c_",
 ]
+from workbench.functional import (  # autograd-style function transformations
+    elementwise_grad, grad, hessian, hessian_tensor_product, hessian_vector_product, jacobian,
+    make_vjp, tensor_jacobian_product, value_and_grad, vector_jacobian_product,
+)
+
+__all__ += [
+    "elementwise_grad", "grad", "hessian", "hessian_tensor_product", "hessian_vector_product",
+    "jacobian", "make_vjp", "tensor_jacobian_product", "value_and_grad", "vector_jacobian_product",
+]
