@@ -32,7 +32,7 @@ def test_grad_matches_central_differences_for_numpy_style_code():
 
 
 def test_grad_nests_to_third_order():
-    f = lambda x: x ** 4 + wb.sin(x)  # noqa: E731
+    f = lambda x: x ** 4 + wb.sin(x)
     x = 0.7
     assert np.isclose(float(wb.grad(wb.grad(wb.grad(f)))(x)), 24 * x - np.cos(x), rtol=1e-12)
 
@@ -63,7 +63,7 @@ def test_elementwise_grad_vjp_and_jacobian():
     x = R.normal(size=4)
     np.testing.assert_allclose(wb.elementwise_grad(wb.tanh)(x).numpy(), 1 - np.tanh(x) ** 2,
                                rtol=1e-12)
-    f = lambda v: wb.tanh(wb.dot(A, v[:3])) * v[3]  # noqa: E731
+    f = lambda v: wb.tanh(wb.dot(A, v[:3])) * v[3]
     jac = wb.jacobian(f)(x).numpy()
     assert jac.shape == (3, 4)
     for i in range(3):
