@@ -87,3 +87,34 @@ def test_hessian_and_hessian_vector_product():
     np.testing.assert_allclose(wb.hessian(f)(x).numpy(), want, rtol=1e-10)
     v = R.normal(size=3)
     np.testing.assert_allclose(wb.hessian_tensor_product(f)(x, v).numpy(), want @ v, rtol=1e-10)
+
+
+def test_jvp_hvp_aux_and_named_gradients():
+    def f(v):
+        return wb.tanh(wb.dot(A, v)) * wb.sum(v ** 2)
+
+    x, v = R.normal(size=3), R.normal(size=3)
+    jac = wb.jacobian(f)(x).numpy()
+    ans, jv = wb.make_jvp(f)(x)(v)
+    np.testing.assert_allclose(jv.numpy(), jac @ v, rtol=1e-10)
+    np.testing.assert_allclose(ans.numpy(), f(x).numpy(), rtol=1e-12)
+
+    def scalar(v):
+        return wb.sum(f(v))
+
+    hvp, g = wb.make_hvp(scalar)(x)
+    np.testing.assert_allclose(hvp(v).numpy(), wb.hessian(scalar)(x).numpy() @ v, rtol=1e-10)
+    np.testing.assert_allclose(g.numpy(), wb.grad(scalar)(x).numpy(), rtol=1e-12)
+    g2, aux = wb.grad_and_aux(lambda v: (scalar(v), v.shape))(x)
+    assert aux == (3,)
+    np.testing.assert_allclose(g2.numpy(), g.numpy(), rtol=1e-12)
+
+    def h(a, b=2.0):
+        return wb.sum(a * b ** 2)
+
+    grads = wb.multigrad_dict(h)(x, b=1.5)
+    np.testing.assert_allclose(grads["a"].numpy(), np.full(3, 2.25), rtol=1e-12)
+    assert np.isclose(float(grads["b"]), 3.0 * np.sum(x), rtol=1e-12)
+    assert np.isclose(float(wb.grad_named(h, "b")(x)), 4.0 * np.sum(x), rtol=1e-12)
+    np.testing.assert_allclose(wb.deriv(wb.sin)(x).numpy(), np.cos(x), rtol=1e-12)
+    assert wb.checkpoint(h) is h

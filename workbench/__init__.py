@@ -272,11 +272,14 @@ __all__ += [  # NumPy coverage
     "size", "vecdot", "vecmat", "r_", "c_",
 ]
 from workbench.functional import (  # autograd-style function transformations
-    elementwise_grad, grad, hessian, hessian_tensor_product, hessian_vector_product, jacobian,
-    make_vjp, tensor_jacobian_product, value_and_grad, vector_jacobian_product,
+    checkpoint, deriv, elementwise_grad, grad, grad_and_aux, grad_named, hessian,
+    hessian_tensor_product, hessian_vector_product, jacobian, make_hvp, make_jvp, make_vjp,
+    multigrad_dict, tensor_jacobian_product, value_and_grad, vector_jacobian_product,
 )
 
 __all__ += [
-    "elementwise_grad", "grad", "hessian", "hessian_tensor_product", "hessian_vector_product",
-    "jacobian", "make_vjp", "tensor_jacobian_product", "value_and_grad", "vector_jacobian_product",
+    "checkpoint", "deriv", "elementwise_grad", "grad", "grad_and_aux", "grad_named", "hessian",
+    "hessian_tensor_product", "hessian_vector_product", "jacobian", "make_hvp", "make_jvp",
+    "make_vjp", "multigrad_dict", "tensor_jacobian_product", "value_and_grad",
+    "vector_jacobian_product",
 ]

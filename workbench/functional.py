@@ -174,5 +174,105 @@ def hessian_tensor_product(fun: Callable[..., Any], argnum: int = 0) -> Callable
     return run
 
 
+def grad_and_aux(fun: Callable[..., Any], argnum: Any = 0) -> Callable[..., tuple]:
+    """For ``fun`` returning ``(scalar, aux)``: ``(gradient of the scalar, aux)``.
+
+    >>> import workbench as wb
+    >>> g, aux = wb.grad_and_aux(lambda x: (x ** 2, "note"))(3.0)
+    >>> float(g), aux
+    (6.0, 'note')
+    """
+
+    def run(*args: Any, **kwargs: Any) -> tuple:
+        box = []
+
+        def value(*a: Any, **k: Any) -> Any:
+            out, aux = fun(*a, **k)
+            box.append(aux)
+            return out
+
+        return grad(value, argnum)(*args, **kwargs), box[0]
+
+    return run
+
+
+def make_hvp(fun: Callable[..., Any], argnum: int = 0) -> Callable[..., tuple]:
+    """``make_hvp(f)(*args)`` gives ``(hvp, grad)``: ``hvp(v)`` is the Hessian of the scalar
+    ``f`` times ``v``, reusing one recorded gradient.
+
+    >>> import workbench as wb
+    >>> hvp, g = wb.make_hvp(lambda x: wb.sum(x ** 3))(wb.constant([1.0, 2.0]))
+    >>> hvp(wb.constant([1.0, 0.0])).numpy(), g.numpy()
+    (array([6., 0.]), array([ 3., 12.]))
+    """
+    return make_vjp(grad(fun, argnum), argnum)
+
+
+def make_jvp(fun: Callable[..., Any], argnum: int = 0) -> Callable[..., Callable[..., tuple]]:
+    """``make_jvp(f)(*args)(v)`` gives ``(f(*args), J v)``, the Jacobian-vector product,
+    from two reverse passes (``J v`` is the gradient in ``u`` of ``<u^T J, v>``).
+
+    >>> import workbench as wb
+    >>> ans, jv = wb.make_jvp(lambda x: x ** 2)(wb.constant([1.0, 2.0]))(wb.constant([1.0, 1.0]))
+    >>> jv.numpy()
+    array([2., 4.])
+    """
+
+    def at(*args: Any, **kwargs: Any) -> Callable[..., tuple]:
+        def jvp(v: Any) -> tuple:
+            v = constant(v)
+            vjp, ans = make_vjp(fun, argnum)(*args, **kwargs)
+            u = constant(ans) * 0.0
+            with GradientTape() as tape:
+                tape.watch(u)
+                inner = red.sum(sh.reshape(vjp(u) * v, (-1,)))
+            return ans, tape.gradient(inner, u, unconnected_gradients="zero")
+
+        return jvp
+
+    return at
+
+
+def multigrad_dict(fun: Callable[..., Any]) -> Callable[..., dict]:
+    """The gradients of the scalar ``fun`` with respect to every argument, by name.
+
+    >>> import workbench as wb
+    >>> g = wb.multigrad_dict(lambda x, y: x * y)(2.0, y=3.0)
+    >>> float(g["x"]), float(g["y"])
+    (3.0, 2.0)
+    """
+    import inspect
+
+    def run(*args: Any, **kwargs: Any) -> dict:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+        bound.apply_defaults()
+        names = list(bound.arguments)
+        values = [bound.arguments[n] for n in names]
+        grads = grad(lambda *a: fun(*a), argnum=tuple(range(len(names))))(*values)
+        return dict(zip(names, grads, strict=True))
+
+    return run
+
+
+def grad_named(fun: Callable[..., Any], argname: str) -> Callable[..., Any]:
+    """The gradient with respect to the argument called ``argname``.
+
+    >>> import workbench as wb
+    >>> float(wb.grad_named(lambda x, y: x * y ** 2, "y")(2.0, 3.0))
+    12.0
+    """
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return multigrad_dict(fun)(*args, **kwargs)[argname]
+
+    return run
+
+
+def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
+    """``fun`` itself: the tape keeps every intermediate, so there is nothing to recompute."""
+    return fun
+
+
+deriv = elementwise_grad
 hessian_vector_product = hessian_tensor_product
 tensor_jacobian_product = vector_jacobian_product
