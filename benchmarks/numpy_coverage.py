@@ -46,13 +46,24 @@ ARGS = {
     "full_like": (X, 0.5), "atleast_1d": (0.5,), "linalg_placeholder": (),
     "matrix_transpose": (X,), "cumulative_sum": (V,), "cumulative_prod": (V,),
     "logsumexp": (X,), "broadcast_arrays": (X, V[:3]), "average": (X, 0, Y),
-    "matmul": (X, Y.T), "identity": (3,), "empty_like": (X,),
+    "matmul": (X, Y.T), "identity": (3,), "empty_like": (X,), "ldexp": (X, np.array([1, -2, 0])),
+    "logspace": (0.0, 2.0, 4), "geomspace": (1.0, 8.0, 4), "vecdot": (X, V[:3]),
+    "matvec": (X, V[:3]), "vecmat": (V[:2], X), "cov": (X,), "corrcoef": (X,),
+    "polyder": (V,), "polyint": (V,), "searchsorted": (np.sort(V), X), "digitize": (X, V[:2]),
+    "bincount": ([0, 2, 2], V[:3]), "piecewise": (X, [X > 0.5], [lambda t: t * t, 0.0]),
+    "apply_along_axis": (lambda t: t * t[0], 1, X), "isclose": (X, Y), "allclose": (X, X),
+    "array_equal": (X, X), "array_equiv": (X, X[:1]), "astype": (X, np.float32),
+    "result_type": (X, 1.0), "promote_types": (np.float32, np.int64), "size": (X,),
+    "can_cast": (np.float32, np.float64), "issubdtype": (np.float32, np.floating),
+    "isdtype": (np.dtype(np.float32), "real floating"), "min_scalar_type": (10,),
+    "broadcast_shapes": ((2, 1), (3,)), "polymul": (V[:3], V[:2]), "argpartition": (V, 1),
 }
 # names whose NumPy function has no useful derivative: a value match is enough
 STEPWISE = {"floor", "ceil", "trunc", "fix", "rint", "round", "around", "sign", "signbit",
             "floor_divide", "argmax", "argmin", "argsort", "nonzero", "count_nonzero", "empty",
             "empty_like", "zeros", "zeros_like", "ones", "ones_like", "eye", "arange", "imag",
-            "angle", "full", "fill", "linspace", "vander", "identity"}
+            "angle", "full", "fill", "linspace", "vander", "identity", "searchsorted",
+            "digitize", "bincount", "astype", "argpartition", "nanargmax", "nanargmin"}
 SHAPE_ONLY = {"empty", "empty_like"}  # NumPy leaves the contents undefined
 
 
@@ -125,6 +136,8 @@ def classify(name):
                 got = fw(*args)
         except Exception as e:  # noqa: BLE001
             return "mismatch", f"{type(e).__name__}: {str(e)[:60]}"
+        if isinstance(want, np.dtype | bool | type):  # dtype and truth queries
+            return ("value", "") if got == want else ("mismatch", "value differs from NumPy")
         g, n = _flat(got), _flat(want)
         if np.isnan(n).any() and args is not _probe_args(name)[-1]:
             continue  # outside the function's domain: try the next probe

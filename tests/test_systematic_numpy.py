@@ -306,6 +306,9 @@ CASES = [
     ("apply_along_axis", lambda m, x: m.apply_along_axis(lambda v: v * v[0], 1, x), [M]),
     ("apply_along_axis_0", lambda m, x: m.apply_along_axis(m.sum, 0, x), [T]),
     ("astype", lambda m, x: m.astype(x, np.float64), [M]),
+    ("unwrap", lambda m, x: m.unwrap(4 * x, axis=0), [M]),
+    ("ascontiguousarray", lambda m, x: m.ascontiguousarray(x) * m.asfortranarray(x), [M]),
+    ("asarray_chkfinite", lambda m, x: m.asarray_chkfinite(x), [M]),
     ("r_", lambda m, x, y: m.r_[x, 0.5, y, 1:3], [V, (2,)]),
     ("r_matrices", lambda m, x, y: m.r_[x, y], [M, (1, 4)]),
     ("c_", lambda m, x, y: m.c_[x, y], [V, V]),
@@ -600,6 +603,9 @@ def test_numpy_style_code_compiles_and_differentiates():
     lambda m, x: m.digitize(x, [1.0, 0.0, -1.0], right=True),
     lambda m, x: m.argwhere(x > 0), lambda m, x: m.flatnonzero(x > 0),
     lambda m, x: m.bincount([0, 3, 3, 1]), lambda m, x: m.signbit(np.array([-0.0, 0.0, -1.0])),
+    lambda m, x: m.nanargmax(np.where(x > 1.5, np.nan, x), axis=1),
+    lambda m, x: m.nanargmin(np.where(x > 1.5, np.nan, x), keepdims=True),
+    lambda m, x: m.argpartition(x, 2, axis=1),
     lambda m, x: m.result_type(x.astype(np.float32) if m is np else
                                wb.constant(x.astype(np.float32)), 2.0),
 ])

@@ -241,7 +241,8 @@ from workbench.ops.numpy_misc import (
     allclose, array_equal, array_equiv, astype, broadcast_shapes, can_cast, divmod, frexp,
     geomspace, iscomplex, iscomplexobj, isclose, isdtype, isneginf, isposinf, isreal, isrealobj,
     isscalar, issubdtype, ldexp, logspace, min_scalar_type, modf, promote_types,
-    real_if_close, result_type,
+    real_if_close, result_type, argpartition, asarray_chkfinite, ascontiguousarray,
+    asfortranarray, nanargmax, nanargmin, unwrap,
 )
 from workbench.ops.shape import ndim, shape, size
 from workbench.ops.numpy_poly import (
@@ -269,7 +270,8 @@ __all__ += [  # NumPy coverage
     "isneginf", "isposinf", "isreal", "isrealobj", "isscalar", "issubdtype", "ldexp", "logspace",
     "matvec", "min_scalar_type", "modf", "ndim", "rank", "piecewise", "polyadd", "polyder", "polyint",
     "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
-    "size", "vecdot", "vecmat", "r_", "c_",
+    "size", "vecdot", "vecmat", "r_", "c_", "argpartition", "asarray_chkfinite",
+    "ascontiguousarray", "asfortranarray", "nanargmax", "nanargmin", "unwrap",
 ]
 from workbench.functional import (  # autograd-style function transformations
     checkpoint, deriv, elementwise_grad, grad, grad_and_aux, grad_named, hessian,

@@ -4,12 +4,14 @@ log-spaced grids, closeness tests, and dtype queries."""
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from workbench.convert import constant
 from workbench.ops import elementwise as ew
+from workbench.ops import reduce as red
 from workbench.ops.arrays import moveaxis
 from workbench.ops.creation import linspace
 from workbench.ops.elementwise_composite import isinf, isnan, logical_and, logical_or
@@ -261,3 +263,82 @@ def result_type(*arrays_and_dtypes: Any) -> np.dtype:
     dtype('float32')
     """
     return np.result_type(*[a.dtype if isinstance(a, Tensor) else a for a in arrays_and_dtypes])
+
+
+# --- conversions that change only the memory layout (Tensors have none to change) ----------
+def ascontiguousarray(a: Any, dtype: Any = None) -> Tensor:
+    """``a`` as a Tensor (``np.ascontiguousarray``: the layout is NumPy's business).
+
+    >>> import workbench as wb
+    >>> wb.ascontiguousarray([1.0, 2.0]).shape
+    (2,)
+    """
+    return constant(a, dtype)
+
+
+def asarray_chkfinite(a: Any, dtype: Any = None) -> Tensor:
+    """``a`` as a Tensor, refusing NaN and infinities (``np.asarray_chkfinite``).
+
+    >>> import workbench as wb
+    >>> wb.asarray_chkfinite([1.0, 2.0]).shape
+    (2,)
+    """
+    t = constant(a, dtype)
+    if t.dtype.kind in "fc" and not np.all(np.isfinite(np.asarray(t))):
+        raise ValueError("asarray_chkfinite: the array must not contain infs or NaNs")
+    return t
+
+
+asfortranarray = ascontiguousarray
+
+
+# --- NaN-ignoring indices and phase unwrapping ----------------------------------------------
+def nanargmax(a: Any, axis: int | None = None, *, keepdims: builtins.bool = False) -> Tensor:
+    """The index of the maximum ignoring NaN (an all-NaN slice raises, as NumPy).
+
+    >>> import numpy as np, workbench as wb
+    >>> int(wb.nanargmax([1.0, np.nan, 3.0]))
+    2
+    """
+    return _nan_arg(a, axis, keepdims, red.argmax, -np.inf)
+
+
+def nanargmin(a: Any, axis: int | None = None, *, keepdims: builtins.bool = False) -> Tensor:
+    """The index of the minimum ignoring NaN.
+
+    >>> import numpy as np, workbench as wb
+    >>> int(wb.nanargmin([1.0, np.nan, -3.0]))
+    2
+    """
+    return _nan_arg(a, axis, keepdims, red.argmin, np.inf)
+
+
+def _nan_arg(a: Any, axis: Any, keepdims: builtins.bool, arg: Callable, fill: float) -> Tensor:
+    x = constant(a)
+    nan = isnan(x)
+    if np.any(np.all(np.asarray(nan), axis=axis)):
+        raise ValueError("All-NaN slice encountered")
+    return arg(ew.where(nan, fill, x), axis=axis, keepdims=keepdims)
+
+
+def argpartition(a: Any, kth: Any, axis: int | None = -1, kind: str = "introselect") -> Tensor:
+    """Indices that partition ``a`` around ``kth`` (NumPy's own order; not differentiable).
+
+    >>> import workbench as wb
+    >>> int(wb.argpartition(wb.constant([3.0, 1.0, 2.0]), 0)[0])
+    1
+    """
+    return Tensor(np.argpartition(np.asarray(constant(a)), kth, axis=axis, kind=kind))
+
+
+def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * np.pi) -> Tensor:
+    """Remove jumps larger than ``discont`` (half a period by default) along ``axis`` by adding
+    whole periods (``np.unwrap``): the corrections are constant, so the gradient is 1.
+
+    >>> import workbench as wb
+    >>> wb.unwrap(wb.constant([0.0, 3.0, 6.5])).numpy().round(4)
+    array([0.    , 3.    , 0.2168])
+    """
+    x = constant(p)
+    shifted = np.unwrap(np.asarray(x), discont=discont, axis=axis, period=period)
+    return ew.add(x, Tensor(shifted - np.asarray(x)))
