@@ -619,3 +619,22 @@ def test_queries_and_integer_valued_functions_match_numpy(call):
         got = got.numpy() if isinstance(got, wb.Tensor) else got
         assert got.dtype == want.dtype, (got.dtype, want.dtype)
         np.testing.assert_array_equal(got, want)
+
+
+def test_python_operators_on_tensors_match_numpy():
+    x0 = _arr((3, 4), seed=13)
+    i0 = np.arange(12).reshape(3, 4) - 5
+    x, i = wb.constant(x0), wb.constant(i0)
+    pairs = [
+        ((x > 0) & (x < 1), (x0 > 0) & (x0 < 1)), ((x > 0) | (x < -1), (x0 > 0) | (x0 < -1)),
+        ((x > 0) ^ (x < 1), (x0 > 0) ^ (x0 < 1)), (~(x > 0), ~(x0 > 0)), (x[~(x > 0)], x0[~(x0 > 0)]),
+        (i & 6, i0 & 6), (3 | i, 3 | i0), (i ^ i, i0 ^ i0), (~i, ~i0), (x // 0.3, x0 // 0.3),
+        (divmod(x, 0.7)[0], divmod(x0, 0.7)[0]), (divmod(2.0, x)[1], divmod(2.0, x0)[1]),
+        (round(x), np.round(x0)), (x.round(2), x0.round(2)), (i // 3, i0 // 3),
+        (wb.left_shift(i, 2), np.left_shift(i0, 2)), (wb.gcd(i, 4), np.gcd(i0, 4)),
+    ]
+    for got, want in pairs:
+        assert got.dtype == want.dtype, (got.dtype, want.dtype)
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    with pytest.raises(TypeError, match="integer or boolean"):
+        x & x

@@ -285,3 +285,13 @@ __all__ += [
     "make_vjp", "multigrad_dict", "tensor_jacobian_product", "value_and_grad",
     "vector_jacobian_product",
 ]
+from workbench.ops.bitwise import (  # NumPy's bitwise functions (& | ^ ~ on Tensors)
+    bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift,
+)
+
+bitwise_not = bitwise_invert = invert
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
+__all__ += [
+    "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "gcd", "invert", "lcm", "left_shift", "right_shift",
+]
