@@ -233,7 +233,7 @@ from workbench.ops.numpy_selection import (
     block, c_, choose, compress, delete, extract, insert, r_, resize,
 )
 from workbench.ops.numpy_stats import (
-    convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, interp, median,
+    convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, median,
     nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
     polyval, quantile, trapezoid, vander,
 )
@@ -246,7 +246,8 @@ from workbench.ops.numpy_misc import (
 )
 from workbench.ops.shape import ndim, shape, size
 from workbench.ops.numpy_poly import (
-    apply_along_axis, argwhere, bincount, corrcoef, cov, digitize, flatnonzero, matvec, piecewise,
+    apply_along_axis, argwhere, bincount, corrcoef, cov, digitize, flatnonzero, interp, matvec,
+    piecewise,
     polyadd, polyder, polyint, polymul, polysub, searchsorted, vecdot, vecmat,
 )
 
@@ -295,3 +296,6 @@ __all__ += [
     "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
     "bitwise_right_shift", "bitwise_xor", "gcd", "invert", "lcm", "left_shift", "right_shift",
 ]
+from workbench.ops.numpy_nanorder import nanmedian, nanpercentile, nanquantile
+
+__all__ += ["nanmedian", "nanpercentile", "nanquantile"]

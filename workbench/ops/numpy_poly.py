@@ -1,5 +1,5 @@
-"""NumPy's vector products, covariance, polynomials, binning and functional helpers
-(piecewise, apply_along_axis) as composites of workbench ops."""
+"""NumPy's vector products, covariance, polynomials, interpolation, binning and functional
+helpers (piecewise, apply_along_axis) as composites of workbench ops."""
 
 from __future__ import annotations
 
@@ -301,3 +301,29 @@ def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: Any, *args: Any
     k, m = outs[0].ndim, len(outer)  # the function's axes go where ``axis`` was
     perm = list(range(axis)) + [m + j for j in range(k)] + list(range(axis, m))
     return sh.transpose(stacked, perm)
+
+
+def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None) -> Tensor:
+    """Piecewise-linear interpolation of the points ``(xp, fp)`` at ``x`` (``xp`` increasing):
+    ``fp[0] + sum_j slope_j * clip(x - xp[j], 0, xp[j+1] - xp[j])``, a sum over the pieces,
+    so it traces and compiles; differentiable in ``fp`` and ``x``, not in ``xp``.
+
+    >>> import workbench as wb
+    >>> wb.interp([0.5, 1.5], [0.0, 1.0, 2.0], wb.constant([0.0, 2.0, 0.0])).numpy()
+    array([1., 1.])
+    """
+    x, fp = constant(x), constant(fp)
+    xp = np.asarray(xp, dtype=float)
+    if xp.ndim != 1 or fp.ndim != 1 or xp.shape[0] != fp.shape[0] or not xp.shape[0]:
+        raise ValueError(f"interp: xp and fp must be vectors of one length, got {xp.shape} "
+                         f"and {fp.shape}")
+    out = ew.add(ew.mul(x, 0.0), fp[0])
+    for j in np.flatnonzero(np.diff(xp) > 0):
+        width = float(xp[j + 1] - xp[j])
+        slope = ew.div(ew.sub(fp[j + 1], fp[j]), width)
+        out = ew.add(out, ew.mul(slope, ew.clip(ew.sub(x, float(xp[j])), 0.0, width)))
+    if left is not None:
+        out = ew.where(x < xp[0], left, out)
+    if right is not None:
+        out = ew.where(x > xp[-1], right, out)
+    return out

@@ -1,5 +1,5 @@
 """NumPy's NaN-ignoring reductions, order statistics (median, quantile, partition), and the
-numerical helpers built on slices (trapezoid, gradient, convolve, polyval) as composites."""
+numerical helpers built on slices (trapezoid, gradient, convolve, polyval, vander) as composites."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workbench.ops import shape as sh
 from workbench.ops.arrays import _along, diff, flip, moveaxis
 from workbench.ops.axes import normalize_axis_index, reduction_axes
 from workbench.ops.cumulative import cumprod, cumsum, prod
+from workbench.ops.elementwise_composite import isnan, logical_not
 from workbench.ops.indexing import take, take_along_axis
 from workbench.ops.joining import concatenate
 from workbench.ops.sorting import sort
@@ -25,13 +26,13 @@ from workbench.tensor import Tensor
 def _nan_filled(x: Any, fill: float) -> tuple[Tensor, Tensor]:
     """``x`` with NaN replaced by ``fill``, and the mask of where NaN was."""
     x = constant(x)
-    nan = x != x
+    nan = isnan(x)
     return ew.where(nan, fill, x), nan
 
 
 def _counts(x: Tensor, axis: Any, keepdims: bool) -> Tensor:
     """The number of non-NaN elements over ``axis``, in ``x``'s dtype."""
-    return red.sum(ew.cast(x == x, x.dtype), axis=axis, keepdims=keepdims)
+    return red.sum(ew.cast(logical_not(isnan(x)), x.dtype), axis=axis, keepdims=keepdims)
 
 
 def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -117,6 +118,13 @@ def nanstd(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> T
 
 
 # --- order statistics -----------------------------------------------------------------------
+def quantile_dtype(x: Tensor, q: Any) -> np.dtype:
+    """NumPy's result dtype: the data's float type, widened by an array ``q`` (a Python
+    number ``q`` is weak, so float32 data stays float32)."""
+    weak = isinstance(q, int | float) and not isinstance(q, bool)
+    return np.result_type(x.dtype, np.float16, q if weak else np.asarray(q))
+
+
 def _quantile(x: Tensor, q: Any, axis: Any, keepdims: bool, method: str) -> Tensor:
     if method != "linear":
         raise NotImplementedError(f"quantile: method={method!r}; only 'linear' is supported")
@@ -149,7 +157,8 @@ def quantile(a: Any, q: Any, axis: Any = None, keepdims: bool = False, *,
     >>> float(wb.quantile([1.0, 4.0, 2.0, 3.0], 0.5))
     2.5
     """
-    return _quantile(constant(a), q, axis, keepdims, method)
+    x = constant(a)
+    return ew.cast(_quantile(x, q, axis, keepdims, method), quantile_dtype(x, q))
 
 
 def percentile(a: Any, q: Any, axis: Any = None, keepdims: bool = False, *,
@@ -160,7 +169,8 @@ def percentile(a: Any, q: Any, axis: Any = None, keepdims: bool = False, *,
     >>> float(wb.percentile([1.0, 2.0, 3.0], 50))
     2.0
     """
-    return _quantile(constant(a), np.asarray(q, dtype=float) / 100.0, axis, keepdims, method)
+    x, qs = constant(a), np.asarray(q, dtype=float) / 100.0
+    return ew.cast(_quantile(x, qs, axis, keepdims, method), quantile_dtype(x, q))
 
 
 def median(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -375,29 +385,3 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:
     powers = np.arange(n) if increasing else np.arange(n)[::-1]
     cols = [ew.power(x, int(k)) for k in powers]
     return sh.stack(cols, axis=1) if cols else Tensor(np.zeros((x.shape[0], 0), x.dtype))
-
-
-def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None) -> Tensor:
-    """Piecewise-linear interpolation of the points ``(xp, fp)`` at ``x`` (``xp`` increasing):
-    ``fp[0] + sum_j slope_j * clip(x - xp[j], 0, xp[j+1] - xp[j])``, a sum over the pieces,
-    so it traces and compiles; differentiable in ``fp`` and ``x``, not in ``xp``.
-
-    >>> import workbench as wb
-    >>> wb.interp([0.5, 1.5], [0.0, 1.0, 2.0], wb.constant([0.0, 2.0, 0.0])).numpy()
-    array([1., 1.])
-    """
-    x, fp = constant(x), constant(fp)
-    xp = np.asarray(xp, dtype=float)
-    if xp.ndim != 1 or fp.ndim != 1 or xp.shape[0] != fp.shape[0] or not xp.shape[0]:
-        raise ValueError(f"interp: xp and fp must be vectors of one length, got {xp.shape} "
-                         f"and {fp.shape}")
-    out = ew.add(ew.mul(x, 0.0), fp[0])
-    for j in np.flatnonzero(np.diff(xp) > 0):
-        width = float(xp[j + 1] - xp[j])
-        slope = ew.div(ew.sub(fp[j + 1], fp[j]), width)
-        out = ew.add(out, ew.mul(slope, ew.clip(ew.sub(x, float(xp[j])), 0.0, width)))
-    if left is not None:
-        out = ew.where(x < xp[0], left, out)
-    if right is not None:
-        out = ew.where(x > xp[-1], right, out)
-    return out
