@@ -23,6 +23,7 @@ X1 = R.uniform(1.2, 1.8, (2, 3))
 Y = R.uniform(0.3, 0.9, (2, 3))
 V = R.uniform(0.2, 0.8, 4)
 S = R.uniform(0.2, 0.8, (3, 3))
+N = np.arange(1, 7).reshape(2, 3)  # integers, for the bitwise and number-theory functions
 # arguments for names the generic probes (f(x), f(x, y)) cannot call
 ARGS = {
     "arange": (0.5, 3.0, 0.5), "linspace": (0.0, 1.0, 5), "eye": (3,), "full": ((2, 2), 0.5),
@@ -33,6 +34,7 @@ ARGS = {
     "broadcast_to": (V, (2, 4)), "moveaxis": (X, 0, 1), "swapaxes": (X, 0, 1),
     "take": (X, [0, 2]), "take_along_axis": (X, np.argsort(X, axis=1), 1),
     "partition": (V, 2), "quantile": (X, 0.3), "percentile": (X, 30.0),
+    "nanquantile": (X, 0.3), "nanpercentile": (X, 30.0),  # differentiable in the data only
     "select": ([X > 0.5], [X], 0.0), "where": (X > 0.5, X, Y), "choose": ([0, 1, 0], [X[0], Y[0]]),
     "clip": (X, 0.3, 0.6), "compress": ([True, False], X, 0), "delete": (V, 1),
     "insert": (V, 1, 0.5), "resize": (X, (4, 2)), "interp": (V, [0.0, 0.5, 1.0], [0.1, 0.9, 0.4]),
@@ -85,7 +87,7 @@ def _flat(v):
 def _probe_args(name):
     if name in ARGS:
         return [ARGS[name]]
-    return [(X,), (X, Y), (X1,), (X, 2.0)]
+    return [(X,), (X, Y), (X1,), (X, 2.0), (N,), (N, N[::-1])]
 
 
 def _grad_ok(fw, args):
