@@ -612,6 +612,10 @@ def test_numpy_style_code_compiles_and_differentiates():
     lambda m, x: m.nanargmax(np.where(x > 1.5, np.nan, x), axis=1),
     lambda m, x: m.nanargmin(np.where(x > 1.5, np.nan, x), keepdims=True),
     lambda m, x: m.argpartition(x, 2, axis=1),
+    lambda m, x: m.hamming(5), lambda m, x: m.hanning(4), lambda m, x: m.blackman(6),
+    lambda m, x: m.bartlett(5), lambda m, x: m.kaiser(5, 2.5), lambda m, x: m.tri(3, 4, k=1),
+    lambda m, x: m.indices((2, 3)), lambda m, x: m.fromfunction(lambda i, j: i * 2 + j, (2, 3)),
+    lambda m, x: x[m.ix_([2, 0], [1, 3])],
     lambda m, x: m.result_type(x.astype(np.float32) if m is np else
                                wb.constant(x.astype(np.float32)), 2.0),
 ])

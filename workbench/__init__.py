@@ -299,3 +299,11 @@ __all__ += [
 from workbench.ops.numpy_nanorder import nanmedian, nanpercentile, nanquantile
 
 __all__ += ["nanmedian", "nanpercentile", "nanquantile"]
+from workbench.ops.numpy_windows import (  # constant-producing helpers
+    bartlett, blackman, fromfunction, hamming, hanning, indices, ix_, kaiser, tri,
+)
+
+__all__ += [
+    "bartlett", "blackman", "fromfunction", "hamming", "hanning", "indices", "ix_", "kaiser",
+    "tri",
+]
