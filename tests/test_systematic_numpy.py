@@ -648,3 +648,17 @@ def test_python_operators_on_tensors_match_numpy():
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
     with pytest.raises(TypeError, match="integer or boolean"):
         x & x
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_convolutions_match_numpy_for_every_pair_of_lengths(name, mode):
+    for n in range(1, 6):
+        for k in range(1, 6):
+            a, v = _arr((n,), seed=n), _arr((k,), seed=10 + k)
+            f = getattr(wb, name)
+            _value_close(f(wb.constant(a), wb.constant(v), mode=mode),
+                         getattr(np, name)(a, v, mode=mode))
+            if (n, k) in ((2, 4), (4, 2)):
+                check_gradients(lambda x, y, f=f: f(x, y, mode=mode), [a, v],
+                                rng_for(name, mode, n, k), order2=False)

@@ -351,7 +351,7 @@ def correlate(a: Any, v: Any, mode: str = "valid") -> Tensor:
     """
     a, v = constant(a), constant(v)
     if v.shape[0] > a.shape[0]:
-        return flip(convolve(flip(v, 0), a, mode), 0)
+        return flip(convolve(v, flip(a, 0), mode), 0)  # NumPy swaps, then reverses
     return convolve(a, flip(v, 0), mode)
 
 
