@@ -155,8 +155,8 @@ def polyder(p: Any, m: int = 1) -> Tensor:
     p = sh.reshape(constant(p), (-1,))
     for _ in range(int(m)):
         n = p.shape[0] - 1
-        if n <= 0:
-            return Tensor(np.zeros(1, np.result_type(p.dtype, np.int64))) if n == 0 else p
+        if n <= 0:  # past the degree: no coefficients left, as NumPy
+            return Tensor(np.zeros(0, np.result_type(p.dtype, np.int64)))
         p = ew.mul(p[:n], np.arange(n, 0, -1))  # NumPy's promotion: float32 -> float64
     return p
 

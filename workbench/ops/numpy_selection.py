@@ -75,7 +75,10 @@ def insert(arr: Any, obj: Any, values: Any, axis: int | None = None) -> Tensor:
     axis = normalize_axis_index(axis, x.ndim)
     if np.ndim(obj) != 0:
         raise NotImplementedError("insert: obj must be one index; insert blocks one at a time")
-    at = normalize_axis_index(int(obj), x.shape[axis] + 1, "obj")
+    n = x.shape[axis]
+    at = int(obj) + n if int(obj) < 0 else int(obj)  # -1 is before the last entry, as NumPy
+    if not 0 <= at <= n:
+        raise IndexError(f"insert: index {obj} is out of bounds for axis {axis} with size {n}")
     piece_shape = x.shape[:axis] + (1,) + x.shape[axis + 1:]
     piece = sh.broadcast_to(ew.cast(constant(values), x.dtype), piece_shape)
     left, right = array_split(x, [at], axis=axis)
