@@ -252,7 +252,8 @@ from workbench.ops.numpy_poly import (
 )
 
 absolute, fabs, pow, around, degrees, radians = abs, abs, power, round, rad2deg, deg2rad
-acos, asin, atan, acosh, asinh, atanh, atan2 = arccos, arcsin, arctan, arccosh, arcsinh, arctanh, arctan2
+acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2
+acosh, asinh, atanh = arccosh, arcsinh, arctanh
 conjugate, asanyarray, row_stack, permute_dims = conj, asarray, vstack, transpose
 rank = ndim
 __all__ += [  # NumPy coverage
@@ -269,7 +270,8 @@ __all__ += [  # NumPy coverage
     "bincount", "broadcast_shapes", "can_cast", "corrcoef", "cov", "digitize", "divmod",
     "flatnonzero", "frexp", "geomspace", "iscomplex", "iscomplexobj", "isclose", "isdtype",
     "isneginf", "isposinf", "isreal", "isrealobj", "isscalar", "issubdtype", "ldexp", "logspace",
-    "matvec", "min_scalar_type", "modf", "ndim", "rank", "piecewise", "polyadd", "polyder", "polyint",
+    "matvec", "min_scalar_type", "modf", "ndim", "rank", "piecewise", "polyadd", "polyder",
+    "polyint",
     "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
     "size", "vecdot", "vecmat", "r_", "c_", "argpartition", "asarray_chkfinite",
     "ascontiguousarray", "asfortranarray", "nanargmax", "nanargmin", "unwrap",
