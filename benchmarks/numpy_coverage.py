@@ -35,6 +35,9 @@ ARGS = {
     "take": (X, [0, 2]), "take_along_axis": (X, np.argsort(X, axis=1), 1),
     "partition": (V, 2), "quantile": (X, 0.3), "percentile": (X, 30.0),
     "nanquantile": (X, 0.3), "nanpercentile": (X, 30.0),  # differentiable in the data only
+    "bartlett": (5,), "blackman": (5,), "hamming": (5,), "hanning": (5,), "kaiser": (5, 2.0),
+    "fromfunction": (lambda i, j: i * 2 + j, (2, 3)), "indices": ((2, 3),), "tri": (3,),
+    "ix_": ([0, 1], [2]),
     "select": ([X > 0.5], [X], 0.0), "where": (X > 0.5, X, Y), "choose": ([0, 1, 0], [X[0], Y[0]]),
     "clip": (X, 0.3, 0.6), "compress": ([True, False], X, 0), "delete": (V, 1),
     "insert": (V, 1, 0.5), "resize": (X, (4, 2)), "interp": (V, [0.0, 0.5, 1.0], [0.1, 0.9, 0.4]),
@@ -65,7 +68,9 @@ STEPWISE = {"floor", "ceil", "trunc", "fix", "rint", "round", "around", "sign", 
             "floor_divide", "argmax", "argmin", "argsort", "nonzero", "count_nonzero", "empty",
             "empty_like", "zeros", "zeros_like", "ones", "ones_like", "eye", "arange", "imag",
             "angle", "full", "fill", "linspace", "vander", "identity", "searchsorted",
-            "digitize", "bincount", "astype", "argpartition", "nanargmax", "nanargmin"}
+            "digitize", "bincount", "astype", "argpartition", "nanargmax", "nanargmin",
+            "bartlett", "blackman", "hamming", "hanning", "kaiser", "fromfunction", "indices",
+            "tri", "ix_"}
 SHAPE_ONLY = {"empty", "empty_like"}  # NumPy leaves the contents undefined
 
 
