@@ -248,6 +248,88 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
     "positive", "rad2deg", "remainder", "rint", "select", "sinc", "true_divide", "trunc", "uint8",
 ]
 __all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linear algebra)
-__all__ += ["ndim", "rank", "shape", "size"]  # NumPy's and TF's shape queries
-rank = ndim
 __all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines
+from workbench.ops.numpy_more import (  # NumPy's remaining array functions
+    angle, array, asarray, broadcast_arrays, conj, copy, copysign, dsplit, empty, empty_like,
+    floor_divide, full, full_like, hsplit, imag, matrix_transpose, real, rollaxis, rot90, signbit,
+    unstack, vdot, vsplit,
+)
+from workbench.ops.numpy_selection import (
+    block, c_, choose, compress, delete, extract, insert, r_, resize,
+)
+from workbench.ops.numpy_stats import (
+    convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, median,
+    nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
+    polyval, quantile, trapezoid, vander,
+)
+from workbench.ops.numpy_misc import (
+    allclose, array_equal, array_equiv, astype, broadcast_shapes, can_cast, divmod, frexp,
+    geomspace, iscomplex, iscomplexobj, isclose, isdtype, isneginf, isposinf, isreal, isrealobj,
+    isscalar, issubdtype, ldexp, logspace, min_scalar_type, modf, promote_types,
+    real_if_close, result_type, argpartition, asarray_chkfinite, ascontiguousarray,
+    asfortranarray, nanargmax, nanargmin, unwrap,
+)
+from workbench.ops.numpy_poly import (
+    apply_along_axis, argwhere, bincount, corrcoef, cov, digitize, flatnonzero, interp, matvec,
+    piecewise,
+    polyadd, polyder, polyint, polymul, polysub, searchsorted, vecdot, vecmat,
+)
+
+absolute, fabs, pow, around, degrees, radians = abs, abs, power, round, rad2deg, deg2rad
+acos, asin, atan, atan2 = arccos, arcsin, arctan, arctan2
+acosh, asinh, atanh = arccosh, arcsinh, arctanh
+conjugate, asanyarray, row_stack, permute_dims = conj, asarray, vstack, transpose
+rank = ndim
+__all__ += [  # NumPy coverage
+    "absolute", "acos", "acosh", "angle", "around", "array", "asanyarray", "asarray", "asin",
+    "asinh", "atan", "atan2", "atanh", "block", "broadcast_arrays", "choose", "compress", "conj",
+    "conjugate", "convolve", "copy", "copysign", "correlate", "cumulative_prod", "cumulative_sum",
+    "degrees", "delete", "dsplit", "ediff1d", "empty", "empty_like", "extract", "fabs",
+    "floor_divide", "full", "full_like", "gradient", "hsplit", "imag", "insert", "interp",
+    "matrix_transpose", "median", "nancumprod", "nancumsum", "nanmax", "nanmin", "nanprod",
+    "nanstd", "nanvar", "partition", "percentile", "permute_dims", "polyval", "pow", "quantile",
+    "radians", "real", "resize", "rollaxis", "rot90", "row_stack", "signbit", "trapezoid",
+    "unstack", "vander", "vdot", "vsplit",
+    "allclose", "apply_along_axis", "argwhere", "array_equal", "array_equiv", "astype",
+    "bincount", "broadcast_shapes", "can_cast", "corrcoef", "cov", "digitize", "divmod",
+    "flatnonzero", "frexp", "geomspace", "iscomplex", "iscomplexobj", "isclose", "isdtype",
+    "isneginf", "isposinf", "isreal", "isrealobj", "isscalar", "issubdtype", "ldexp", "logspace",
+    "matvec", "min_scalar_type", "modf", "ndim", "rank", "piecewise", "polyadd", "polyder",
+    "polyint",
+    "polymul", "polysub", "promote_types", "real_if_close", "result_type", "searchsorted", "shape",
+    "size", "vecdot", "vecmat", "r_", "c_", "argpartition", "asarray_chkfinite",
+    "ascontiguousarray", "asfortranarray", "nanargmax", "nanargmin", "unwrap",
+]
+from workbench.functional import (  # autograd-style function transformations
+    checkpoint, deriv, elementwise_grad, grad, grad_and_aux, grad_named, hessian,
+    hessian_tensor_product, hessian_vector_product, jacobian, make_hvp, make_jvp, make_vjp,
+    multigrad_dict, tensor_jacobian_product, value_and_grad, vector_jacobian_product,
+)
+
+__all__ += [
+    "checkpoint", "deriv", "elementwise_grad", "grad", "grad_and_aux", "grad_named", "hessian",
+    "hessian_tensor_product", "hessian_vector_product", "jacobian", "make_hvp", "make_jvp",
+    "make_vjp", "multigrad_dict", "tensor_jacobian_product", "value_and_grad",
+    "vector_jacobian_product",
+]
+from workbench.ops.bitwise import (  # NumPy's bitwise functions (& | ^ ~ on Tensors)
+    bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift,
+)
+
+bitwise_not = bitwise_invert = invert
+bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
+__all__ += [
+    "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+    "bitwise_right_shift", "bitwise_xor", "gcd", "invert", "lcm", "left_shift", "right_shift",
+]
+from workbench.ops.numpy_nanorder import nanmedian, nanpercentile, nanquantile
+
+__all__ += ["nanmedian", "nanpercentile", "nanquantile"]
+from workbench.ops.numpy_windows import (  # constant-producing helpers
+    bartlett, blackman, fromfunction, hamming, hanning, indices, ix_, kaiser, tri,
+)
+
+__all__ += [
+    "bartlett", "blackman", "fromfunction", "hamming", "hanning", "indices", "ix_", "kaiser",
+    "tri",
+]

@@ -154,6 +154,60 @@ class Tensor:
     def __rmod__(self, other):
         return _ew.mod(other, self)
 
+    def __floordiv__(self, other):
+        from workbench.ops.numpy_more import floor_divide
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        from workbench.ops.numpy_more import floor_divide
+        return floor_divide(other, self)
+
+    # --- NumPy's bitwise operators, divmod and round (see ops/bitwise.py, ops/numpy_more.py) --
+    def __and__(self, other):
+        from workbench.ops import bitwise
+        return bitwise.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        from workbench.ops import bitwise
+        return bitwise.bitwise_and(other, self)
+
+    def __or__(self, other):
+        from workbench.ops import bitwise
+        return bitwise.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        from workbench.ops import bitwise
+        return bitwise.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        from workbench.ops import bitwise
+        return bitwise.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        from workbench.ops import bitwise
+        return bitwise.bitwise_xor(other, self)
+
+    def __invert__(self):
+        from workbench.ops import bitwise
+        return bitwise.invert(self)
+
+    def __divmod__(self, other):
+        from workbench.ops.numpy_more import floor_divide
+        return floor_divide(self, other), _ew.mod(self, other)
+
+    def __rdivmod__(self, other):
+        from workbench.ops.numpy_more import floor_divide
+        return floor_divide(other, self), _ew.mod(other, self)
+
+    def __round__(self, ndigits=None):
+        return _ew.round(self) if ndigits is None else self.round(ndigits)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """``x.round(decimals)``: halves to even, as NumPy (not differentiable)."""
+        if not decimals:
+            return _ew.round(self)
+        return _ew.div(_ew.round(_ew.mul(self, 10.0 ** decimals)), 10.0 ** decimals)
+
     def __pow__(self, other):
         return _ew.power(self, other)
 

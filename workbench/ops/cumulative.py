@@ -115,7 +115,7 @@ cumsum_p = defprimitive(
 )
 
 
-def prod(x, axis=None, keepdims: bool = False) -> Tensor:
+def prod(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Product over ``axis`` (all axes by default); the gradient is exact where ``x`` has zeros.
 
     >>> import workbench as wb
@@ -126,7 +126,7 @@ def prod(x, axis=None, keepdims: bool = False) -> Tensor:
     >>> tape.gradient(y, x).numpy()
     array([0., 6., 0.])
     """
-    x = as_input(x)
+    x = red.in_dtype(x, dtype)
     axes = reduction_axes(axis, red._ndim(x))
     return reduce_prod_p(x, axis=axes, keepdims=bool(keepdims))
 
@@ -141,7 +141,8 @@ def _prepare(x, axis) -> tuple[Tensor, int]:
     return x, axis
 
 
-def cumsum(x, axis=None, exclusive: bool = False, reverse: bool = False) -> Tensor:
+def cumsum(x, axis=None, exclusive: bool = False, reverse: bool = False, *,
+           dtype=None) -> Tensor:
     """Running sum along ``axis`` (NumPy: ``axis=None`` flattens first); TensorFlow's
     ``exclusive`` (start from 0) and ``reverse`` (from the end) are supported too.
 
@@ -151,11 +152,12 @@ def cumsum(x, axis=None, exclusive: bool = False, reverse: bool = False) -> Tens
     >>> wb.cumsum(wb.constant([1.0, 2.0, 3.0]), axis=0, exclusive=True).numpy()
     array([0., 1., 3.])
     """
-    x, axis = _prepare(x, axis)
+    x, axis = _prepare(red.in_dtype(x, dtype), axis)
     return _scan(x, axis, bool(exclusive), bool(reverse), "sum")
 
 
-def cumprod(x, axis=None, exclusive: bool = False, reverse: bool = False) -> Tensor:
+def cumprod(x, axis=None, exclusive: bool = False, reverse: bool = False, *,
+            dtype=None) -> Tensor:
     """Running product along ``axis`` (``axis=None`` flattens first), exact gradients with zeros.
 
     >>> import workbench as wb
@@ -164,7 +166,7 @@ def cumprod(x, axis=None, exclusive: bool = False, reverse: bool = False) -> Ten
     >>> wb.cumprod(wb.constant([1.0, 2.0, 3.0]), axis=0, reverse=True).numpy()
     array([6., 6., 3.])
     """
-    x, axis = _prepare(x, axis)
+    x, axis = _prepare(red.in_dtype(x, dtype), axis)
     return _scan(x, axis, bool(exclusive), bool(reverse), "mul")
 
 

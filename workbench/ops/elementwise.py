@@ -367,6 +367,16 @@ def remainder(x, y) -> Tensor:
     return mod(x, y)
 
 
-def clip(x, lo, hi):
-    """Clip ``x`` to ``[lo, hi]`` (gradient 1 inside, 0 outside)."""
-    return minimum(maximum(x, lo), hi)
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):
+    """Clip ``a`` to ``[a_min, a_max]`` (gradient 1 inside, 0 outside); a bound of None is
+    absent. NumPy's keywords ``min``/``max`` are accepted too.
+
+    >>> import workbench as wb
+    >>> wb.clip(wb.constant([-2.0, 0.5, 3.0]), -1.0, a_max=1.0).numpy()
+    array([-1. ,  0.5,  1. ])
+    """
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+    if lo is not None:
+        a = maximum(a, lo)
+    return a if hi is None else minimum(a, hi)

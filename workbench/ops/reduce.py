@@ -82,14 +82,20 @@ def _ndim(x) -> int:
     return np.ndim(x._value if isinstance(x, Tensor) else x)
 
 
-def sum(x, axis=None, keepdims: bool = False) -> Tensor:
+def in_dtype(x, dtype=None):
+    """``x`` as an op input, cast to ``dtype`` first where one is given (NumPy's ``dtype=``)."""
+    x = as_input(x)
+    return x if dtype is None else ew.cast(x, dtype)
+
+
+def sum(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``axis`` (all axes by default).
 
     >>> import workbench as wb
     >>> wb.sum(wb.constant([[1.0, 2.0], [3.0, 4.0]]), axis=0).numpy()
     array([4., 6.])
     """
-    x = as_input(x)
+    x = in_dtype(x, dtype)
     return reduce_sum_p(x, axis=reduction_axes(axis, _ndim(x)), keepdims=bool(keepdims))
 
 
@@ -109,30 +115,39 @@ def min(x, axis=None, keepdims: bool = False) -> Tensor:
     return ew.neg(max(ew.neg(x), axis=axis, keepdims=keepdims))
 
 
-def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+def mean(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Mean over ``axis``.
 
     >>> import workbench as wb
     >>> float(wb.mean(wb.constant([1.0, 2.0, 6.0])))
     3.0
     """
-    x = as_input(x)
+    x = in_dtype(x, dtype)
     axes = reduction_axes(axis, _ndim(x))
     shape = np.shape(x._value if isinstance(x, Tensor) else x)
     count = math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
     return ew.div(sum(x, axis=axes, keepdims=keepdims), float(count))
 
 
-def argmax(x, axis=None) -> Tensor:
+def _kept_index(i: Tensor, x, axis, keepdims: bool) -> Tensor:
+    """An argmax/argmin result with the reduced axis kept as size 1 (NumPy's ``keepdims``)."""
+    if not keepdims:
+        return i
+    shape = np.shape(x._value if isinstance(x, Tensor) else x)
+    ax = _arg_axis(axis, len(shape))
+    return sh.reshape(i, _kept_shape(shape, None if ax is None else (ax,)))
+
+
+def argmax(x, axis=None, *, keepdims: bool = False) -> Tensor:
     """Index of the maximum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmax_p(x, axis=_arg_axis(axis, _ndim(x)))
+    return _kept_index(argmax_p(x, axis=_arg_axis(axis, _ndim(x))), x, axis, keepdims)
 
 
-def argmin(x, axis=None) -> Tensor:
+def argmin(x, axis=None, *, keepdims: bool = False) -> Tensor:
     """Index of the minimum (not differentiable: its gradient is None)."""
     x = as_input(x)
-    return argmin_p(x, axis=_arg_axis(axis, _ndim(x)))
+    return _kept_index(argmin_p(x, axis=_arg_axis(axis, _ndim(x))), x, axis, keepdims)
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:

@@ -115,26 +115,40 @@ concat_p = defprimitive(
 
 
 # --- public functions ---------------------------------------------------------------------
-def reshape(x, shape) -> Tensor:
-    """Reshape (one dimension may be -1).
+def reshape(x, shape, order: str = "C") -> Tensor:
+    """Reshape (one dimension may be -1), reading and writing in row-major order (``"C"``)
+    or column-major order (``"F"``, as NumPy).
 
     >>> import workbench as wb
     >>> wb.reshape(wb.constant([1.0, 2.0, 3.0, 4.0]), (2, 2)).shape
     (2, 2)
+    >>> wb.reshape(wb.constant([1.0, 2.0, 3.0, 4.0]), (2, 2), order="F").numpy()
+    array([[1., 3.],
+           [2., 4.]])
     """
     x = as_input(x)
     shape = (shape,) if isinstance(shape, int | np.integer) else tuple(int(d) for d in shape)
     resolved = np.empty(np.shape(_value(x)), dtype=np.bool_).reshape(shape).shape
+    if order == "F":
+        return transpose(reshape_p(transpose(x), shape=resolved[::-1]))
+    if order != "C":
+        raise ValueError(f"reshape: order must be 'C' or 'F', got {order!r}")
     return reshape_p(x, shape=resolved)
 
 
-def transpose(x, perm=None) -> Tensor:
-    """Permute axes (reverse them by default).
+def transpose(x, perm=None, *, axes=None) -> Tensor:
+    """Permute axes (reverse them by default); ``perm`` is TensorFlow's name, ``axes`` NumPy's.
 
     >>> import workbench as wb
     >>> wb.transpose(wb.constant([[1.0, 2.0]])).shape
     (2, 1)
+    >>> wb.transpose(wb.ones((2, 3, 4)), axes=(2, 0, 1)).shape
+    (4, 2, 3)
     """
+    if axes is not None:
+        if perm is not None:
+            raise TypeError("transpose: give perm or axes, not both")
+        perm = axes
     x = as_input(x)
     ndim = np.ndim(_value(x))
     if perm is None:
@@ -191,11 +205,22 @@ def concat(values, axis: int = 0) -> Tensor:
     return concat_p(*values, axis=normalize_axis_index(axis, ndim))
 
 
-def expand_dims(x, axis: int) -> Tensor:
-    """Insert a size-1 axis at ``axis``."""
+def expand_dims(x, axis) -> Tensor:
+    """Insert size-1 axes at ``axis`` (one position or a tuple, counted in the result).
+
+    >>> import workbench as wb
+    >>> wb.expand_dims(wb.ones((2, 3)), (0, -1)).shape
+    (1, 2, 3, 1)
+    """
     shape = list(np.shape(_value(as_input(x))))
-    axis = normalize_axis_index(axis, len(shape) + 1)
-    return reshape(x, shape[:axis] + [1] + shape[axis:])
+    axes = tuple(axis) if isinstance(axis, tuple | list) else (axis,)
+    ndim = len(shape) + len(axes)
+    placed = sorted(normalize_axis_index(a, ndim) for a in axes)
+    if len(set(placed)) != len(placed):
+        raise ValueError(f"expand_dims: repeated axis in {axis!r}")
+    for a in placed:
+        shape.insert(a, 1)
+    return reshape(x, shape)
 
 
 def squeeze(x, axis=None) -> Tensor:

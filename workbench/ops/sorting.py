@@ -107,10 +107,12 @@ def _direction(direction: str) -> bool:
     return direction == "DESCENDING"
 
 
-def sort(x: Any, axis: int | None = -1, direction: str = "ASCENDING") -> Tensor:
+def sort(x: Any, axis: int | None = -1, direction: str = "ASCENDING", *, kind: Any = None,
+         stable: Any = None) -> Tensor:
     """Sorted along ``axis`` (the flattened tensor for None); TF's ``direction`` is accepted.
 
-    The gradient flows back through the sorting permutation (ties keep their order).
+    The gradient flows back through the sorting permutation (ties keep their order). NumPy's
+    ``kind`` and ``stable`` are accepted: the sort is always stable.
 
     >>> import workbench as wb
     >>> wb.sort(wb.constant([3.0, 1.0, 2.0])).numpy()
@@ -127,8 +129,10 @@ def sort(x: Any, axis: int | None = -1, direction: str = "ASCENDING") -> Tensor:
     return sort_by_p(x, x, axis=axis)
 
 
-def argsort(x: Any, axis: int | None = -1, direction: str = "ASCENDING") -> Tensor:
-    """Indices that sort ``x`` along ``axis`` (stable; not differentiable: gradient None).
+def argsort(x: Any, axis: int | None = -1, direction: str = "ASCENDING", *, kind: Any = None,
+            stable: Any = None) -> Tensor:
+    """Indices that sort ``x`` along ``axis`` (always stable, whatever NumPy's ``kind`` and
+    ``stable`` say; not differentiable: gradient None).
 
     >>> import workbench as wb
     >>> wb.argsort(wb.constant([3.0, 1.0, 2.0])).numpy()

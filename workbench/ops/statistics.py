@@ -20,7 +20,8 @@ def _count(x: Tensor, axis) -> tuple[tuple[int, ...] | None, int]:
     return axes, math.prod(x.shape) if axes is None else math.prod(x.shape[a] for a in axes)
 
 
-def var(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def var(x, axis=None, ddof: int = 0, keepdims: bool = False, *, dtype=None,
+        correction=None) -> Tensor:
     """Variance over ``axis``: the mean squared deviation, divided by ``N - ddof`` (NumPy's
     ``var``; ``ddof=1`` is the unbiased estimate). ``N - ddof <= 0`` raises ValueError.
 
@@ -28,7 +29,8 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     >>> float(wb.var([1.0, 2.0, 3.0, 4.0])), float(wb.var([1.0, 2.0, 3.0, 4.0], ddof=1))
     (1.25, 1.6666666666666667)
     """
-    x = tensor_input(x)
+    x = tensor_input(red.in_dtype(x, dtype))
+    ddof = ddof if correction is None else correction  # NumPy 2's name for ddof
     axes, n = _count(x, axis)
     if n - ddof <= 0:
         raise ValueError(f"var/std: ddof={ddof} leaves no degrees of freedom for {n} elements "
@@ -37,7 +39,8 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     return ew.div(red.sum(ew.square(centered), axis=axes, keepdims=keepdims), float(n - ddof))
 
 
-def std(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+def std(x, axis=None, ddof: int = 0, keepdims: bool = False, *, dtype=None,
+        correction=None) -> Tensor:
     """Standard deviation, ``sqrt(var(x, axis, ddof))``.
 
     Where the variance is exactly 0 (one element, or all equal) ``std`` has no derivative (it
@@ -53,7 +56,7 @@ def std(x, axis=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
     >>> float(s), tape.gradient(s, x).numpy()
     (0.0, array([0.]))
     """
-    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims, dtype=dtype, correction=correction)
     flat = v == 0.0  # NaN is not 0: a NaN variance still gives a NaN std
     return ew.where(flat, 0.0, ew.sqrt(ew.where(flat, 1.0, v)))
 
@@ -111,25 +114,25 @@ def ptp(x, axis=None, keepdims: bool = False) -> Tensor:
     return ew.sub(top, red.min(x, axis=axis, keepdims=keepdims))
 
 
-def nansum(x, axis=None, keepdims: bool = False) -> Tensor:
+def nansum(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Sum treating NaN as 0 (its gradient there is 0).
 
     >>> import numpy as np, workbench as wb
     >>> float(wb.nansum([1.0, np.nan, 2.0]))
     3.0
     """
-    x = tensor_input(x)
+    x = tensor_input(red.in_dtype(x, dtype))
     return red.sum(ew.where(x != x, 0.0, x), axis=axis, keepdims=keepdims)
 
 
-def nanmean(x, axis=None, keepdims: bool = False) -> Tensor:
+def nanmean(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     """Mean of the non-NaN elements (NaN where there are none, as NumPy).
 
     >>> import numpy as np, workbench as wb
     >>> float(wb.nanmean([1.0, np.nan, 2.0]))
     1.5
     """
-    x = tensor_input(x)
+    x = tensor_input(red.in_dtype(x, dtype))
     kept = ew.cast(x == x, dtype=x.dtype)
     count = red.sum(kept, axis=axis, keepdims=keepdims)
     return ew.div(nansum(x, axis=axis, keepdims=keepdims), count)
