@@ -216,6 +216,8 @@ def test_demo_prints_closed_form_values_and_agreeing_runs(capsys):
     assert re.search(r"compile \(trace \+ Numba, or cache load\): \S+ s", text)
     assert re.search(r"run: 100,000 steps in \S+ ms", text)
     assert "a deliberately wrong custom gradient is caught" in text
+    accuracy = re.search(r"held-out \d+ digits: loss \S+, accuracy (\S+)%", text)
+    assert accuracy and float(accuracy.group(1)) > 85.0  # chance: 10%
 
 
 def test_module_entry_point_help_and_version():
