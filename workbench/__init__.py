@@ -94,7 +94,6 @@ from workbench.ops.elementwise_more import (
     log2,
     log10,
 )
-from workbench.ops.linalg import matmul
 from workbench.ops.matrix_functions import diag, diagonal, tril, triu
 from workbench.ops.norms import tf_norm as norm
 from workbench.ops.reduce import (
@@ -251,3 +250,7 @@ __all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linea
 __all__ += ["ndim", "rank", "shape", "size"]  # NumPy's and TF's shape queries
 rank = ndim
 __all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines
+# TensorFlow's spellings and types (tf.matmul(transpose_b=), tf.range, tf.print, DType, TensorShape)
+from workbench.tf_names import clip_by_value, matmul, newaxis, print, range  # noqa: A004, E402
+from workbench.tf_types import DType, TensorShape, as_dtype  # noqa: E402
+__all__ += ["DType", "TensorShape", "as_dtype", "clip_by_value", "newaxis", "print", "range"]

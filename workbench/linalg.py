@@ -4,7 +4,8 @@ Where the two differ, ``svd`` returns NumPy's ``(U, S, Vh)`` (TensorFlow: ``(s, 
 ``diag`` is TensorFlow's (a vector to a diagonal matrix; ``wb.diag`` is NumPy's).
 """
 
-from workbench.ops.linalg import cofactor, det, inv, matmul, solve, trace
+from workbench.ops.linalg import cofactor, det, inv, solve, trace
+from workbench.tf_names import matmul  # TensorFlow's keywords (transpose_b=, adjoint_a=...)
 from workbench.ops.matrix_functions import (
     cholesky,
     diag_part,

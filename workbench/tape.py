@@ -15,6 +15,7 @@ from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable, constant
 
+_FLOAT = np.dtype(np.float64)
 NON_PERSISTENT_MESSAGE = "GradientTape.gradient can only be called once on non-persistent tapes."
 
 
@@ -142,8 +143,11 @@ class GradientTape:
         tracked = self._tracked
         for a in inputs:
             if id(a) in tracked:
-                self._records.append((prim, inputs, out, params))
-                tracked.add(id(out))
+                # As in TensorFlow, an integer or boolean result carries no gradient:
+                # ``cast(cast(x, int32), float32)`` is unconnected to ``x``.
+                if getattr(out._value, "dtype", _FLOAT).kind in "fc":
+                    self._records.append((prim, inputs, out, params))
+                    tracked.add(id(out))
                 return
 
     def _on_read(self, var: Variable, snapshot: Tensor) -> None:
@@ -221,6 +225,8 @@ class GradientTape:
             out_grads = [None] * len(targets)
         else:
             out_grads = flatten(output_gradients)[0]
+            if len(targets) == 1 and len(out_grads) != 1:  # one target, its cotangent as a list
+                out_grads = [output_gradients]
             if len(out_grads) != len(targets):
                 raise ValueError(
                     f"output_gradients has {len(out_grads)} entries for {len(targets)} targets"
