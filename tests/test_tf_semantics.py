@@ -793,3 +793,85 @@ def test_no_warnings_on_common_ports():
         with tf.GradientTape() as tape:
             y = tf.nn.softplus(x)
         tape.gradient(y, x)
+
+
+# --- TensorFlow's control flow and list ops -----------------------------------------------------
+def test_cond_and_while_loop_gradients():
+    x = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.cond(x > 0.0, lambda: x * x, lambda: -x)
+        _, z = tf.while_loop(lambda i, v: i < 4, lambda i, v: (i + 1, v * x), (0, 1.0),
+                             parallel_iterations=1)
+        w = tf.while_loop(lambda v: v < 100.0, lambda v: v * x, x)
+    close(tape.gradient(y, x), 6.0)
+    close(z, 81.0), close(tape.gradient(z, x), 4 * 27.0)
+    close(w, 243.0), close(tape.gradient(w, x), 5 * 81.0)
+    i, _ = tf.while_loop(lambda i, v: True, lambda i, v: (i + 1, v), [0, x], maximum_iterations=3)
+    assert i == 3
+
+
+def test_add_n_unstack_boolean_mask_gradients():
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        rows = tf.unstack(x)
+        cols = tf.unstack(x, axis=1)
+        y = tf.reduce_sum(tf.add_n(rows) * tf.add_n(cols))
+        m = tf.reduce_sum(tf.boolean_mask(x, x > 2.5))
+    assert len(rows) == 2 and rows[0].shape == (2,)
+    close(tf.boolean_mask(x, [True, False]), [[1.0, 2.0]])
+    close(m, 7.0)
+    # y = sum_j (x0j + x1j)(xj0 + xj1): d/dx_ab = (x_{a'}.. ) by finite differences
+    a = x.numpy()
+
+    def f(v):
+        return np.sum(v.sum(axis=0) * v.sum(axis=1))
+
+    num = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        d = np.zeros_like(a)
+        d[i] = 1e-6
+        num[i] = (f(a + d) - f(a - d)) / 2e-6
+    close(tape.gradient(y, x), num, rtol=1e-6)
+    with pytest.raises(ValueError):
+        tf.add_n([tf.zeros([2]), tf.zeros([3])])
+
+
+def test_clip_by_global_norm_and_moments_bias_add_embedding_lookup():
+    clipped, norm = tf.clip_by_global_norm([tf.constant([3.0]), None, tf.constant([4.0])], 2.5)
+    close(norm, 5.0), close(clipped[0], [1.5]), close(clipped[2], [2.0])
+    assert clipped[1] is None
+    mean, var = tf.nn.moments(tf.constant([[1.0, 2.0], [3.0, 6.0]]), axes=[0])
+    close(mean, [2.0, 4.0]), close(var, [1.0, 4.0])
+    close(tf.nn.bias_add(tf.zeros([2, 3]), tf.constant([1.0, 2.0, 3.0])), [[1, 2, 3]] * 2)
+    params = tf.Variable([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with tf.GradientTape() as tape:
+        e = tf.nn.embedding_lookup(params, [2, 0, 2])
+        loss = tf.reduce_sum(e)
+    close(e, [[5, 6], [1, 2], [5, 6]])
+    close(tape.gradient(loss, params), [[1, 1], [0, 0], [2, 2]])
+
+
+def test_linalg_matvec_band_part_and_namespaces():
+    a = np.arange(9.0).reshape(3, 3)
+    close(tf.linalg.matvec(tf.constant(a), tf.constant([1.0, 0.0, 2.0])), a @ [1, 0, 2])
+    close(tf.linalg.matvec(tf.constant(a), tf.constant([1.0, 0.0, 2.0]), transpose_a=True),
+          a.T @ [1, 0, 2])
+    close(tf.linalg.band_part(tf.constant(a), 0, -1), np.triu(a))
+    close(tf.linalg.band_part(tf.constant(a), 1, 0), np.tril(np.triu(a, -1)))
+    close(tf.linalg.einsum("ij,j->i", tf.constant(a), tf.ones([3])), a.sum(1))
+    close(tf.linalg.tensordot(tf.constant(a), tf.constant(a), 1), a @ a)
+    close(tf.sigmoid(tf.constant(0.0)), 0.5), close(tf.pow(2.0, 3.0), 8.0)
+    close(tf.math.add_n([1.0, 2.0]), 3.0), close(tf.constant(7.0) // 2, 3.0)
+    assert tf.is_tensor(tf.constant(1.0)) and tf.is_tensor(tf.Variable(1.0))
+    assert not tf.is_tensor(np.ones(2)) and tf.executing_eagerly()
+
+
+def test_nest_orders_dicts_by_key_as_tensorflow():
+    structure = {"b": [1, 2], "a": (3, {"d": 4, "c": 5})}
+    assert tf.nest.flatten(structure) == [3, 5, 4, 1, 2]
+    assert tf.nest.pack_sequence_as(structure, range(5)) == {"b": [3, 4], "a": (0, {"d": 2,
+                                                                                    "c": 1})}
+    assert tf.nest.map_structure(lambda v: v * 10, [1, (2,)]) == [10, (20,)]
+    with pytest.raises(ValueError):
+        tf.nest.assert_same_structure([1, 2], [1])

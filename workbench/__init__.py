@@ -254,3 +254,16 @@ __all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelin
 from workbench.tf_names import clip_by_value, matmul, newaxis, print, range  # noqa: A004, E402
 from workbench.tf_types import DType, TensorShape, as_dtype  # noqa: E402
 __all__ += ["DType", "TensorShape", "as_dtype", "clip_by_value", "newaxis", "print", "range"]
+from workbench import nest  # noqa: E402
+from workbench.nn import sigmoid  # noqa: E402
+from workbench.ops.elementwise_composite import floordiv, rsqrt, squared_difference  # noqa: E402
+from workbench.tf_more import (  # noqa: E402
+    add_n, boolean_mask, clip_by_global_norm, cond, executing_eagerly, is_tensor, unstack,
+    while_loop,
+)
+pow, truediv, realdiv = power, divide, divide  # noqa: A001
+__all__ += [
+    "add_n", "boolean_mask", "clip_by_global_norm", "cond", "executing_eagerly", "floordiv",
+    "is_tensor", "nest", "pow", "realdiv", "rsqrt", "sigmoid", "squared_difference", "truediv",
+    "unstack", "while_loop",
+]

@@ -32,3 +32,9 @@ __all__ = [
     "eigvalsh", "global_norm", "inv", "logdet", "lstsq", "matmul", "matrix_power",
     "matrix_transpose", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "trace",
 ]
+
+from workbench.ops.einsum import einsum  # noqa: E402
+from workbench.ops.losses import l2_normalize  # noqa: E402
+from workbench.ops.products import tensordot  # noqa: E402
+from workbench.tf_more import band_part, matvec  # noqa: E402
+__all__ += ["band_part", "einsum", "l2_normalize", "matvec", "tensordot"]

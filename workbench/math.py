@@ -95,3 +95,6 @@ __all__ += [  # elementwise and reduction coverage
     "divide_no_nan", "floordiv", "l2_normalize", "log_softmax", "rint", "softmax", "softsign",
 ]
 __all__ += ["reduce_euclidean_norm"]
+
+from workbench.tf_more import add_n  # noqa: E402
+__all__ += ["add_n"]

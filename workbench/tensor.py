@@ -157,6 +157,14 @@ class Tensor:
     def __rmod__(self, other):
         return _ew.mod(other, self)
 
+    def __floordiv__(self, other):
+        from workbench.ops.elementwise_composite import floordiv
+        return floordiv(self, other)
+
+    def __rfloordiv__(self, other):
+        from workbench.ops.elementwise_composite import floordiv
+        return floordiv(other, self)
+
     def __pow__(self, other):
         return _ew.power(self, other)
 
