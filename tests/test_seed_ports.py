@@ -361,3 +361,35 @@ def test_keras_custom_training_loop(make_optimizer):
     assert float(tf.reduce_mean(tf.cast(predictions == y_test, tf.float32))) > 0.9
     if isinstance(optimizer, SGOptimizer):
         assert optimizer.get_config()["learning_rate"] == pytest.approx(0.1)
+
+
+class ActivityRegularizationLayer(tf.keras.layers.Layer):
+    def call(self, inputs):
+        self.add_loss(1e-2 * tf.reduce_sum(inputs))
+        return inputs
+
+
+def test_keras_guide_losses_tracked_by_the_model_and_regularizers():
+    inputs = tf.keras.Input(shape=(4,), name="digits")
+    x = tf.keras.layers.Dense(8, activation="relu",
+                              kernel_regularizer=tf.keras.regularizers.l2(1e-3))(inputs)
+    x = ActivityRegularizationLayer()(x)
+    outputs = tf.keras.layers.Dense(3, name="predictions")(x)
+    model = tf.keras.Model(inputs=inputs, outputs=outputs)
+    x_batch = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
+    with tf.GradientTape() as tape:
+        logits = model(x_batch, training=True)
+        loss_value = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)([0, 1], logits)
+        loss_value += sum(model.losses)
+    assert len(model.losses) == 2  # the activity loss of this call, the kernel's L2 penalty
+    hidden = model.layers[1]
+    h = np.maximum(x_batch @ hidden.kernel.numpy() + hidden.bias.numpy(), 0)
+    expected = sorted([1e-2 * h.sum(), 1e-3 * np.sum(hidden.kernel.numpy() ** 2)])
+    close(sorted(float(v) for v in model.losses), expected, rtol=1e-5)
+    grads = tape.gradient(loss_value, model.trainable_weights)
+    assert all(g is not None for g in grads)
+    # the L2 penalty's gradient 2 * 1e-3 * kernel is part of the kernel's gradient
+    with tf.GradientTape() as tape:
+        penalty = tf.add_n(hidden.losses)
+    close(tape.gradient(penalty, hidden.kernel), 2e-3 * hidden.kernel.numpy(), rtol=1e-5)
+    assert tf.keras.regularizers.get("l2").l2 == pytest.approx(0.01)

@@ -12,10 +12,11 @@ from workbench.keras import (
     metrics,
     models,
     optimizers,
+    regularizers,
     utils,
 )
 from workbench.keras.layers import Input
 from workbench.keras.models import Model, Sequential
 
 __all__ = ["Input", "Model", "Sequential", "activations", "datasets", "initializers", "layers",
-           "losses", "metrics", "models", "optimizers", "utils"]
+           "losses", "metrics", "models", "optimizers", "regularizers", "utils"]

@@ -27,8 +27,9 @@ class Dense(Layer):
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 **kwargs: Any):
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -36,9 +37,10 @@ class Dense(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
 
     def call(self, inputs):
         y = linalg.matmul(inputs, self.kernel)
@@ -58,8 +60,9 @@ class Conv2D(Layer):
                  padding: str = "valid", dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", data_format: str | None = None,
-                 **kwargs: Any):
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         if data_format not in (None, "channels_last"):
             raise ValueError(f"Conv2D: only data_format='channels_last' is supported, "
                              f"got {data_format!r}")
@@ -72,9 +75,10 @@ class Conv2D(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", self.kernel_size + (input_shape[-1], self.filters),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
 
     def call(self, inputs):
         y = conv.conv2d(inputs, self.kernel, self.strides, self.padding,

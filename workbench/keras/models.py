@@ -90,7 +90,10 @@ class Model(Layer):
         if self.loss is None:
             raise RuntimeError("call model.compile(optimizer, loss=...) before fit or evaluate")
         value = self.loss(y, pred)
-        return value if value.ndim == 0 else reduce.mean(value)
+        value = value if value.ndim == 0 else reduce.mean(value)
+        for extra in self.losses:  # add_loss values and weight regularization, as Keras's fit
+            value = value + extra
+        return value
 
     def train_step(self, x: Any, y: Any) -> tuple[Tensor, Tensor]:
         """One optimizer step on a batch; returns (loss, predictions)."""
