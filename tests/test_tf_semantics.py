@@ -875,3 +875,26 @@ def test_nest_orders_dicts_by_key_as_tensorflow():
     assert tf.nest.map_structure(lambda v: v * 10, [1, (2,)]) == [10, (20,)]
     with pytest.raises(ValueError):
         tf.nest.assert_same_structure([1, 2], [1])
+
+
+def test_random_extras_data_extras_and_keras_backend():
+    tf.random.set_seed(0)
+    t = tf.random.truncated_normal([2000], mean=1.0, stddev=0.5, seed=3)
+    assert float(tf.reduce_max(abs(t - 1.0))) <= 1.0 and t.dtype == tf.float64
+    u = tf.random.uniform([3], seed=1, name="u")
+    assert u.shape == (3,)
+    x = tf.Variable([1.0, 2.0, 3.0, 4.0])
+    with tf.GradientTape() as tape:
+        s = tf.random.shuffle(x)
+        y = tf.reduce_sum(s * s)
+    assert sorted(s.numpy().tolist()) == [1.0, 2.0, 3.0, 4.0]
+    close(tape.gradient(y, x), [2.0, 4.0, 6.0, 8.0])
+    ds = tf.data.Dataset.range(6).filter(lambda v: v % 2 == 0).map(
+        lambda v: v * 10, num_parallel_calls=tf.data.AUTOTUNE)
+    assert [int(v) for v in ds.prefetch(tf.data.experimental.AUTOTUNE)] == [0, 20, 40]
+    assert tf.keras.backend.floatx() == "float64"
+    tf.keras.backend.set_floatx("float32")
+    try:
+        assert tf.constant(1.0).dtype == tf.float32
+    finally:
+        tf.set_default_dtype("float64")
