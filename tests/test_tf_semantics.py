@@ -898,3 +898,13 @@ def test_random_extras_data_extras_and_keras_backend():
         assert tf.constant(1.0).dtype == tf.float32
     finally:
         tf.set_default_dtype("float64")
+
+
+def test_tf_function_keywords_are_accepted():
+    @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float64)],
+                 reduce_retracing=True, autograph=False)
+    def square_sum(x):
+        return tf.reduce_sum(x * x)
+
+    close(square_sum(tf.constant([1.0, 2.0])), 5.0)
+    assert tf.TensorSpec([None, 3]).shape == (None, 3)

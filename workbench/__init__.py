@@ -12,7 +12,6 @@
 from workbench import linalg, math, nn, optim, random
 from workbench import data, keras  # Keras-shaped training (layers call ops) and input pipelines
 from workbench.check import GradientMismatch, GradientReport, check_gradients
-from workbench.compile import function
 from workbench.custom import custom_gradient
 from workbench.dtypes import default_dtype, set_default_dtype
 from workbench.ir import Eqn, Graph, Literal, Var
@@ -251,9 +250,12 @@ __all__ += ["ndim", "rank", "shape", "size"]  # NumPy's and TF's shape queries
 rank = ndim
 __all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines
 # TensorFlow's spellings and types (tf.matmul(transpose_b=), tf.range, tf.print, DType, TensorShape)
-from workbench.tf_names import clip_by_value, matmul, newaxis, print, range  # noqa: A004, E402
+from workbench.tf_names import (  # noqa: A004, E402
+    TensorSpec, clip_by_value, function, matmul, newaxis, print, range,
+)
 from workbench.tf_types import DType, TensorShape, as_dtype  # noqa: E402
-__all__ += ["DType", "TensorShape", "as_dtype", "clip_by_value", "newaxis", "print", "range"]
+__all__ += ["DType", "TensorShape", "TensorSpec", "as_dtype", "clip_by_value", "newaxis", "print",
+            "range"]
 from workbench import nest  # noqa: E402
 from workbench.nn import sigmoid  # noqa: E402
 from workbench.ops.elementwise_composite import floordiv, rsqrt, squared_difference  # noqa: E402

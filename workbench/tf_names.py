@@ -1,19 +1,65 @@
 """TensorFlow's spellings of existing ops (``tf.matmul(transpose_b=)``, ``tf.range``,
-``tf.clip_by_value``, ``tf.print``, ``tf.newaxis``), as thin functions of workbench ops."""
+``tf.clip_by_value``, ``tf.print``, ``tf.newaxis``) as thin functions of workbench ops, and
+``tf.function``'s keywords (``input_signature``, ``jit_compile``...) with ``TensorSpec``."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
 import numpy as np
 
+from workbench import compile as _compile
 from workbench.dtypes import default_dtype
 from workbench.ops import arrays, creation, elementwise
 from workbench.ops import linalg as _linalg
 from workbench.tensor import Tensor, _raw
 
 newaxis = None
+
+_FUNCTION_KEYWORDS = ("input_signature", "autograph", "jit_compile", "reduce_retracing",
+                      "experimental_relax_shapes", "experimental_compile",
+                      "experimental_follow_type_hints", "experimental_autograph_options",
+                      "experimental_implements")
+
+
+@dataclasses.dataclass(frozen=True)
+class TensorSpec:
+    """TensorFlow's ``tf.TensorSpec`` (for ``input_signature``): a shape, dtype and name.
+
+    >>> import workbench as wb
+    >>> wb.TensorSpec(shape=[None, 3], dtype=wb.float32).shape
+    (None, 3)
+    """
+
+    shape: Any = None
+    dtype: Any = "float32"
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.shape is not None:
+            object.__setattr__(self, "shape", tuple(self.shape))
+
+
+def function(func: Any = None, input_signature: Any = None, **kwargs: Any) -> Any:
+    """``wb.function`` (see ``workbench.compile.function``) with ``tf.function``'s keywords:
+    ``input_signature``, ``autograph``, ``jit_compile``, ``reduce_retracing`` and the
+    ``experimental_*`` ones are accepted and ignored (the function is traced per argument
+    signature on its first calls; it is always compiled). ``target=`` and ``cache=`` pass on.
+
+    >>> import workbench as wb
+    >>> @wb.function(input_signature=[wb.TensorSpec([None], wb.float64)], jit_compile=True)
+    ... def double(x):
+    ...     return 2.0 * x
+    >>> double(wb.constant([1.0, 2.0])).numpy()
+    array([2., 4.])
+    """
+    for key in _FUNCTION_KEYWORDS:
+        kwargs.pop(key, None)
+    if func is None:
+        return lambda f: _compile.function(f, **kwargs)
+    return _compile.function(func, **kwargs)
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
