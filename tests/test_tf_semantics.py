@@ -682,6 +682,7 @@ def test_size_shape_rank():
     assert list(np.asarray(tf.shape(x))) == [2, 3, 4]
     assert x.shape.as_list() == [2, 3, 4] and x.shape == (2, 3, 4)
     assert x.shape[0] == 2 and len(x.shape) == 3 and x.shape.rank == 3
+    assert x.get_shape().as_list() == [2, 3, 4] and x.shape.num_elements() == 24
 
 
 def test_print_prints_values(capsys):
@@ -908,3 +909,26 @@ def test_tf_function_keywords_are_accepted():
 
     close(square_sum(tf.constant([1.0, 2.0])), 5.0)
     assert tf.TensorSpec([None, 3]).shape == (None, 3)
+
+
+def test_minimize_with_a_recorded_loss_and_tape_and_learning_rate_schedules():
+    v = tf.Variable(5.0)
+    opt = tf.keras.optimizers.SGD(learning_rate=0.1)
+    with tf.GradientTape() as tape:
+        loss = v * v
+    opt.minimize(loss, [v], tape=tape)
+    close(v, 4.0)
+    with pytest.raises(TypeError, match="tape="):
+        opt.minimize(v * v, [v])
+    schedule = tf.keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    w = tf.Variable(1.0)
+    sgd = tf.keras.optimizers.SGD(learning_rate=schedule)
+    for _ in range(3):
+        sgd.apply_gradients([(tf.constant(1.0), w)])
+    close(w, 1.0 - 0.1 - 0.05 - 0.025)
+    stair = tf.keras.optimizers.schedules.ExponentialDecay(1.0, 2, 0.5, staircase=True)
+    close([float(stair(s)) for s in range(5)], [1.0, 1.0, 0.5, 0.5, 0.25])
+    inv = tf.keras.optimizers.schedules.InverseTimeDecay(1.0, 1, 1.0)
+    close(float(inv(3)), 0.25)
+    cos = tf.keras.optimizers.schedules.CosineDecay(2.0, 10)
+    close([float(cos(0)), float(cos(5)), float(cos(20))], [2.0, 1.0, 0.0], atol=1e-12)

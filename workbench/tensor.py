@@ -80,6 +80,10 @@ class Tensor:
         except AttributeError:
             return DType(np.asarray(self._value).dtype)
 
+    def get_shape(self) -> TensorShape:
+        """TensorFlow's name for ``shape``."""
+        return self.shape
+
     @property
     def ndim(self) -> int:
         return len(self.shape)
