@@ -393,3 +393,44 @@ def test_keras_guide_losses_tracked_by_the_model_and_regularizers():
         penalty = tf.add_n(hidden.losses)
     close(tape.gradient(penalty, hidden.kernel), 2e-3 * hidden.kernel.numpy(), rtol=1e-5)
     assert tf.keras.regularizers.get("l2").l2 == pytest.approx(0.01)
+
+
+def _images(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n)
+    images = rng.normal(0.0, 0.3, (n, 8, 8)).astype("float32")
+    images[labels == 1, 2:6, 2:6] += 1.0
+    return images, labels
+
+
+def test_mnist_style_cnn_with_fit_on_arrays_and_datasets():
+    tf.random.set_seed(11)
+    x_train, y_train = _images(320, 0)
+    x_test, y_test = _images(100, 1)
+    x_train, x_test = x_train[..., tf.newaxis].astype("float32"), x_test[..., tf.newaxis]
+    model = tf.keras.models.Sequential([
+        tf.keras.layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)),
+        tf.keras.layers.MaxPooling2D(),
+        tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(16, activation="relu"),
+        tf.keras.layers.Dropout(0.2),
+        tf.keras.layers.Dense(2),
+    ])
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer="adam", loss=loss_fn, metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=3, validation_split=0.25, verbose=0)
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    ds_train = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(1000).batch(32)
+    ds_test = tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(50)
+    history = model.fit(ds_train, epochs=3, validation_data=ds_test, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    assert accuracy > 0.9
+    _, accuracy_ds = model.evaluate(ds_test, verbose=0)
+    assert accuracy_ds == pytest.approx(accuracy, rel=1e-6)
+    probability_model = tf.keras.Sequential([model, tf.keras.layers.Softmax()])
+    predictions = model.predict(x_test[:5])
+    assert predictions.shape == (5, 2)
+    probabilities = probability_model(x_test[:5]).numpy()
+    e = np.exp(predictions - predictions.max(axis=1, keepdims=True))
+    close(probabilities, e / e.sum(axis=1, keepdims=True), rtol=1e-5)

@@ -9,7 +9,7 @@ from workbench.keras import activations
 from workbench.keras.layer import KerasTensor, Layer
 from workbench.ops import conv, shape
 from workbench.ops import elementwise as ew
-from workbench.ops import linalg
+from workbench.ops import linalg, nn
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -162,6 +162,51 @@ class Activation(Layer):
         return self.activation(inputs)
 
 
+class Softmax(Layer):
+    """``softmax`` over ``axis`` (the beginners' quickstart's ``probability_model``)."""
+
+    def __init__(self, axis: int = -1, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return nn.softmax(inputs, axis=self.axis)
+
+
+class ReLU(Layer):
+    """``relu`` as a layer."""
+
+    def call(self, inputs):
+        return nn.relu(inputs)
+
+
+class Reshape(Layer):
+    """Reshape each example to ``target_shape`` (the batch axis is kept; -1 is inferred).
+
+    >>> import workbench as wb
+    >>> wb.keras.layers.Reshape((3, 2))(wb.ones((4, 6))).shape
+    (4, 3, 2)
+    """
+
+    def __init__(self, target_shape: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, inputs):
+        return shape.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+
+class Lambda(Layer):
+    """Wrap a function of the inputs (written in workbench ops) as a layer."""
+
+    def __init__(self, function: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)
+
+
 class InputLayer(Layer):
     """Declares the input shape (without the batch axis) of a model."""
 
@@ -195,5 +240,6 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
 
 
 __all__ = ["Activation", "AveragePooling2D", "Conv2D", "Dense", "Dropout", "Flatten", "Input",
-           "InputLayer", "KerasTensor", "Layer", "MaxPooling2D"]
+           "InputLayer", "KerasTensor", "Lambda", "Layer", "MaxPooling2D", "ReLU", "Reshape",
+           "Softmax"]
 MaxPool2D, AvgPool2D, Convolution2D = MaxPooling2D, AveragePooling2D, Conv2D
