@@ -15,7 +15,6 @@ from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tensor import Tensor, Variable, constant
 
-_FLOAT = np.dtype(np.float64)
 NON_PERSISTENT_MESSAGE = "GradientTape.gradient can only be called once on non-persistent tapes."
 
 
@@ -143,11 +142,8 @@ class GradientTape:
         tracked = self._tracked
         for a in inputs:
             if id(a) in tracked:
-                # As in TensorFlow, an integer or boolean result carries no gradient:
-                # ``cast(cast(x, int32), float32)`` is unconnected to ``x``.
-                if getattr(out._value, "dtype", _FLOAT).kind in "fc":
-                    self._records.append((prim, inputs, out, params))
-                    tracked.add(id(out))
+                self._records.append((prim, inputs, out, params))
+                tracked.add(id(out))
                 return
 
     def _on_read(self, var: Variable, snapshot: Tensor) -> None:
