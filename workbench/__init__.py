@@ -12,7 +12,6 @@
 from workbench import linalg, math, nn, optim, random
 from workbench import data, keras  # Keras-shaped training (layers call ops) and input pipelines
 from workbench.check import GradientMismatch, GradientReport, check_gradients
-from workbench.compile import function
 from workbench.custom import custom_gradient
 from workbench.dtypes import default_dtype, set_default_dtype
 from workbench.ir import Eqn, Graph, Literal, Var
@@ -94,7 +93,6 @@ from workbench.ops.elementwise_more import (
     log2,
     log10,
 )
-from workbench.ops.linalg import matmul
 from workbench.ops.matrix_functions import diag, diagonal, tril, triu
 from workbench.ops.norms import tf_norm as norm
 from workbench.ops.reduce import (
@@ -332,4 +330,23 @@ from workbench.ops.numpy_windows import (  # constant-producing helpers
 __all__ += [
     "bartlett", "blackman", "fromfunction", "hamming", "hanning", "indices", "ix_", "kaiser",
     "tri",
+]
+# TensorFlow's spellings and types (tf.matmul(transpose_b=), tf.range, tf.print, DType, TensorShape)
+from workbench.tf_names import (  # noqa: A004, E402
+    TensorSpec, clip_by_value, function, matmul, newaxis, print, range,
+)
+from workbench.tf_types import DType, TensorShape, as_dtype  # noqa: E402
+__all__ += ["DType", "TensorShape", "TensorSpec", "as_dtype", "clip_by_value", "newaxis", "print",
+            "range"]
+from workbench import nest  # noqa: E402
+from workbench.nn import sigmoid  # noqa: E402
+from workbench.ops.elementwise_composite import rsqrt, squared_difference  # noqa: E402
+from workbench.tf_more import (  # noqa: E402
+    add_n, boolean_mask, clip_by_global_norm, cond, executing_eagerly, is_tensor, while_loop,
+)
+floordiv, truediv, realdiv = floor_divide, divide, divide
+__all__ += [
+    "add_n", "boolean_mask", "clip_by_global_norm", "cond", "executing_eagerly", "floordiv",
+    "is_tensor", "nest", "realdiv", "rsqrt", "sigmoid", "squared_difference", "truediv",
+    "while_loop",
 ]

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from workbench.primitive import NON_DIFFERENTIABLE
 from workbench.tensor import Tensor
 
 Record = tuple[Any, tuple[Any, ...], Tensor, dict[str, Any]]
+_FLOAT = np.dtype(np.float64)
 
 
 class BatchingUnsupported(Exception):
@@ -22,7 +25,11 @@ class BatchingUnsupported(Exception):
 
 def forward_reach(records: Iterable[Record], start: set[int],
                   differentiable_only: bool = True) -> tuple[set[int], list[Record]]:
-    """Ids of tensors that depend on ``start`` and the records on those paths, in order."""
+    """Ids of tensors that depend on ``start`` and the records on those paths, in order.
+
+    With ``differentiable_only``, paths stop at non-differentiable primitives and, as in
+    TensorFlow, at integer or boolean results (``cast(cast(x, int32), float32)`` has no
+    gradient with respect to ``x``)."""
     reach = set(start)
     live = []
     for rec in records:
@@ -31,10 +38,17 @@ def forward_reach(records: Iterable[Record], start: set[int],
             continue
         for a in inputs:
             if id(a) in reach:
+                if differentiable_only and not has_gradient(out):
+                    break
                 reach.add(id(out))
                 live.append(rec)
                 break
     return reach, live
+
+
+def has_gradient(t: Tensor) -> bool:
+    """Whether a recorded result can carry a gradient: a floating (or complex) dtype."""
+    return getattr(t._value, "dtype", _FLOAT).kind in "fc"
 
 
 def backward_slice(records: Sequence[Record], targets: Iterable[Tensor]) -> list[Record]:

@@ -11,11 +11,12 @@ from workbench.dtypes import to_array
 from workbench.tensor import Tensor, _raw, as_input
 
 
-def constant(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
     """A Tensor holding ``value`` (Python floats become the default float dtype).
 
     A Tensor passes through (cast if ``dtype`` differs), and a nested list or tuple holding
-    Tensors is stacked, so gradients flow through it as in TensorFlow.
+    Tensors is stacked, so gradients flow through it as in TensorFlow. As ``tf.constant``,
+    ``shape`` fills that shape with a scalar ``value`` or reshapes one of as many elements.
 
     >>> import workbench as wb
     >>> wb.constant(3.0)
@@ -26,7 +27,11 @@ def constant(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     ...     y = wb.reduce_sum(wb.convert_to_tensor([x, 2 * x]))
     >>> float(tape.gradient(y, x))
     3.0
+    >>> wb.constant(0.0, shape=[2]).numpy()
+    array([0., 0.])
     """
+    if shape is not None:
+        return _shaped(constant(value, dtype, name=name), shape)
     if isinstance(value, Tensor):
         out = as_input(value)
         if dtype is not None and np.dtype(dtype) != out.dtype:
@@ -38,6 +43,16 @@ def constant(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
             out = _ew.cast(out, dtype)
         return out
     return Tensor(to_array(_raw(value), dtype), name)
+
+
+def _shaped(value: Tensor, shape: Any) -> Tensor:
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    if value.size == 1 and int(np.prod(shape)) != 1:
+        return _shape.broadcast_to(_shape.reshape(value, ()), shape)
+    if value.size != int(np.prod(shape)):
+        raise TypeError(f"constant: a value of {value.size} element(s) {value.shape} cannot "
+                        f"fill shape {shape}: give a scalar or as many elements")
+    return _shape.reshape(value, shape)
 
 
 def _holds_tensor(value: Any) -> bool:

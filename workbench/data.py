@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -122,8 +123,30 @@ class Dataset:
 
         return Dataset(shuffled, self._length)
 
-    def map(self, fn: Callable[..., Any]) -> Dataset:
-        """Apply ``fn`` to each element (a tuple element is passed as separate arguments)."""
+    @staticmethod
+    def range(*args: int) -> Dataset:
+        """``range(start, stop, step)`` as a Dataset of int64 scalars (``Dataset.range``).
+
+        >>> import workbench as wb
+        >>> [int(x) for x in wb.data.Dataset.range(1, 7, 2)]
+        [1, 3, 5]
+        """
+        values = range(*(int(a) for a in args))
+        return Dataset(lambda: (constant(np.int64(v)) for v in values), len(values))
+
+    def filter(self, predicate: Callable[..., Any]) -> Dataset:
+        """The elements for which ``predicate`` (called as ``map`` calls) is true."""
+        def kept() -> Iterator[Any]:
+            for e in self:
+                if bool(predicate(*e) if isinstance(e, tuple) else predicate(e)):
+                    yield e
+
+        return Dataset(kept, None)
+
+    def map(self, fn: Callable[..., Any], num_parallel_calls: Any = None,
+            deterministic: Any = None) -> Dataset:
+        """Apply ``fn`` to each element (a tuple element is passed as separate arguments);
+        ``num_parallel_calls`` is accepted and ignored (iteration is sequential)."""
         def mapped() -> Iterator[Any]:
             for e in self:
                 yield fn(*e) if isinstance(e, tuple) else fn(e)
@@ -176,5 +199,6 @@ def _stack(group: list[Any]) -> Any:
 
 
 AUTOTUNE = -1
+experimental = types.SimpleNamespace(AUTOTUNE=AUTOTUNE)  # tf.data.experimental.AUTOTUNE
 
-__all__ = ["AUTOTUNE", "Dataset"]
+__all__ = ["AUTOTUNE", "Dataset", "experimental"]

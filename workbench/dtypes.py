@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from workbench.tf_types import DType
+
 _DEFAULT_FLOAT = [np.dtype(np.float64)]
 
 
@@ -43,13 +45,14 @@ def is_floating(dtype: Any) -> bool:
     return np.dtype(dtype).kind in "fc"
 
 
-# TensorFlow's dtype names as NumPy dtypes: ``wb.cast(x, wb.float32)``, ``dtype=wb.int64``.
-float16 = np.dtype(np.float16)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-int16 = np.dtype(np.int16)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-uint8 = np.dtype(np.uint8)
-bool = np.dtype(np.bool_)  # noqa: A001 - TensorFlow's name (tf.bool); workbench.dtypes.bool
+# TensorFlow's dtype names as NumPy dtypes: ``wb.cast(x, wb.float32)``, ``dtype=wb.int64``
+# (``DType``: equal to the NumPy dtype, with ``tf.DType``'s attributes such as ``is_floating``).
+float16 = DType(np.float16)
+float32 = DType(np.float32)
+float64 = DType(np.float64)
+int8 = DType(np.int8)
+int16 = DType(np.int16)
+int32 = DType(np.int32)
+int64 = DType(np.int64)
+uint8 = DType(np.uint8)
+bool = DType(np.bool_)  # noqa: A001 - TensorFlow's name (tf.bool); workbench.dtypes.bool

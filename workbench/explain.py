@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.autodiff import backward_slice, forward_reach
+from workbench.autodiff import backward_slice, forward_reach, has_gradient
 from workbench.dtypes import is_floating
 from workbench.tensor import Tensor, Variable
 
@@ -42,11 +42,20 @@ def explain(tape: Any, target: Any, source: Any) -> str:
         )
     reach_all, live_all = forward_reach(records, set(ids), differentiable_only=False)
     if id(y) in reach_all:
-        blocked = sorted({prim.name for prim, _, out, _ in backward_slice(live_all, [y])
-                          if not prim.differentiable})
+        path = backward_slice(live_all, [y])
+        blocked = sorted({prim.name for prim, _, out, _ in path if not prim.differentiable})
+        integer = sorted({f"{prim.name} (to {out.dtype.name})" for prim, _, out, _ in path
+                          if prim.differentiable and not has_gradient(out)})
+        if blocked:
+            return (
+                f"No gradient: every path from {name} to the target goes through the "
+                f"non-differentiable op(s) {', '.join(blocked)}, whose gradient is None by "
+                "definition."
+            )
         return (
-            f"No gradient: every path from {name} to the target goes through the "
-            f"non-differentiable op(s) {', '.join(blocked)}, whose gradient is None by definition."
+            f"No gradient: every path from {name} to the target goes through an integer or "
+            f"boolean result: {', '.join(integer)}. Only floating-point values carry gradients "
+            "(as in TensorFlow); keep the computation in a floating dtype."
         )
     for t, where in tape._escapes:
         if id(t) in reach_all:

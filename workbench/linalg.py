@@ -4,7 +4,8 @@ Where the two differ, ``svd`` returns NumPy's ``(U, S, Vh)`` (TensorFlow: ``(s, 
 ``diag`` is TensorFlow's (a vector to a diagonal matrix; ``wb.diag`` is NumPy's).
 """
 
-from workbench.ops.linalg import cofactor, det, inv, matmul, solve, trace
+from workbench.ops.linalg import cofactor, det, inv, solve, trace
+from workbench.tf_names import matmul  # TensorFlow's keywords (transpose_b=, adjoint_a=...)
 from workbench.ops.matrix_functions import (
     cholesky,
     diag_part,
@@ -31,3 +32,9 @@ __all__ = [
     "eigvalsh", "global_norm", "inv", "logdet", "lstsq", "matmul", "matrix_power",
     "matrix_transpose", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "trace",
 ]
+
+from workbench.ops.einsum import einsum  # noqa: E402
+from workbench.ops.losses import l2_normalize  # noqa: E402
+from workbench.ops.products import tensordot  # noqa: E402
+from workbench.tf_more import band_part, matvec  # noqa: E402
+__all__ += ["band_part", "einsum", "l2_normalize", "matvec", "tensordot"]

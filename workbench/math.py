@@ -41,7 +41,6 @@ from workbench.ops.statistics import any as reduce_any
 from workbench.ops.elementwise_composite import (
     divide_no_nan,
     equal,
-    floordiv,
     greater,
     greater_equal,
     isfinite,
@@ -95,3 +94,7 @@ __all__ += [  # elementwise and reduction coverage
     "divide_no_nan", "floordiv", "l2_normalize", "log_softmax", "rint", "softmax", "softsign",
 ]
 __all__ += ["reduce_euclidean_norm"]
+
+from workbench.tf_more import add_n  # noqa: E402
+from workbench.ops.numpy_more import floor_divide as floordiv  # noqa: E402
+__all__ += ["add_n"]

@@ -33,3 +33,6 @@ __all__ += [  # activations and losses coverage
     "l2_normalize", "sigmoid_cross_entropy_with_logits",
 ]
 __all__ += ["avg_pool2d", "conv2d", "dropout", "max_pool2d"]  # convolution, pooling, dropout
+
+from workbench.tf_more import bias_add, embedding_lookup, moments  # noqa: E402
+__all__ += ["bias_add", "embedding_lookup", "moments"]

@@ -254,13 +254,23 @@ class Optimizer:
         """Update one variable (the hook that API adapters such as ``wb.keras`` redirect)."""
         self.update_step(grad, var)
 
-    def minimize(self, loss_fn: Callable[[], Any], var_list: Any) -> Tensor:
+    def minimize(self, loss_fn: Callable[[], Any] | Tensor, var_list: Any,
+                 tape: GradientTape | None = None) -> Tensor:
         """Compute ``loss_fn()`` under a tape, then apply its gradients to ``var_list``.
 
-        ``var_list`` may be a callable returning the list. Returns the loss.
+        ``var_list`` may be a callable returning the list. As in Keras, the loss may instead
+        be a Tensor already recorded by ``tape``. Returns the loss.
         """
-        with GradientTape() as tape:
-            loss = loss_fn()
+        if tape is None:
+            if not callable(loss_fn):
+                raise TypeError("minimize: the loss must be a zero-argument callable, or a "
+                                "Tensor together with tape=, the GradientTape that recorded it")
+            tape = GradientTape()
+        if callable(loss_fn):
+            with tape:
+                loss = loss_fn()
+        else:
+            loss = loss_fn
         variables = list(var_list() if callable(var_list) else var_list)
         grads = tape.gradient(loss, variables)
         self.apply_gradients(zip(grads, variables, strict=True))

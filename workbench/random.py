@@ -21,7 +21,8 @@ from workbench.ops import creation
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, Variable
 
-__all__ = ["KEY", "normal", "random_uniform_p", "set_key", "set_seed", "uniform"]
+__all__ = ["KEY", "normal", "random_uniform_p", "set_key", "set_seed", "shuffle",
+           "truncated_normal", "uniform"]
 
 _GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
@@ -116,8 +117,10 @@ def _draw(shape: Any, dtype: Any) -> Tensor:
     return random_uniform_p(key, shape=shape, dtype=np.dtype(dtype))
 
 
-def uniform(shape: Any = (), minval: float = 0.0, maxval: float = 1.0, dtype: Any = None) -> Tensor:
+def uniform(shape: Any = (), minval: float = 0.0, maxval: float = 1.0, dtype: Any = None,
+            seed: int | None = None, name: str | None = None) -> Tensor:
     """Samples from a uniform distribution on ``[minval, maxval)`` (fresh on every compiled call).
+    TensorFlow's per-op ``seed`` is accepted and ignored: ``set_seed`` makes runs reproducible.
 
     >>> import workbench as wb
     >>> u = wb.random.uniform((3,)).numpy()
@@ -130,8 +133,10 @@ def uniform(shape: Any = (), minval: float = 0.0, maxval: float = 1.0, dtype: An
     return _draw(shape, dtype) * (maxval - minval) + minval
 
 
-def normal(shape: Any = (), mean: float = 0.0, stddev: float = 1.0, dtype: Any = None) -> Tensor:
-    """Samples from a normal distribution (compiled: Box-Muller on two uniform draws).
+def normal(shape: Any = (), mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
+           seed: int | None = None, name: str | None = None) -> Tensor:
+    """Samples from a normal distribution (compiled: Box-Muller on two uniform draws); the
+    per-op ``seed`` is accepted and ignored, as in ``uniform``.
 
     >>> import workbench as wb
     >>> wb.random.normal((2, 3)).shape
@@ -145,3 +150,42 @@ def normal(shape: Any = (), mean: float = 0.0, stddev: float = 1.0, dtype: Any =
     u1, u2 = _draw(shape, dtype), _draw(shape, dtype)
     radius = ew.sqrt(-2.0 * ew.log(1.0 - u1))
     return radius * ew.cos((2 * math.pi) * u2) * stddev + mean
+
+
+def truncated_normal(shape: Any = (), mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
+                     seed: int | None = None, name: str | None = None) -> Tensor:
+    """Normal samples redrawn until within two ``stddev`` of ``mean`` (``tf.random.truncated_normal``;
+    eager only).
+
+    >>> import workbench as wb
+    >>> bool((abs(wb.random.truncated_normal((100,)).numpy()) <= 2.0).all())
+    True
+    """
+    if compiling():
+        raise NotImplementedError("wb.random.truncated_normal inside wb.function: draw it "
+                                  "outside (e.g. as an initial value) or use wb.random.normal")
+    values = creation.normal(shape, 0.0, 1.0, np.float64).numpy()
+    outside = np.abs(values) > 2.0
+    while outside.any():
+        values[outside] = creation.normal(int(outside.sum()), 0.0, 1.0, np.float64).numpy()
+        outside = np.abs(values) > 2.0
+    dtype = default_dtype() if dtype is None else np.dtype(dtype)
+    return Tensor((values * stddev + mean).astype(dtype))
+
+
+def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Tensor:
+    """``value`` with its first axis in a random order (``tf.random.shuffle``; eager only;
+    the gradient follows the permutation).
+
+    >>> import workbench as wb
+    >>> sorted(wb.random.shuffle(wb.constant([1.0, 2.0, 3.0])).numpy().tolist())
+    [1.0, 2.0, 3.0]
+    """
+    from workbench.ops import indexing
+
+    if compiling():
+        raise NotImplementedError("wb.random.shuffle inside wb.function: shuffle the data "
+                                  "outside (e.g. with wb.data.Dataset.shuffle)")
+    n = int(np.shape(value._value if isinstance(value, Tensor) else value)[0])
+    order = np.argsort(creation.uniform(n, 0.0, 1.0, np.float64).numpy(), kind="stable")
+    return indexing.gather(value, order, axis=0)

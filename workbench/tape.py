@@ -221,6 +221,8 @@ class GradientTape:
             out_grads = [None] * len(targets)
         else:
             out_grads = flatten(output_gradients)[0]
+            if len(targets) == 1 and len(out_grads) != 1:  # one target, its cotangent as a list
+                out_grads = [output_gradients]
             if len(out_grads) != len(targets):
                 raise ValueError(
                     f"output_gradients has {len(out_grads)} entries for {len(targets)} targets"

@@ -13,6 +13,7 @@ import numpy as np
 
 from workbench import tape_state
 from workbench.dtypes import to_array
+from workbench.tf_types import DType, TensorShape
 
 
 class Tensor:
@@ -64,18 +65,24 @@ class Tensor:
             tape._on_escape(self)
 
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> TensorShape:
+        """A tuple (with TensorFlow's ``.as_list()``)."""
         try:
-            return self._value.shape
+            return TensorShape(self._value.shape)
         except AttributeError:  # a user primitive returned a Python number
-            return ()
+            return TensorShape()
 
     @property
-    def dtype(self) -> np.dtype:
+    def dtype(self) -> DType:
+        """A NumPy dtype (with TensorFlow's ``.base_dtype``, ``.is_floating``...)."""
         try:
-            return self._value.dtype
+            return DType(self._value.dtype)
         except AttributeError:
-            return np.asarray(self._value).dtype
+            return DType(np.asarray(self._value).dtype)
+
+    def get_shape(self) -> TensorShape:
+        """TensorFlow's name for ``shape``."""
+        return self.shape
 
     @property
     def ndim(self) -> int:

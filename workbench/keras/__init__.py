@@ -5,6 +5,7 @@ Layers call workbench ops, so the tape, the symbolic and the compiled engines se
 
 from workbench.keras import (
     activations,
+    backend,
     datasets,
     initializers,
     layers,
@@ -12,10 +13,11 @@ from workbench.keras import (
     metrics,
     models,
     optimizers,
+    regularizers,
     utils,
 )
 from workbench.keras.layers import Input
 from workbench.keras.models import Model, Sequential
 
-__all__ = ["Input", "Model", "Sequential", "activations", "datasets", "initializers", "layers",
-           "losses", "metrics", "models", "optimizers", "utils"]
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "datasets", "initializers", "layers",
+           "losses", "metrics", "models", "optimizers", "regularizers", "utils"]

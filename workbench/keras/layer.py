@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench.dtypes import default_dtype
-from workbench.keras import initializers
+from workbench.keras import initializers, regularizers
 from workbench.ops import elementwise as ew
 from workbench.tensor import Tensor, Variable, constant
 
@@ -42,7 +42,8 @@ class Layer:
     """
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype: Any = None,
-                 input_shape: Any = None, input_dim: int | None = None, **kwargs: Any):
+                 input_shape: Any = None, input_dim: int | None = None,
+                 activity_regularizer: Any = None, **kwargs: Any):
         if input_dim is not None:
             input_shape = (int(input_dim),)
         if kwargs:
@@ -55,6 +56,9 @@ class Layer:
         self._weights: list[Variable] = []
         self._batch_input_shape = (None,) + tuple(input_shape) if input_shape else None
         self.output_shape: tuple | None = None
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._losses: list[Any] = []  # add_loss values of the latest call
+        self._regularized: list[tuple[Variable, Any]] = []  # (weight, regularizer)
 
     @property
     def dtype(self) -> np.dtype:
@@ -72,6 +76,7 @@ class Layer:
         if isinstance(inputs, KerasTensor):
             return self._call_symbolic(inputs)
         x = self._cast(inputs)
+        self._losses = []  # as in Keras, each call's add_loss values replace the last call's
         if not self.built:
             self.build(tuple(x.shape) if isinstance(x, Tensor) else x)
             self.built = True
@@ -81,6 +86,25 @@ class Layer:
             out = self.call(x, **kwargs)
         if isinstance(out, Tensor):
             self.output_shape = (None,) + tuple(out.shape[1:])
+            if self.activity_regularizer is not None:
+                self.add_loss(ew.div(self.activity_regularizer(out), out.shape[0] or 1))
+        return out
+
+    # --- losses -----------------------------------------------------------------------------
+    def add_loss(self, losses: Any) -> None:
+        """Add a scalar (or a zero-argument callable giving one) to ``losses`` (Keras's
+        ``add_loss``: a custom training loop adds ``sum(model.losses)`` to its loss)."""
+        self._losses.extend(losses if isinstance(losses, list | tuple) else [losses])
+
+    @property
+    def losses(self) -> list[Any]:
+        """The ``add_loss`` values of the latest call and the weight regularization penalties
+        (computed now, so a tape that reads them records them), this layer's then its
+        sublayers'."""
+        out = [loss() if callable(loss) else loss for loss in getattr(self, "_losses", ())]
+        out += [reg(var) for var, reg in getattr(self, "_regularized", ())]
+        for layer in self._sublayers():
+            out += layer.losses
         return out
 
     def _call_symbolic(self, inputs: KerasTensor) -> KerasTensor:
@@ -101,11 +125,15 @@ class Layer:
 
     # --- weights ----------------------------------------------------------------------------
     def add_weight(self, name: str | None = None, shape: Any = (), initializer: Any = "zeros",
-                   trainable: bool = True, dtype: Any = None, **kwargs: Any) -> Variable:
-        """A new Variable of ``shape``, initialized by ``initializer`` (a name or a callable)."""
+                   trainable: bool = True, dtype: Any = None, regularizer: Any = None,
+                   **kwargs: Any) -> Variable:
+        """A new Variable of ``shape``, initialized by ``initializer`` (a name or a callable);
+        ``regularizer`` (a name or a callable) adds its penalty to ``losses``."""
         value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
         var = Variable(value, trainable=trainable, name=f"{self.name}/{name or 'weight'}")
         self._weights.append(var)
+        if regularizer is not None:
+            self._regularized.append((var, regularizers.get(regularizer)))
         return var
 
     def _sublayers(self) -> list[Layer]:
@@ -194,5 +222,6 @@ def _parameters(fn: Any) -> tuple[str, ...]:
 
 
 _PARAMS: dict[Any, tuple[str, ...]] = {}
-_OWN_STATE = frozenset(("_weights", "_batch_input_shape", "output_shape", "name", "_dtype"))
+_OWN_STATE = frozenset(("_weights", "_batch_input_shape", "output_shape", "name", "_dtype",
+                        "_losses", "_regularized", "activity_regularizer"))
 _LEAVES = (Tensor, np.ndarray, str, int, float, bool, type(None))

@@ -9,7 +9,7 @@ from workbench.keras import activations
 from workbench.keras.layer import KerasTensor, Layer
 from workbench.ops import conv, shape
 from workbench.ops import elementwise as ew
-from workbench.ops import linalg
+from workbench.ops import linalg, nn
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -27,8 +27,9 @@ class Dense(Layer):
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 **kwargs: Any):
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
@@ -36,9 +37,10 @@ class Dense(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
 
     def call(self, inputs):
         y = linalg.matmul(inputs, self.kernel)
@@ -58,8 +60,9 @@ class Conv2D(Layer):
                  padding: str = "valid", dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", data_format: str | None = None,
-                 **kwargs: Any):
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         if data_format not in (None, "channels_last"):
             raise ValueError(f"Conv2D: only data_format='channels_last' is supported, "
                              f"got {data_format!r}")
@@ -72,9 +75,10 @@ class Conv2D(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", self.kernel_size + (input_shape[-1], self.filters),
-                                      self.kernel_initializer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) \
-            if self.use_bias else None
+                                      self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
 
     def call(self, inputs):
         y = conv.conv2d(inputs, self.kernel, self.strides, self.padding,
@@ -158,6 +162,51 @@ class Activation(Layer):
         return self.activation(inputs)
 
 
+class Softmax(Layer):
+    """``softmax`` over ``axis`` (the beginners' quickstart's ``probability_model``)."""
+
+    def __init__(self, axis: int = -1, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs):
+        return nn.softmax(inputs, axis=self.axis)
+
+
+class ReLU(Layer):
+    """``relu`` as a layer."""
+
+    def call(self, inputs):
+        return nn.relu(inputs)
+
+
+class Reshape(Layer):
+    """Reshape each example to ``target_shape`` (the batch axis is kept; -1 is inferred).
+
+    >>> import workbench as wb
+    >>> wb.keras.layers.Reshape((3, 2))(wb.ones((4, 6))).shape
+    (4, 3, 2)
+    """
+
+    def __init__(self, target_shape: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, inputs):
+        return shape.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+
+class Lambda(Layer):
+    """Wrap a function of the inputs (written in workbench ops) as a layer."""
+
+    def __init__(self, function: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, inputs):
+        return self.function(inputs)
+
+
 class InputLayer(Layer):
     """Declares the input shape (without the batch axis) of a model."""
 
@@ -191,5 +240,6 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
 
 
 __all__ = ["Activation", "AveragePooling2D", "Conv2D", "Dense", "Dropout", "Flatten", "Input",
-           "InputLayer", "KerasTensor", "Layer", "MaxPooling2D"]
+           "InputLayer", "KerasTensor", "Lambda", "Layer", "MaxPooling2D", "ReLU", "Reshape",
+           "Softmax"]
 MaxPool2D, AvgPool2D, Convolution2D = MaxPooling2D, AveragePooling2D, Conv2D

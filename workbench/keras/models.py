@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.data import Dataset
 from workbench.keras import losses as losses_mod
 from workbench.keras import metrics as metrics_mod
 from workbench.keras import optimizers
@@ -90,7 +91,10 @@ class Model(Layer):
         if self.loss is None:
             raise RuntimeError("call model.compile(optimizer, loss=...) before fit or evaluate")
         value = self.loss(y, pred)
-        return value if value.ndim == 0 else reduce.mean(value)
+        value = value if value.ndim == 0 else reduce.mean(value)
+        for extra in self.losses:  # add_loss values and weight regularization, as Keras's fit
+            value = value + extra
+        return value
 
     def train_step(self, x: Any, y: Any) -> tuple[Tensor, Tensor]:
         """One optimizer step on a batch; returns (loss, predictions)."""
@@ -104,15 +108,27 @@ class Model(Layer):
 
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: Any = "auto", validation_data: Any = None, shuffle: bool = True,
-            initial_epoch: int = 0, **kwargs: Any) -> History:
-        """Train for ``epochs`` passes over (x, y) in batches; prints a progress bar per epoch."""
+            initial_epoch: int = 0, validation_split: float = 0.0, **kwargs: Any) -> History:
+        """Train for ``epochs`` passes over (x, y) in batches; prints a progress bar per epoch.
+
+        ``x`` may be a ``wb.data.Dataset`` of (x, y) batches (then ``y`` is not given);
+        ``validation_split`` holds out the last fraction of array data, as Keras does."""
         if kwargs:
             raise TypeError(f"fit got unsupported arguments {sorted(kwargs)}")
         if self.optimizer is None:
             raise RuntimeError("call model.compile(optimizer, loss=...) before fit")
-        x, y = np.asarray(x), np.asarray(y)
-        n, bs = len(x), batch_size or 32
-        steps = -(-n // bs)
+        if not isinstance(x, Dataset):
+            x, y = np.asarray(x), np.asarray(y)
+            if validation_split:
+                if validation_data is not None:
+                    raise ValueError("fit: give validation_data or validation_split, not both")
+                cut = int(len(x) * (1.0 - float(validation_split)))
+                validation_data, x, y = (x[cut:], y[cut:]), x[:cut], y[:cut]
+        elif validation_split:
+            raise ValueError("fit: validation_split needs array data, not a Dataset; give "
+                             "validation_data=")
+        n, bs = (len(x) if not isinstance(x, Dataset) else 0), batch_size or 32
+        steps = _steps(x, bs)
         verbose = 1 if verbose == "auto" else int(verbose)
         history, loss_mean = History(), metrics_mod.Mean(name="loss")
         for epoch in range(initial_epoch, epochs):
@@ -121,17 +137,17 @@ class Model(Layer):
             for m in self.compiled_metrics:
                 m.reset_state()
             bar = _Progress(steps, f"Epoch {epoch + 1}/{epochs}", verbose)
-            for step in range(steps):
-                idx = order[step * bs:(step + 1) * bs]
-                loss, pred = self.train_step(x[idx], y[idx])
-                loss_mean.update_state(float(loss), sample_weight=len(idx))
+            for step, (xb, yb) in enumerate(_batches(x, y, bs, order)):
+                loss, pred = self.train_step(xb, yb)
+                loss_mean.update_state(float(loss), sample_weight=len(xb))
                 for m in self.compiled_metrics:
-                    m.update_state(y[idx], pred)
+                    m.update_state(yb, pred)
                 bar.update(step + 1, self._logs(loss_mean))
             logs = self._logs(loss_mean)
             if validation_data is not None:
-                val = self.evaluate(*validation_data[:2], batch_size=bs, verbose=0,
-                                    return_dict=True)
+                val_args = (validation_data,) if isinstance(validation_data, Dataset) \
+                    else validation_data[:2]
+                val = self.evaluate(*val_args, batch_size=bs, verbose=0, return_dict=True)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             bar.finish(logs)
             history.epoch.append(epoch)
@@ -146,16 +162,17 @@ class Model(Layer):
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: Any = "auto", return_dict: bool = False, **kwargs: Any) -> Any:
-        """The loss (and metrics) over (x, y): a float, or [loss, metric, ...] with metrics."""
-        x, y = np.asarray(x), np.asarray(y)
+        """The loss (and metrics) over (x, y) (or a Dataset of (x, y) batches): a float, or
+        [loss, metric, ...] with metrics."""
+        if not isinstance(x, Dataset):
+            x, y = np.asarray(x), np.asarray(y)
         bs = batch_size or 32
         loss_mean = metrics_mod.Mean(name="loss")
         for m in self.compiled_metrics:
             m.reset_state()
-        steps = -(-len(x) // bs)
+        steps = _steps(x, bs)
         bar = _Progress(steps, "", 1 if verbose == "auto" else int(verbose))
-        for step in range(steps):
-            xb, yb = x[step * bs:(step + 1) * bs], y[step * bs:(step + 1) * bs]
+        for step, (xb, yb) in enumerate(_batches(x, y, bs)):
             pred = self(xb, training=False)
             loss_mean.update_state(float(self._loss_value(yb, pred)), sample_weight=len(xb))
             for m in self.compiled_metrics:
@@ -257,6 +274,33 @@ class Sequential(Model):
     def pop(self) -> Layer:
         """Remove and return the last layer."""
         return self.layers.pop()
+
+
+def _steps(x: Any, batch_size: int) -> int:
+    if isinstance(x, Dataset):
+        try:
+            return len(x)
+        except TypeError:  # unknown length: the bar counts steps as they come
+            return 0
+    return -(-len(x) // batch_size)
+
+
+def _batches(x: Any, y: Any, batch_size: int, order: Any = None) -> Any:
+    """(x, y) batches: a Dataset's own (x, y) elements, or slices of arrays taken in ``order``."""
+    if isinstance(x, Dataset):
+        if y is not None:
+            raise ValueError("y must not be given when x is a Dataset (its elements are the "
+                             "(x, y) batches)")
+        for element in x:
+            if not isinstance(element, tuple) or len(element) < 2:
+                raise ValueError("a Dataset given to fit/evaluate must yield (x, y) batches, "
+                                 f"got {type(element).__name__}")
+            yield element[0], element[1]
+        return
+    order = np.arange(len(x)) if order is None else order
+    for start in range(0, len(x), batch_size):
+        idx = order[start:start + batch_size]
+        yield x[idx], y[idx]
 
 
 class _Progress:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from workbench import optim
-from workbench.keras import initializers
+from workbench.keras import initializers, schedules  # noqa: F401 (keras.optimizers.schedules)
 from workbench.ops import elementwise as ew
 from workbench.tensor import Tensor, Variable, constant
 

@@ -169,11 +169,6 @@ def divide_no_nan(x, y) -> Tensor:
     return ew.where(zero, 0.0, ew.div(x, ew.where(zero, 1.0, y)))
 
 
-def floordiv(x, y) -> Tensor:
-    """``floor(x / y)`` (``tf.math.floordiv``; not differentiable)."""
-    return ew.floor(ew.div(x, y))
-
-
 def squared_difference(x, y) -> Tensor:
     """``(x - y) ** 2`` (``tf.math.squared_difference``)."""
     return ew.square(ew.sub(x, y))

@@ -307,8 +307,9 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Tensor]:
     return _split_along(ary, indices_or_sections, 2, "dsplit", 3)
 
 
-def unstack(x: Any, *, axis: int = 0) -> tuple[Tensor, ...]:
-    """The slices of ``x`` along ``axis`` (``np.unstack``, ``tf.unstack``).
+def unstack(x: Any, num: int | None = None, axis: int = 0, name: str | None = None
+            ) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``axis`` (``np.unstack``, ``tf.unstack``; differentiable).
 
     >>> import workbench as wb
     >>> [t.shape for t in wb.unstack(wb.ones((2, 3)), axis=1)]
@@ -316,6 +317,8 @@ def unstack(x: Any, *, axis: int = 0) -> tuple[Tensor, ...]:
     """
     x = constant(x)
     axis = normalize_axis_index(axis, x.ndim)
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(f"unstack: num={num} but axis {axis} has size {x.shape[axis]}")
     return tuple(take(x, i, axis=axis) for i in range(x.shape[axis]))
 
 
