@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench.convert import constant
-from workbench.ops import arrays, elementwise, indexing, reduce, shape
+from workbench.ops import elementwise, indexing, reduce, shape
 from workbench.ops.norms import global_norm
 from workbench.tensor import Tensor, as_input
 
@@ -178,5 +178,5 @@ def band_part(input: Any, num_lower: int, num_upper: int,  # noqa: A002 - Tensor
 
 
 __all__ = ["add_n", "band_part", "bias_add", "boolean_mask", "clip_by_global_norm", "cond",
-           "embedding_lookup", "executing_eagerly", "is_tensor", "matvec", "moments", "unstack",
+           "embedding_lookup", "executing_eagerly", "is_tensor", "matvec", "moments",
            "while_loop"]
