@@ -38,7 +38,8 @@ def forward_reach(records: Iterable[Record], start: set[int],
             continue
         for a in inputs:
             if id(a) in reach:
-                if differentiable_only and not has_gradient(out):
+                # has_gradient(out), inlined: this loop runs on every gradient call
+                if differentiable_only and getattr(out._value, "dtype", _FLOAT).kind not in "fc":
                     break
                 reach.add(id(out))
                 live.append(rec)

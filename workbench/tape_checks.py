@@ -3,8 +3,13 @@ gradient path are refused (the VJP rules do not implement complex gradients)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from workbench import autodiff
 from workbench.tensor import Tensor
+
+
+_REAL = np.dtype(np.float64)
 
 
 def refuse_complex(t: Tensor, what: str) -> None:
@@ -29,8 +34,8 @@ def refuse_complex(t: Tensor, what: str) -> None:
 def refuse_complex_path(records: list, targets: list[Tensor], groups: list[list[int]]) -> None:
     """Raise if a complex value lies between the sources and the targets: the VJP rules do not
     conjugate, so the gradient would be silently wrong."""
-    if not any(r[2].dtype.kind == "c" for r in records):
-        return
+    if not any(getattr(r[2]._value, "dtype", _REAL).kind == "c" for r in records):
+        return  # the common case, checked on the raw values (this runs on every gradient call)
     on_path = {id(r[2]) for r in autodiff.backward_slice(records, targets)}
     _, live = autodiff.forward_reach(records, {i for g in groups for i in g})
     for prim, _, out, _ in live:
