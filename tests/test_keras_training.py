@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from test_seed_ports import SGOptimizer as CustomSGDOptimizer  # the seed's optimizer
 
 import workbench as wb
 from workbench import keras
@@ -179,43 +180,6 @@ def test_seed_cnn_with_adam_and_categorical_crossentropy():
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     score = model.evaluate(x_test, y_test, verbose=0)
     assert len(score) == 2 and score[1] > 0.6 and score[0] < 1.5, score  # chance: 0.1, 2.3
-
-
-class CustomSGDOptimizer(wb.keras.optimizers.Optimizer):
-    """The seed's hand-written optimizer (only ``var.dtype.base_dtype`` reads ``var.dtype``)."""
-
-    def __init__(self, learning_rate=0.01, name="CustomSGDOptimizer", **kwargs):
-        super().__init__(name, **kwargs)
-        self._set_hyper("learning_rate", kwargs.get("lr", learning_rate))
-        self._is_first = True
-
-    def _create_slots(self, var_list):
-        for var in var_list:
-            self.add_slot(var, "pv")
-        for var in var_list:
-            self.add_slot(var, "pg")
-
-    @wb.function
-    def _resource_apply_dense(self, grad, var):
-        var_dtype = var.dtype
-        lr_t = self._decayed_lr(var_dtype)
-        new_var_m = var - grad * lr_t
-        pv_var = self.get_slot(var, "pv")
-        pg_var = self.get_slot(var, "pg")
-        if self._is_first:
-            self._is_first = False
-            new_var = new_var_m
-        else:
-            cond = grad * pg_var >= 0
-            avg_weights = (pv_var + var) / 2.0
-            new_var = wb.where(cond, new_var_m, avg_weights)
-        pv_var.assign(var)
-        pg_var.assign(grad)
-        var.assign(new_var)
-
-    def get_config(self):
-        base_config = super().get_config()
-        return {**base_config, "learning_rate": self._serialize_hyperparameter("learning_rate")}
 
 
 def test_custom_sgd_optimizer_follows_its_rule():
