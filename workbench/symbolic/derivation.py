@@ -26,6 +26,7 @@ from workbench.symbolic.program import (
 )
 from workbench.symbolic.records import evaluate, record_backward
 from workbench.symbolic.steps import chain_rule_steps
+from workbench.symbolic.textbook import textbook
 from workbench.symbolic.translate import translate
 from workbench.tape_graph import build_graph, source_groups
 from workbench.tensor import Tensor, constant
@@ -310,18 +311,29 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
         if h is None:
             raise _FallBack("the Hessian could not be factored out of the backward graph")
         tape = h
-    tape = calculus.push_transposes(tape)
+    tape = textbook(calculus.push_transposes(tape))
+    candidates = []
     try:
-        closed = calculus.canonical(calculus.matrix_diff(f, s, order)) \
-            if isinstance(s, sympy.MatrixSymbol) else calculus.canonical(_scalar_diff(f, s, order))
-        how = "SymPy matrix calculus"
+        candidates.append((calculus.canonical(calculus.matrix_diff(f, s, order))
+                           if isinstance(s, sympy.MatrixSymbol) else
+                           calculus.canonical(_scalar_diff(f, s, order)), "SymPy matrix calculus"))
     except calculus.NotMatrixCalculus:
-        closed, how = _collected(tape), "the backward graph in matrix notation"
-    budget.check_size(closed, "differentiating")
-    if not isinstance(s, sympy.MatrixSymbol):
-        return f, closed, tape, _prove(closed, tape, tr, budget)
-    proof = _check_matrix(f, s, closed, tape, order, tr, budget)
-    return f, closed, tape, f"{proof}; closed form from {how}"
+        pass
+    candidates.append((_collected(tape), "the backward graph in matrix notation"))
+    candidates = sorted(((textbook(c), how) for c, how in candidates),
+                        key=lambda c: len(str(c[0])))
+    failure: Exception | None = None
+    for closed, how in candidates:  # the shorter first; SymPy's diff can be wrong (log det)
+        budget.check_size(closed, "differentiating")
+        try:
+            if not isinstance(s, sympy.MatrixSymbol):
+                return f, closed, tape, _prove(closed, tape, tr, budget)
+            proof = _check_matrix(f, s, closed, tape, order, tr, budget)
+        except (_FallBack, SymbolicBudgetExceeded, IndexError, TypeError, ValueError) as exc:
+            failure = exc  # e.g. SymPy's diff left explicit elements that cannot be resized
+            continue
+        return f, closed, tape, f"{proof}; closed form from {how}"
+    raise _FallBack(str(failure))
 
 
 def _collected(e: Any) -> Any:

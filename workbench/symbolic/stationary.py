@@ -51,7 +51,7 @@ def solve_stationary(tape: Any, target: Any, source: Any, view: str | None = Non
     name = d.source_name
     if d.view == "matrix" and isinstance(d.expr, sympy.MatrixExpr):
         sym = sympy.MatrixSymbol(name, *d.expr.shape)
-        solution = _solve_linear(d.expr, sym)
+        solution = _solve_linear(_expanded(d.expr), sym)
         if solution is None:
             raise ValueError(f"no closed-form stationary point: {to_str(d.expr)} is not linear "
                              f"in {name}; try view='elements'")
@@ -64,6 +64,12 @@ def solve_stationary(tape: Any, target: Any, source: Any, view: str | None = Non
     value = lambdify(solution, others, is_matrix, tuple(np.shape(d.symbols[name][0])))()
     grad = d.tape_gradient_at(**{name: value})
     return Stationary(solution, value, grad, d, solutions)
+
+
+def _expanded(expr: Any) -> Any:
+    """The textbook form ``2*X.T*(X*b - y)`` expanded to ``2*X.T*X*b - 2*X.T*y``."""
+    out = expr.doit().expand()
+    return out.doit() if isinstance(out, sympy.MatrixExpr) else out
 
 
 def _solve_linear(expr: Any, s: Any) -> Any:
