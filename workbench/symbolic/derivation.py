@@ -26,7 +26,7 @@ from workbench.symbolic.program import (
 )
 from workbench.symbolic.records import evaluate, record_backward
 from workbench.symbolic.steps import chain_rule_steps
-from workbench.symbolic.textbook import textbook
+from workbench.symbolic.textbook import scalar_of, textbook
 from workbench.symbolic.translate import translate
 from workbench.tape_graph import build_graph, source_groups
 from workbench.tensor import Tensor, constant
@@ -299,7 +299,7 @@ def _prove(closed: Any, tape: Any, tr: Any, budget: Budget) -> str:
 
 
 def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> tuple:
-    f = _scalar_target(tr.outputs[0])
+    f = scalar_of(textbook(_scalar_target(tr.outputs[0])))
     budget.check_size(f, "translating the target")
     s = tr.env[src_var].e
     tape = tr.outputs[1].e if isinstance(tr.outputs[1], MatrixForm) else tr.outputs[1]

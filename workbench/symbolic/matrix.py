@@ -173,8 +173,10 @@ def _convert(node: Any, env: dict, shape: tuple[int, int] | None) -> Any:
 
 
 def _polynomial(template: sympy.Expr, dummies: list) -> bool:
-    return not any(isinstance(a, sympy.Function) or (a.is_Pow and a.exp.free_symbols)
-                   for a in sympy.preorder_traversal(template))
+    """True if ``template`` is a polynomial in ``dummies`` (functions of other symbols, such
+    as ``sin(y)`` in ``x + sin(y)``, are coefficients)."""
+    return not any((isinstance(a, sympy.Function) or (a.is_Pow and a.exp.free_symbols))
+                   and a.free_symbols & set(dummies) for a in sympy.preorder_traversal(template))
 
 
 class MatrixForm:

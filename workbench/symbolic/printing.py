@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sympy import MatMul, Transpose
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
@@ -32,15 +33,84 @@ class MatrixStrPrinter(StrPrinter):
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"diag({self._print(expr.args[0])})"
 
+    def _print_MatrixElement(self, expr: Any) -> str:
+        if tuple(expr.parent.shape) == (1, 1):  # a 1x1 product read as the scalar it is
+            return f"({self._print(expr.parent)})"
+        return super()._print_MatrixElement(expr)
+
+    def _print_Inverse(self, expr: Any) -> str:
+        arg = expr.arg
+        if isinstance(arg, Transpose):
+            return f"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^-T"
+        return f"{self.parenthesize(arg, PRECEDENCE['Pow'])}^-1"
+
+    def _print_Determinant(self, expr: Any) -> str:
+        return f"det({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr: Any) -> str:
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_MatAdd(self, expr: Any) -> str:
+        return _join_terms(self, expr)
+
+
+def _join_terms(printer: Any, expr: Any) -> str:
+    """A sum with its negated terms last (``1 - s``, not ``-s + 1``)."""
+    split = [_sign(t) for t in expr.args]
+    ordered = [p for p in split if not p[0]] + [p for p in split if p[0]]
+    out = ""
+    for k, (neg, t) in enumerate(ordered):
+        body = printer.parenthesize(t, PRECEDENCE["Add"])
+        out += ("-" if neg else "") + body if k == 0 else (" - " if neg else " + ") + body
+    return out
+
+
+def _sign(term: Any) -> tuple[bool, Any]:
+    """(negated, the term without its sign)."""
+    if isinstance(term, MatMul) and not getattr(term.args[0], "is_Matrix", False) and \
+            term.args[0].could_extract_minus_sign():
+        rest = term.args[1:]
+        coeff = -term.args[0]
+        return True, rest[0] if coeff == 1 and len(rest) == 1 else MatMul(
+            *([coeff] if coeff != 1 else []), *rest)
+    return False, term
+
 
 class MatrixLatexPrinter(LatexPrinter):
-    """LaTeX with ``\\mathbf{1}`` for ones and ``\\operatorname{diag}``."""
+    """LaTeX with ``\\mathbf{1}`` for ones, ``\\operatorname{diag}``, ``\\odot`` for
+    Hadamard products, ``\\sigma`` and Greek letters for names, ``A^{-T}``."""
 
     def _print_OneMatrix(self, expr: Any) -> str:
         return r"\mathbf{1}^{T}" if expr.shape[0] == 1 and expr.shape[1] != 1 else r"\mathbf{1}"
 
     def _print_DiagMatrix(self, expr: Any) -> str:
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_HadamardProduct(self, expr: Any) -> str:
+        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_HadamardPower(self, expr: Any) -> str:
+        return rf"{self.parenthesize(expr.base, PRECEDENCE['Pow'])}^{{\odot {self._print(expr.exp)}}}"
+
+    def _print_MatrixElement(self, expr: Any) -> str:
+        if tuple(expr.parent.shape) == (1, 1):
+            return rf"\left({self._print(expr.parent)}\right)"
+        return super()._print_MatrixElement(expr)
+
+    def _print_Inverse(self, expr: Any) -> str:
+        arg = expr.arg
+        if isinstance(arg, Transpose):
+            return rf"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
+        return rf"{self.parenthesize(arg, PRECEDENCE['Pow'])}^{{-1}}"
+
+    def _print_Determinant(self, expr: Any) -> str:
+        return rf"\det\left({self._print(expr.arg)}\right)"
+
+    def _print_Trace(self, expr: Any) -> str:
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+
+    def _print_MatAdd(self, expr: Any) -> str:
+        return _join_terms(self, expr)
 
 
 def to_str(expr: Any) -> str:

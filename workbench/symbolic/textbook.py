@@ -151,6 +151,7 @@ def _product(args: list) -> Any:
             scalars.append(scalar_of(a))
         else:
             out.append(a)
+    out = _diag_times_ones(out)
     for i, a in enumerate(out[:-1]):
         nxt = out[i + 1]
         if isinstance(a, OneMatrix) and a.shape[0] == 1 and _is_square_of(nxt):
@@ -158,6 +159,28 @@ def _product(args: list) -> Any:
             out[i:i + 2] = [transpose(u), u]
             break
     return mm(*scalars, *out)
+
+
+def _diag_times_ones(factors: list) -> list:
+    """``diag(u)*1 = u*1.T`` and ``1*diag(v) = 1*v.T`` (rows or columns of ones)."""
+    out = list(factors)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out) - 1):
+            a, b = out[i], out[i + 1]
+            if isinstance(a, DiagMatrix) and isinstance(b, OneMatrix):
+                u = a.args[0] if a.args[0].shape[1] == 1 else transpose(a.args[0])
+                out[i:i + 2] = [u] if b.shape[1] == 1 else [u, OneMatrix(1, b.shape[1])]
+                changed = True
+                break
+            if isinstance(a, OneMatrix) and isinstance(b, DiagMatrix):
+                v = b.args[0] if b.args[0].shape[1] == 1 else transpose(b.args[0])
+                out[i:i + 2] = [transpose(v)] if a.shape[0] == 1 else \
+                    [OneMatrix(a.shape[0], 1), transpose(v)]
+                changed = True
+                break
+    return out
 
 
 def _is_square_of(e: Any) -> bool:
