@@ -187,7 +187,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         order=order, notes=notes, symbols=tr.values,
         ops=closed.ops() if isinstance(closed, Program) else count_ops(closed),
         source_name=src_name, out_shape=out_shape,
-        steps=chain_rule_steps(graph, tr, t, src_name),
+        steps=chain_rule_steps(graph, tr, t, src_name, closed),
         _tape_tensor=grads[-1], _jacobian_inputs=jac_inputs,
         _hessian_source_shape=tuple(source.shape),
         _fd_graph=(fd_graph[0], fd_graph[1], src_name), _grad_graph=grad_graph,

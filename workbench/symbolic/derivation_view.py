@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy
 
 from workbench.symbolic.printing import to_latex, to_str
 
@@ -47,7 +48,8 @@ class DerivationView:
     def latex(self) -> str:
         """The derivation as LaTeX (an ``aligned`` block)."""
         sup = "" if self.order == 1 else f"^{{{self.order}}}"
-        lhs = rf"\frac{{\partial{sup} f}}{{\partial {self.source_name}{sup}}}"
+        name = to_latex(sympy.Symbol(self.source_name))  # Greek names as \beta
+        lhs = rf"\frac{{\partial{sup} f}}{{\partial {name}{sup}}}"
         return (r"\begin{aligned}" + rf"f &= {to_latex(self.forward)} \\ "
                 + rf"{lhs} &= {to_latex(self.expr)}" + r"\end{aligned}")
 

@@ -3,6 +3,7 @@ derivatives, and its adjoint (the derivative of the target with respect to it)."
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ import sympy
 
 from workbench.ir import Graph, Var
 from workbench.symbolic.elements import Elements
+from workbench.symbolic.printing import to_latex, to_str
+from workbench.symbolic.textbook import textbook
 from workbench.symbolic.translate import Translation, apply_rule
 
 #: Graphs up to this many equations get their chain-rule result written in the inputs.
@@ -41,7 +44,59 @@ class Step:
         return text
 
 
-def chain_rule_steps(graph: Graph, tr: Translation, target: Any, source: str) -> list[Step]:
+class Steps(list):
+    """The chain-rule rows of a Derivation (a list of :class:`Step`), printable as a table in
+    text, LaTeX (``latex()``) and HTML (``_repr_html_``, for notebooks)."""
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        out = []
+        for st in self:
+            partials = ", ".join(f"∂{st.name}/∂{a} = {to_str(d)}" for a, d in st.partials.items())
+            out.append((st.name, to_str(st.definition), partials,
+                        "" if st.adjoint is None else to_str(st.adjoint)))
+        return out
+
+    def __str__(self) -> str:
+        head = ("node", "definition", "local derivative", "adjoint ∂out/∂node")
+        rows = [head, *self.rows()]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                         for r in rows)
+
+    def latex(self) -> str:
+        """The table as a LaTeX ``array``."""
+        body = []
+        for st in self:
+            partials = r",\ ".join(rf"\frac{{\partial {st.name}}}{{\partial {a}}} = {to_latex(d)}"
+                                    for a, d in st.partials.items())
+            adj = "" if st.adjoint is None else to_latex(st.adjoint)
+            name = st.name.replace("∂out/∂", r"\partial f / \partial ")
+            body.append(rf"{name} & {to_latex(st.definition)} & {partials} & {adj}")
+        return (r"\begin{array}{llll} \text{node} & \text{definition} & \text{local derivative}"
+                r" & \text{adjoint} \\ \hline " + r" \\ ".join(body) + r" \end{array}")
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in
+                       ("node", "definition", "local derivative", "adjoint ∂out/∂node"))
+        body = "".join("<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in r)
+                       + "</tr>" for r in self.rows())
+        return f'<table class="workbench-steps"><tr>{head}</tr>{body}</table>'
+
+
+def chain_rule_steps(graph: Graph, tr: Translation, target: Any, source: str,
+                     closed: Any = None) -> Steps:
+    """The rows of :func:`node_steps`, ending in the closed form ``closed`` (if given)."""
+    steps = Steps(node_steps(graph, tr, target, source))
+    if closed is not None and (not steps or steps[-1].kind != "result"):
+        steps = Steps(st for st in steps if not _same(st.definition, closed))  # one row for it
+        steps.append(Step(f"∂out/∂{source}", "closed form", closed, kind="result"))
+    return steps
+
+
+def node_steps(graph: Graph, tr: Translation, target: Any, source: str) -> list[Step]:
     """Steps of ``graph`` (forward then backward equations) as they were translated in ``tr``.
 
     All-scalar forward passes get the full chain rule (local partials and adjoints, in terms of
@@ -51,14 +106,35 @@ def chain_rule_steps(graph: Graph, tr: Translation, target: Any, source: str) ->
     if all(np.shape(v.value if not isinstance(v, Var) else np.empty(v.shape)) == ()
            for e in graph.eqns[:fwd_count] for v in e.outputs + e.inputs):
         return _scalar_steps(graph, fwd_count, source)
-    steps = []
+    steps: list[Step] = []
+    seen: set[str] = set()
+    counts = {"forward": 0, "adjoint": 0}
     for i, eqn in enumerate(graph.eqns):
         value = tr.env.get(eqn.outputs[0])
+        definition = textbook(value.to_sympy()) if value is not None else None
+        text = to_str(definition)
+        if definition is None or text in seen or _is_leaf(definition):
+            continue  # a node that only renames, reshapes or repeats another adds no row
+        seen.add(text)
         kind = "forward" if i < fwd_count else "adjoint"
-        name = f"t{i + 1}" if kind == "forward" else f"a{i + 1 - fwd_count}"
-        steps.append(Step(name, eqn.prim.name, value.to_sympy() if value is not None else None,
-                          kind=kind))
+        counts[kind] += 1
+        name = f"t{counts[kind]}" if kind == "forward" else f"a{counts[kind]}"
+        steps.append(Step(name, eqn.prim.name, definition, kind=kind))
     return steps
+
+
+def _same(a: Any, b: Any) -> bool:
+    """The same formula (an element array and a Matrix of the same elements are the same)."""
+    if to_str(a) == to_str(b):
+        return True
+    arrays = sympy.MatrixBase | sympy.NDimArray
+    if isinstance(a, arrays) and isinstance(b, arrays):
+        return list(sympy.flatten(a.tolist())) == list(sympy.flatten(b.tolist()))
+    return False
+
+
+def _is_leaf(e: Any) -> bool:
+    return isinstance(e, sympy.Basic) and (e.is_Atom or isinstance(e, sympy.MatrixSymbol))
 
 
 def _forward_count(graph: Graph) -> int:
