@@ -93,3 +93,37 @@ def test_det_gradient_at_a_singular_matrix_stays_finite():
         f = wb.linalg.det(X)
     g = tape.gradient(f, X).numpy()
     np.testing.assert_allclose(g, [[4.0, -2.0], [-2.0, 1.0]])
+
+
+def _stationary_case(kind):
+    rng = np.random.default_rng(3)
+    Xn, yn = rng.normal(size=(6, 3)), rng.normal(size=6)
+    X, y = wb.constant(Xn, name="X"), wb.constant(yn, name="y")
+    b = wb.Variable(np.zeros(3), name="beta")
+    Wn = rng.normal(size=(6, 6))
+    Wn = Wn @ Wn.T + 6 * np.eye(6)
+    with wb.GradientTape(persistent=True) as tape:
+        r = X @ b - y
+        if kind == "ridge":
+            f = r @ r + wb.constant(0.7, name="lambda") * (b @ b)
+            want = np.linalg.solve(Xn.T @ Xn + 0.7 * np.eye(3), Xn.T @ yn)
+        elif kind == "weighted":
+            f = r @ wb.constant(Wn, name="W") @ r
+            want = np.linalg.solve(Xn.T @ Wn @ Xn, Xn.T @ Wn @ yn)
+        else:
+            A = Wn[:3, :3]
+            f = 0.5 * (b @ wb.constant(A, name="A") @ b) - wb.constant(yn[:3], name="c") @ b
+            want = np.linalg.solve(A, yn[:3])
+    return tape.solve_stationary(f, b), want
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("ridge", "(lambda*I + X.T*X)^-1*X.T*y"),
+    ("weighted", "(X.T*(W + W.T)*X)^-1*X.T*(W + W.T)*y"),
+    ("quadratic", "2*(A + A.T)^-1*c"),
+])
+def test_stationary_points_of_matrix_linear_gradients(kind, text):
+    st, want = _stationary_case(kind)
+    assert to_str(st.solution) == text
+    np.testing.assert_allclose(np.ravel(st.value), want, rtol=1e-9)
+    np.testing.assert_allclose(st.tape_gradient, 0.0, atol=1e-9)

@@ -15,6 +15,7 @@ from workbench.symbolic.derivation import Derivation, derive
 from workbench.symbolic.matrix import madd, mm
 from workbench.symbolic.numeric import lambdify
 from workbench.symbolic.printing import to_str
+from workbench.symbolic.textbook import textbook
 
 
 @dataclass
@@ -52,6 +53,7 @@ def solve_stationary(tape: Any, target: Any, source: Any, view: str | None = Non
     if d.view == "matrix" and isinstance(d.expr, sympy.MatrixExpr):
         sym = sympy.MatrixSymbol(name, *d.expr.shape)
         solution = _solve_linear(_expanded(d.expr), sym)
+        solution = textbook(solution) if solution is not None else None
         if solution is None:
             raise ValueError(f"no closed-form stationary point: {to_str(d.expr)} is not linear "
                              f"in {name}; try view='elements'")
@@ -72,6 +74,12 @@ def _expanded(expr: Any) -> Any:
     return out.doit() if isinstance(out, sympy.MatrixExpr) else out
 
 
+def _matrix_coefficient(factors: tuple, s: Any) -> Any:
+    """The matrix multiplying ``s`` in a term: a scalar one (``2*lambda`` in ridge) times I."""
+    c = mm(*factors) if factors else sympy.Integer(1)
+    return c if isinstance(c, sympy.MatrixExpr) else mm(c, sympy.Identity(s.shape[0]))
+
+
 def _solve_linear(expr: Any, s: Any) -> Any:
     """``M*s + c = 0  =>  s = M**-1 * (-c)``, common scalar factors cancelled."""
     terms = expr.args if isinstance(expr, MatAdd) else (expr,)
@@ -83,7 +91,7 @@ def _solve_linear(expr: Any, s: Any) -> Any:
         args = term.args if isinstance(term, MatMul) else (term,)
         if args[-1] != s or any(a.has(s) for a in args[:-1]):
             return None
-        coeffs.append(mm(*args[:-1]) if len(args) > 1 else sympy.Identity(s.shape[0]))
+        coeffs.append(_matrix_coefficient(args[:-1], s))
     if not coeffs:
         return None
     scale = _common_scalar(coeffs)
@@ -93,8 +101,8 @@ def _solve_linear(expr: Any, s: Any) -> Any:
 
 
 def _common_scalar(terms: list) -> Any:
-    scalars = {t.args[0] if isinstance(t, MatMul) and t.args[0].is_number else sympy.Integer(1)
-               for t in terms}
+    scalars = {t.args[0].as_coeff_Mul()[0] if isinstance(t, MatMul) and
+               not isinstance(t.args[0], sympy.MatrixExpr) else sympy.Integer(1) for t in terms}
     return scalars.pop() if len(scalars) == 1 else sympy.Integer(1)
 
 
