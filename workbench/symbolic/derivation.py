@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench import autodiff
 from workbench.symbolic import calculus, verify
@@ -320,8 +321,12 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
     except calculus.NotMatrixCalculus:
         pass
     candidates.append((_collected(tape), "the backward graph in matrix notation"))
-    candidates = sorted(((textbook(c), how) for c, how in candidates),
-                        key=lambda c: len(str(c[0])))
+    candidates.append((tape, "the backward graph in matrix notation"))
+    unique: dict[str, tuple] = {}
+    for c, how in candidates:
+        c = textbook(c)
+        unique.setdefault(str(c), (c, how))
+    candidates = sorted(unique.values(), key=lambda c: len(str(c[0])))
     failure: Exception | None = None
     for closed, how in candidates:  # the shorter first; SymPy's diff can be wrong (log det)
         budget.check_size(closed, "differentiating")
@@ -346,9 +351,15 @@ def _collected(e: Any) -> Any:
         return e
     for candidate, limit in ((expanded, 1.5 * count_ops(e)), (out, count_ops(e))):
         if isinstance(candidate, sympy.MatrixExpr) and candidate.shape == e.shape and \
-                count_ops(candidate) <= limit:
+                count_ops(candidate) <= limit and not _has_elements(candidate):
             return candidate
     return e
+
+
+def _has_elements(e: Any) -> bool:
+    """True if ``e`` reads single elements of a symbol (``z[2, 0]``): not matrix notation."""
+    return any(isinstance(a, MatrixElement) and isinstance(a.parent, sympy.MatrixSymbol)
+               for a in sympy.preorder_traversal(e))
 
 
 def _scalar_diff(f: Any, s: Any, order: int) -> Any:

@@ -17,19 +17,22 @@ from workbench.symbolic.matrix import MatrixForm, mm, transpose
 Override = Callable[[Callable[[Any], MatrixForm]], MatrixForm]
 
 
-def overrides(graph: Graph) -> dict[Var, Override]:
+def overrides(graph: Graph, values: dict[Any, Any] | None = None) -> dict[Var, Override]:
     """Equation outputs of ``graph`` whose matrix form comes from a pattern, not from its rule.
 
     The equations inside a pattern may have no matrix form of their own; the translator defers
-    their failure until something outside the pattern reads them.
+    their failure until something outside the pattern reads them. ``values`` (the inputs'
+    recorded values) choose between forms equal at the recorded point (``log det`` for
+    ``log|det|`` where the determinant is positive).
     """
+    values = values or {}
     producer = {eqn.outputs[0]: eqn for eqn in graph.eqns}
     found: dict[Var, Override] = {}
     for eqn in graph.eqns:
         out = eqn.outputs[0]
         rule = None
         for match in (_cofactor, _shifted, _slogdet_part, _constant_where):
-            rule = match(eqn, producer)
+            rule = match(eqn, producer, values)
             if rule is not None:
                 break
         if rule is not None:
@@ -42,7 +45,7 @@ def _made_by(atom: Any, producer: dict, name: str) -> Any:
     return eqn if eqn is not None and eqn.prim.name == name else None
 
 
-def _cofactor(eqn: Any, producer: dict) -> Override | None:
+def _cofactor(eqn: Any, producer: dict, values: dict) -> Override | None:
     """``det(a[minors]) * signs`` (det's VJP) is the cofactor matrix ``det(a) * a^-T``."""
     if eqn.prim.name != "mul" or len(eqn.inputs) != 2:
         return None
@@ -78,7 +81,7 @@ def _is_shift(atom: Any, producer: dict) -> Any:
     return top.inputs[0] if top is not None else None
 
 
-def _shifted(eqn: Any, producer: dict) -> Override | None:
+def _shifted(eqn: Any, producer: dict, values: dict) -> Override | None:
     """``x - stop_gradient(max(x))`` is ``x``, and adding the shift back adds nothing: the
     shift keeps ``exp`` finite and cancels in softmax and logsumexp."""
     if eqn.prim.name not in ("sub", "add") or len(eqn.inputs) != 2:
@@ -94,16 +97,19 @@ def _shifted(eqn: Any, producer: dict) -> Override | None:
     return rule
 
 
-def _slogdet_part(eqn: Any, producer: dict) -> Override | None:
+def _slogdet_part(eqn: Any, producer: dict, values: dict) -> Override | None:
     """``slogdet(a)[..., 1]`` is ``log|det(a)|``; of a cotangent packed by ``scatter_add`` at
-    the same place, the cotangent itself."""
+    the same place, the cotangent itself. At a recorded input with a positive determinant
+    ``log|det(a)| = log(det(a))``, the form a textbook prints (and SymPy can check)."""
     if eqn.prim.name != "getitem" or not _index_is(eqn.params.get("index"), (Ellipsis, 1)):
         return None
     src = eqn.inputs[0]
     slog = _made_by(src, producer, "slogdet")
     if slog is not None and len(slog.inputs[0].shape) == 2:
         a = slog.inputs[0]
-        return lambda read: MatrixForm(sympy.log(sympy.Abs(sympy.Determinant(read(a).e))), ())
+        positive = a in values and np.linalg.det(np.asarray(values[a], dtype=float)) > 0
+        wrap = (lambda d: d) if positive else sympy.Abs
+        return lambda read: MatrixForm(sympy.log(wrap(sympy.Determinant(read(a).e))), ())
     packed = _made_by(src, producer, "scatter_add")
     if packed is not None and _index_is(packed.params.get("index"), (Ellipsis, 1)) and \
             packed.params.get("shape") == (2,):
@@ -117,7 +123,7 @@ def _index_is(index: Any, want: tuple) -> bool:
         type(i) is type(w) and i == w for i, w in zip(index, want, strict=True))
 
 
-def _constant_where(eqn: Any, producer: dict) -> Override | None:
+def _constant_where(eqn: Any, producer: dict, values: dict) -> Override | None:
     """``where(c, a, b)`` with a constant condition that is all true (false) is ``a`` (``b``)."""
     if eqn.prim.name != "where" or not isinstance(eqn.inputs[0], Literal):
         return None

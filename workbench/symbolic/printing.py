@@ -47,6 +47,9 @@ class MatrixStrPrinter(StrPrinter):
     def _print_Determinant(self, expr: Any) -> str:
         return f"det({self._print(expr.arg)})"
 
+    def _print_DiagonalOf(self, expr: Any) -> str:
+        return f"diagonal({self._print(expr.arg)})"
+
     def _print_Trace(self, expr: Any) -> str:
         return f"tr({self._print(expr.arg)})"
 
@@ -105,6 +108,9 @@ class MatrixLatexPrinter(LatexPrinter):
 
     def _print_Determinant(self, expr: Any) -> str:
         return rf"\det\left({self._print(expr.arg)}\right)"
+
+    def _print_DiagonalOf(self, expr: Any) -> str:
+        return rf"\operatorname{{diagonal}}\left({self._print(expr.arg)}\right)"
 
     def _print_Trace(self, expr: Any) -> str:
         return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"

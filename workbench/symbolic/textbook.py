@@ -19,9 +19,10 @@ from sympy import (
     Transpose,
     ZeroMatrix,
 )
+from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from workbench.symbolic.functions import Elementwise
+from workbench.symbolic.functions import Elementwise, Softmax
 from workbench.symbolic.matrix import madd, mm, transpose
 
 
@@ -111,6 +112,12 @@ def _rewrite(e: Any) -> Any:
         if c is not None:
             return mm(c, Identity(max(arg.shape)))
         return DiagMatrix(arg)
+    if isinstance(e, DiagonalOf):
+        arg = _rewrite(e.arg)
+        mats = _split(arg)[1] if isinstance(arg, MatMul) else []
+        if len(mats) == 2 and mats[0].shape[1] == 1:  # the diagonal of c*u*v.T is c*u∘v
+            return mm(_split(arg)[0], HadamardProduct(mats[0], transpose(mats[1])))
+        return DiagonalOf(arg)
     if isinstance(e, Elementwise):
         return Elementwise(e.name, e.fn, _rewrite(e.arg))
     if isinstance(e, sympy.MatPow) and _is_one_by_one(e.base):
@@ -158,7 +165,25 @@ def _product(args: list) -> Any:
             u = _square_base(nxt)
             out[i:i + 2] = [transpose(u), u]
             break
-    return mm(*scalars, *out)
+    return _softmax(mm(*scalars, *out))
+
+
+def _softmax(e: Any) -> Any:
+    """``exp(u)/(1.T*exp(u))`` (a scalar factor times ``exp(u)``) as ``softmax(u)``."""
+    if not isinstance(e, MatMul):
+        return e
+    coeff, mats = _split(e)
+    if len(mats) != 1 or not isinstance(mats[0], Elementwise) or mats[0].name != "exp" or \
+            mats[0].shape[1] != 1:
+        return e
+    u = mats[0].arg
+    total = MatrixElement(mm(OneMatrix(1, u.shape[0]), mats[0]), 0, 0)
+    powers = sympy.Mul.make_args(coeff)
+    if total**-1 not in powers:
+        return e
+    rest = list(powers)
+    rest.remove(total**-1)
+    return mm(sympy.Mul(*rest), Softmax(u))
 
 
 def _diag_times_ones(factors: list) -> list:

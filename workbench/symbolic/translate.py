@@ -91,7 +91,7 @@ def _run(graph: Graph, values: dict[Any, Any], cls: Any, budget: Budget) -> Tran
             raise value
         return value
 
-    special = patterns.overrides(graph) if cls is MatrixForm else {}
+    special = patterns.overrides(graph, values) if cls is MatrixForm else {}
     for var in graph.inputs:
         leaf(var)
     for i, eqn in enumerate(graph.eqns):
