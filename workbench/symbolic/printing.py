@@ -5,13 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import MatMul, Transpose
+from sympy import HadamardProduct, MatAdd, MatMul, MatrixExpr, Mul, Transpose
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 
-class MatrixStrPrinter(StrPrinter):
+def _precedence(item: Any) -> int:
+    """SymPy's precedence without its sign test (which evaluates matrix products)."""
+    if isinstance(item, MatAdd):
+        return PRECEDENCE["Add"]
+    if isinstance(item, MatMul | HadamardProduct):
+        return PRECEDENCE["Mul"]
+    if isinstance(item, MatrixElement):
+        return PRECEDENCE["Atom"]
+    return precedence(item)
+
+
+class _CheapPrecedence:
+    """Printers mixing this in parenthesize matrix expressions without evaluating them."""
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        prec = _precedence(item)
+        if prec < level or (not strict and prec <= level):
+            return self._wrap(self._print(item))
+        return self._print(item)
+
+
+class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
     """SymPy's ``str`` with readable matrix-calculus notation.
 
     >>> import sympy
@@ -21,8 +43,24 @@ class MatrixStrPrinter(StrPrinter):
     x∘y + 1
     """
 
+    def _wrap(self, text: str) -> str:
+        return f"({text})"
+
     def _print_OneMatrix(self, expr: Any) -> str:
         return "1.T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
+
+    def _print_MatMul(self, expr: Any) -> str:
+        coeff = [a for a in expr.args if not isinstance(a, MatrixExpr)]
+        mats = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        sign, parts = "", []
+        if coeff:
+            c = Mul(*coeff)
+            if c.as_coeff_Mul()[0].is_negative:
+                sign, c = "-", -c
+            if c != 1:
+                parts.append(self.parenthesize(c, PRECEDENCE["Mul"], strict=True))
+        parts += [self.parenthesize(m, PRECEDENCE["Mul"], strict=False) for m in mats]
+        return sign + "*".join(parts)
 
     def _print_HadamardProduct(self, expr: Any) -> str:
         return "∘".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
@@ -63,7 +101,8 @@ def _join_terms(printer: Any, expr: Any) -> str:
     ordered = [p for p in split if not p[0]] + [p for p in split if p[0]]
     out = ""
     for k, (neg, t) in enumerate(ordered):
-        body = printer.parenthesize(t, PRECEDENCE["Add"])
+        body = printer._print(t)  # (no parenthesize: its precedence test calls doit)
+        body = f"({body})" if isinstance(t, MatAdd) else body
         out += ("-" if neg else "") + body if k == 0 else (" - " if neg else " + ") + body
     return out
 
@@ -71,7 +110,7 @@ def _join_terms(printer: Any, expr: Any) -> str:
 def _sign(term: Any) -> tuple[bool, Any]:
     """(negated, the term without its sign)."""
     if isinstance(term, MatMul) and not getattr(term.args[0], "is_Matrix", False) and \
-            term.args[0].could_extract_minus_sign():
+            term.args[0].as_coeff_Mul()[0].is_negative:  # cheap: no doit of the factors
         rest = term.args[1:]
         coeff = -term.args[0]
         return True, rest[0] if coeff == 1 and len(rest) == 1 else MatMul(
@@ -79,9 +118,12 @@ def _sign(term: Any) -> tuple[bool, Any]:
     return False, term
 
 
-class MatrixLatexPrinter(LatexPrinter):
+class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
     """LaTeX with ``\\mathbf{1}`` for ones, ``\\operatorname{diag}``, ``\\odot`` for
     Hadamard products, ``\\sigma`` and Greek letters for names, ``A^{-T}``."""
+
+    def _wrap(self, text: str) -> str:
+        return rf"\left({text}\right)"
 
     def _print_OneMatrix(self, expr: Any) -> str:
         return r"\mathbf{1}^{T}" if expr.shape[0] == 1 and expr.shape[1] != 1 else r"\mathbf{1}"

@@ -91,7 +91,8 @@ def chain_rule_steps(graph: Graph, tr: Translation, target: Any, source: str,
     """The rows of :func:`node_steps`, ending in the closed form ``closed`` (if given)."""
     steps = Steps(node_steps(graph, tr, target, source))
     if closed is not None and (not steps or steps[-1].kind != "result"):
-        steps = Steps(st for st in steps if not _same(st.definition, closed))  # one row for it
+        text = to_str(closed)
+        steps = Steps(st for st in steps if not _same(st.definition, closed, text))  # one row
         steps.append(Step(f"∂out/∂{source}", "closed form", closed, kind="result"))
     return steps
 
@@ -123,9 +124,9 @@ def node_steps(graph: Graph, tr: Translation, target: Any, source: str) -> list[
     return steps
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: Any, b: Any, b_text: str) -> bool:
     """The same formula (an element array and a Matrix of the same elements are the same)."""
-    if to_str(a) == to_str(b):
+    if to_str(a) == b_text:
         return True
     arrays = sympy.MatrixBase | sympy.NDimArray
     if isinstance(a, arrays) and isinstance(b, arrays):
