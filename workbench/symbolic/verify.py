@@ -53,7 +53,8 @@ def resize(expr: Any, dim: Callable[[int], int]) -> Any:
     return expr.func(*[resize(a, dim) for a in expr.args])
 
 
-def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any:
+def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None,
+             numbers: dict[Any, Any] | None = None) -> Any:
     """A matrix expression as an explicit SymPy ``Matrix`` of element symbols (``x_0``, ``X_0_1``).
 
     ``shapes`` gives each symbol's NumPy shape; only its rank is used (1-D tensors are columns,
@@ -72,6 +73,8 @@ def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any
         ndim = len(shapes[s.name]) if s.name in shapes else (1 if cols == 1 else 2)
         shape = (rows,) if ndim == 1 else (rows, cols)
         els = Elements.symbols(s.name, shape).a
+        if numbers is not None:  # numbers for the element symbols: a numeric witness
+            els = np.vectorize(lambda e: numbers.get(e, e), otypes=[object])(els)
         reps[s] = sympy.ImmutableMatrix(els.reshape(int(s.shape[0]), int(s.shape[1])).tolist())
     for o in expr.atoms(OneMatrix):
         reps[o] = sympy.ImmutableMatrix.ones(*o.shape)
@@ -83,6 +86,25 @@ def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any
     if isinstance(out, sympy.MatrixExpr):
         out = out.as_explicit()
     return out
+
+
+def random_point(exprs: list, seed: int) -> dict[Any, Any]:
+    """30-digit numbers in (0.2, 0.9) for the element symbols of ``exprs``' MatrixSymbols and
+    their scalar symbols (square matrices get 2 added on the diagonal: invertible)."""
+    rng = np.random.default_rng(seed)
+    point: dict[Any, Any] = {}
+    for m in matrix_symbols(*exprs):
+        rows, cols = int(m.shape[0]), int(m.shape[1])
+        shape = (rows,) if cols == 1 else (rows, cols)
+        els = Elements.symbols(m.name, shape).a.reshape(rows, cols)
+        for (i, j), e in np.ndenumerate(els):
+            point[e] = sympy.Float(rng.uniform(0.2, 0.9) + (2 if i == j and rows == cols else 0),
+                                   30)
+    for e in exprs:
+        for sym in getattr(e, "free_symbols", ()):
+            if not isinstance(sym, MatrixSymbol):
+                point.setdefault(sym, sympy.Float(rng.uniform(0.2, 0.9), 30))
+    return point
 
 
 def _has_matrix(expr: Any) -> bool:
