@@ -7,12 +7,11 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench import autodiff
 from workbench.symbolic import calculus, verify
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded, count_ops
-from workbench.symbolic.derivation_view import DerivationView
+from workbench.symbolic.derivation_view import DerivationView, constant_definitions
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.expression import default_view
 from workbench.symbolic.matrix import MatrixForm
@@ -179,6 +178,7 @@ def derive(tape: Any, target: Any, source: Any, order: int = 1, view: str | None
         else:
             forms, tr = _view_forms(tr, graph, values, src_var, order, v, budget, notes)
     forward, closed, tape_form, proof = forms
+    notes += constant_definitions(tr.values, {n for n, _ in inputs})
     grad_graph = build_graph(records, inputs, [grads[-1]])
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
                            [t if order == 1 else jac_inputs[1]])
@@ -351,36 +351,9 @@ def _collected(e: Any) -> Any:
         return e
     for candidate, limit in ((expanded, 1.5 * count_ops(e)), (out, count_ops(e))):
         if isinstance(candidate, sympy.MatrixExpr) and candidate.shape == e.shape and \
-                count_ops(candidate) <= limit and not _has_elements(candidate):
+                count_ops(candidate) <= limit and not verify.reads_elements(candidate):
             return candidate
     return e
-
-
-def _numeric_witness(*exprs: Any) -> bool:
-    """Inverses and determinants written out element by element swell: check those forms at
-    random points instead (exact formulas, 30-digit numbers)."""
-    return any(isinstance(a, sympy.Inverse | sympy.Determinant) or
-               (isinstance(a, sympy.MatPow) and a.exp.is_negative)
-               for e in exprs for a in sympy.preorder_traversal(e))
-
-
-def _check_numerically(small: list, shapes: dict, ref: np.ndarray, dim: Any) -> str:
-    for seed in (3, 5):
-        point = verify.random_point(small, seed)
-        want = np.array([verify.evaluate_shared(sympy.sympify(r), point) for r in ref.ravel()])
-        for what, e in (("closed form", small[1]), ("tape expression", small[2])):
-            got = verify.as_array(verify.explicit(e, shapes, point)).ravel()
-            got = np.array([complex(sympy.sympify(g).evalf(30)) for g in got])
-            if got.size != want.size or not np.allclose(got, want, rtol=1e-10, atol=1e-12):
-                raise _FallBack(f"the matrix-notation {what} did not match the element view")
-    where = "the recorded shapes" if dim is int else "a small instance"
-    return f"matrix forms checked against the element view on {where}, at two random points"
-
-
-def _has_elements(e: Any) -> bool:
-    """True if ``e`` reads single elements of a symbol (``z[2, 0]``): not matrix notation."""
-    return any(isinstance(a, MatrixElement) and isinstance(a.parent, sympy.MatrixSymbol)
-               for a in sympy.preorder_traversal(e))
 
 
 def _scalar_diff(f: Any, s: Any, order: int) -> Any:
@@ -396,7 +369,7 @@ def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
     shapes = {n: shp for n, (_, shp) in tr.values.items()}
     small = [verify.resize(e, dim) for e in (f, closed, tape, s)]
     fe = verify.explicit(small[0], shapes)
-    ce, te = (None, None) if _numeric_witness(closed, tape) else \
+    ce, te = (None, None) if verify.needs_numeric_witness(closed, tape) else \
         (verify.explicit(e, shapes) for e in small[1:3])
     fe = fe[0, 0] if isinstance(fe, sympy.MatrixBase) else fe
     se = verify.explicit(small[3], shapes) if isinstance(small[3], sympy.MatrixExpr) \
@@ -407,12 +380,16 @@ def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
     else:
         ref = np.array([[sympy.diff(fe, a, b) for b in flat] for a in flat], dtype=object)
     budget.check_time("checking the matrix form against the element view")
-    if _numeric_witness(closed, tape):
-        return _check_numerically(small, shapes, ref, dim)
+    where = "the recorded shapes" if dim is int else "a small instance"
+    if verify.needs_numeric_witness(closed, tape):
+        failed = verify.mismatch_at_random_points(
+            {"closed form": small[1], "tape expression": small[2]}, shapes, ref)
+        if failed:
+            raise _FallBack(f"the matrix-notation {failed} did not match the element view")
+        return f"matrix forms checked against the element view on {where}, at two random points"
     for what, e in (("closed form", ce), ("tape expression", te)):
         got = verify.as_array(e)
         if got.size != ref.size or not verify.equal(got.ravel(), ref.ravel(),
                                                     budget.simplify_ops):
             raise _FallBack(f"the matrix-notation {what} did not match the element view")
-    where = "the recorded shapes" if dim is int else "a small instance"
     return f"matrix forms checked against the element view on {where}"

@@ -87,7 +87,8 @@ def _shifted(eqn: Any, producer: dict, values: dict) -> Override | None:
     if eqn.prim.name not in ("sub", "add") or len(eqn.inputs) != 2:
         return None
     a, b = eqn.inputs
-    if _is_shift(b, producer) is None or (eqn.prim.name == "sub" and _is_shift(b, producer) is not a):
+    x = _is_shift(b, producer)
+    if x is None or (eqn.prim.name == "sub" and x is not a):
         return None
     shape = eqn.outputs[0].shape
 

@@ -135,7 +135,8 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
         return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_HadamardPower(self, expr: Any) -> str:
-        return rf"{self.parenthesize(expr.base, PRECEDENCE['Pow'])}^{{\odot {self._print(expr.exp)}}}"
+        base = self.parenthesize(expr.base, PRECEDENCE["Pow"])
+        return rf"{base}^{{\odot {self._print(expr.exp)}}}"
 
     def _print_MatrixElement(self, expr: Any) -> str:
         if tuple(expr.parent.shape) == (1, 1):
@@ -163,7 +164,14 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
 
 def to_str(expr: Any) -> str:
     """``expr`` as text in matrix notation."""
-    return MatrixStrPrinter().doprint(expr)
+    return MatrixStrPrinter().doprint(_outermost(expr))
+
+
+def _outermost(expr: Any) -> Any:
+    """A 1x1 product read as a scalar needs no parentheses of its own at the top."""
+    if isinstance(expr, MatrixElement) and tuple(expr.parent.shape) == (1, 1):
+        return expr.parent
+    return expr
 
 
 def to_latex(expr: Any) -> str:
@@ -173,4 +181,4 @@ def to_latex(expr: Any) -> str:
     >>> to_latex(sympy.Symbol("x") ** 3)
     'x^{3}'
     """
-    return MatrixLatexPrinter().doprint(expr)
+    return MatrixLatexPrinter().doprint(_outermost(expr))

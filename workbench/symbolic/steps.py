@@ -51,7 +51,8 @@ class Steps(list):
     def rows(self) -> list[tuple[str, str, str, str]]:
         out = []
         for st in self:
-            partials = ", ".join(f"∂{st.name}/∂{a} = {to_str(d)}" for a, d in st.partials.items())
+            partials = ", ".join(f"∂{st.name}/∂{a} = {to_str(d)}"
+                                 for a, d in st.partials.items())
             out.append((st.name, to_str(st.definition), partials,
                         "" if st.adjoint is None else to_str(st.adjoint)))
         return out

@@ -107,6 +107,34 @@ def random_point(exprs: list, seed: int) -> dict[Any, Any]:
     return point
 
 
+def reads_elements(e: Any) -> bool:
+    """True if ``e`` reads single elements of a symbol (``z[2, 0]``): not matrix notation."""
+    return any(isinstance(a, MatrixElement) and isinstance(a.parent, MatrixSymbol)
+               for a in sympy.preorder_traversal(e))
+
+
+def needs_numeric_witness(*exprs: Any) -> bool:
+    """Inverses and determinants written out element by element swell: those forms are
+    checked at random points instead (exact formulas, 30-digit numbers)."""
+    return any(isinstance(a, sympy.Inverse | sympy.Determinant) or
+               (isinstance(a, sympy.MatPow) and a.exp.is_negative)
+               for e in exprs for a in sympy.preorder_traversal(e))
+
+
+def mismatch_at_random_points(forms: dict[str, Any], shapes: dict, ref: np.ndarray) -> str:
+    """The name of the first of ``forms`` (matrix expressions) that differs from ``ref`` (their
+    element-by-element value) at one of two random points, or "" if none does."""
+    for seed in (3, 5):
+        point = random_point(list(forms.values()), seed)
+        want = np.array([evaluate_shared(sympy.sympify(r), point) for r in ref.ravel()])
+        for what, e in forms.items():
+            got = as_array(explicit(e, shapes, point)).ravel()
+            got = np.array([complex(sympy.sympify(g).evalf(30)) for g in got])
+            if got.size != want.size or not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+                return what
+    return ""
+
+
 def _has_matrix(expr: Any) -> bool:
     return isinstance(expr, sympy.MatrixExpr) or bool(expr.atoms(MatrixSymbol))
 
