@@ -314,6 +314,8 @@ def main(argv: list[str]) -> None:
     times = [r["seconds"] for r, _, _ in rows]
     print(f"\nworkbench: {sum(r['correct'] for r, _, _ in rows)}/{len(rows)} correct, "
           f"{sum(r['matrix'] for r, _, _ in rows)}/{len(rows)} in matrix notation, "
+          f"{sum(r['length'] <= 1.2 for r, _, _ in rows)}/{len(rows)} within 1.2x the published "
+          f"length (worst {max(r['length'] for r, _, _ in rows):.1f}x), "
           f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s; "
           f"SymPy diff: {sum(bool(s) for _, s, _ in rows)}/{len(rows)} correct")
 

@@ -71,7 +71,8 @@ class Steps(list):
             partials = r",\ ".join(rf"\frac{{\partial {st.name}}}{{\partial {a}}} = {to_latex(d)}"
                                     for a, d in st.partials.items())
             adj = "" if st.adjoint is None else to_latex(st.adjoint)
-            name = st.name.replace("∂out/∂", r"\partial f / \partial ")
+            name = st.name if not st.name.startswith("∂out/∂") else \
+                rf"\partial f / \partial {to_latex(sympy.Symbol(st.name[6:]))}"
             body.append(rf"{name} & {to_latex(st.definition)} & {partials} & {adj}")
         return (r"\begin{array}{llll} \text{node} & \text{definition} & \text{local derivative}"
                 r" & \text{adjoint} \\ \hline " + r" \\ ".join(body) + r" \end{array}")
