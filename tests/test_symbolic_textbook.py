@@ -130,3 +130,15 @@ def test_stationary_points_of_matrix_linear_gradients(kind, text):
     assert to_str(st.solution) == text
     np.testing.assert_allclose(np.ravel(st.value), want, rtol=1e-9)
     np.testing.assert_allclose(st.tape_gradient, 0.0, atol=1e-9)
+
+
+def test_matrix_chain_rule_table_has_local_vjps_and_adjoints():
+    ident = next(i for i in mi.IDENTITIES if i.name == "MLP layer v.T tanh(Wx + b) wrt b")
+    d, _ = mi.derive(ident)
+    rows = list(d.steps)
+    assert [s.kind for s in rows] == ["forward"] * (len(rows) - 1) + ["result"]
+    assert all(s.partials and s.adjoint is not None for s in rows[:-1])
+    tanh_row = next(s for s in rows if s.prim == "tanh")
+    assert to_str(tanh_row.adjoint) == "v"  # d(v.T*t)/dt
+    assert "t2bar += t3bar∘(1 - t3∘t3)" in str(d.steps)
+    assert r"\bar{t3}" in d.steps.latex()

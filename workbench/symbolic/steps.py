@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import sympy
 
-from workbench.ir import Graph, Var
+from workbench.ir import Graph, Literal, Var
 from workbench.symbolic.elements import Elements
+from workbench.symbolic.local import adjoints, local_vjps
 from workbench.symbolic.printing import to_latex, to_str
 from workbench.symbolic.textbook import textbook
 from workbench.symbolic.translate import Translation, apply_rule
@@ -32,6 +33,8 @@ class Step:
     partials: dict[str, Any] = field(default_factory=dict)
     adjoint: Any = None
     kind: str = "forward"
+    #: True when ``partials`` holds VJPs (matrix nodes: ``t2_bar`` as a function of ``t3_bar``)
+    vjp: bool = False
 
     def __str__(self) -> str:
         if self.kind == "result":
@@ -44,6 +47,18 @@ class Step:
         return text
 
 
+def _local_text(st: Step, arg: str, d: Any) -> str:
+    if st.vjp:
+        return f"{arg}bar += {to_str(d)}"
+    return f"∂{st.name}/∂{arg} = {to_str(d)}"
+
+
+def _local_latex(st: Step, arg: str, d: Any) -> str:
+    if st.vjp:
+        return rf"{to_latex(sympy.Symbol(arg + 'bar'))} \mathrel{{+}}= {to_latex(d)}"
+    return rf"\frac{{\partial {st.name}}}{{\partial {arg}}} = {to_latex(d)}"
+
+
 class Steps(list):
     """The chain-rule rows of a Derivation (a list of :class:`Step`), printable as a table in
     text, LaTeX (``latex()``) and HTML (``_repr_html_``, for notebooks)."""
@@ -51,8 +66,7 @@ class Steps(list):
     def rows(self) -> list[tuple[str, str, str, str]]:
         out = []
         for st in self:
-            partials = ", ".join(f"∂{st.name}/∂{a} = {to_str(d)}"
-                                 for a, d in st.partials.items())
+            partials = ", ".join(_local_text(st, a, d) for a, d in st.partials.items())
             out.append((st.name, to_str(st.definition), partials,
                         "" if st.adjoint is None else to_str(st.adjoint)))
         return out
@@ -68,8 +82,7 @@ class Steps(list):
         """The table as a LaTeX ``array``."""
         body = []
         for st in self:
-            partials = r",\ ".join(rf"\frac{{\partial {st.name}}}{{\partial {a}}} = {to_latex(d)}"
-                                    for a, d in st.partials.items())
+            partials = r",\ ".join(_local_latex(st, a, d) for a, d in st.partials.items())
             adj = "" if st.adjoint is None else to_latex(st.adjoint)
             name = st.name if not st.name.startswith("∂out/∂") else \
                 rf"\partial f / \partial {to_latex(sympy.Symbol(st.name[6:]))}"
@@ -109,6 +122,9 @@ def node_steps(graph: Graph, tr: Translation, target: Any, source: str) -> list[
     if all(np.shape(v.value if not isinstance(v, Var) else np.empty(v.shape)) == ()
            for e in graph.eqns[:fwd_count] for v in e.outputs + e.inputs):
         return _scalar_steps(graph, fwd_count, source)
+    chain = _matrix_chain_rule(graph, tr, fwd_count, source)
+    if chain is not None:
+        return chain
     steps: list[Step] = []
     seen: set[str] = set()
     counts = {"forward": 0, "adjoint": 0}
@@ -123,6 +139,49 @@ def node_steps(graph: Graph, tr: Translation, target: Any, source: str) -> list[
         counts[kind] += 1
         name = f"t{counts[kind]}" if kind == "forward" else f"a{counts[kind]}"
         steps.append(Step(name, eqn.prim.name, definition, kind=kind))
+    return steps
+
+
+def _matrix_chain_rule(graph: Graph, tr: Translation, count: int, source: str
+                       ) -> list[Step] | None:
+    """Forward nodes with their local VJPs and adjoints in matrix notation, or None where a
+    node's rule has no matrix form (then the reverse-pass nodes are listed instead)."""
+    if tr.view != "matrix" or any(v.name not in tr.values for v in graph.inputs):
+        return None
+    values: dict[Any, Any] = {v: tr.values[v.name][0] for v in graph.inputs}
+    names: dict[Any, str] = {v: v.name for v in graph.inputs}
+    seen: dict[str, str] = {}
+    rows, steps = [], []
+    for eqn in graph.eqns[:count]:
+        out = eqn.outputs[0]
+        for a in eqn.inputs:
+            if isinstance(a, Literal):
+                values[a] = a.value
+                if a.name:
+                    names[a] = a.name
+        values[out] = eqn.prim.forward(*[values[a] for a in eqn.inputs], **eqn.params)
+        value = tr.env.get(out)
+        if value is None:
+            return None
+        definition = textbook(value.to_sympy())
+        text = to_str(definition)
+        if text in seen:  # a reshape of an earlier node: the same node
+            names[out] = seen[text]
+            continue
+        names[out] = seen[text] = f"t{len(steps) + 1}"
+        local = local_vjps(eqn, names, values)
+        if len(local) < len({names[a] for a in eqn.inputs if isinstance(a, Var)}):
+            return None
+        rows.append((names[out], tuple(out.shape), local))
+        steps.append(Step(names[out], eqn.prim.name, definition, local, vjp=True))
+    try:
+        adj = adjoints(rows)
+    except Exception:  # noqa: BLE001 - adjoints SymPy cannot combine: the plain listing
+        return None
+    if source not in adj:
+        return None
+    for st in steps:
+        st.adjoint = adj.get(st.name)
     return steps
 
 
