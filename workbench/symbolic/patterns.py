@@ -46,7 +46,8 @@ def _made_by(atom: Any, producer: dict, name: str) -> Any:
 
 
 def _cofactor(eqn: Any, producer: dict, values: dict) -> Override | None:
-    """``det(a[minors]) * signs`` (det's VJP) is the cofactor matrix ``det(a) * a^-T``."""
+    """``det(a[minors]) * signs`` (det's VJP) is the cofactor matrix ``det(a) * a^-T`` (where
+    the recorded ``a`` is invertible)."""
     if eqn.prim.name != "mul" or len(eqn.inputs) != 2:
         return None
     dets, signs = eqn.inputs
@@ -66,6 +67,8 @@ def _cofactor(eqn: Any, producer: dict, values: dict) -> Override | None:
     if not np.array_equal(np.asarray(signs.value), (-1.0) ** np.add.outer(np.arange(n),
                                                                            np.arange(n))):
         return None
+    if a in values and np.linalg.cond(np.asarray(values[a], dtype=float)) > 1e12:
+        return None  # det(a)*a^-T is undefined at a singular matrix: the cofactors by element
 
     def rule(read: Callable[[Any], MatrixForm]) -> MatrixForm:
         e = read(a).e
