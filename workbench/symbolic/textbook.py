@@ -235,8 +235,28 @@ def _hadamard(args: list) -> Any:
             rest.append(a)
     if not rest:
         return mm(coeff, args[0] if isinstance(args[0], OneMatrix) else OneMatrix(*args[0].shape))
+    if len(rest) == 2:  # M∘(1*v.T) = M*diag(v) and (u*1.T)∘M = diag(u)*M
+        for k in (0, 1):
+            spread = _spread(rest[k])
+            if spread is not None:
+                side, v = spread
+                other = rest[1 - k]
+                return mm(coeff, other, DiagMatrix(v)) if side == "rows" else \
+                    mm(coeff, DiagMatrix(v), other)
     body = rest[0] if len(rest) == 1 else HadamardProduct(*rest)
     return mm(coeff, body)
+
+
+def _spread(m: Any) -> tuple[str, Any] | None:
+    """("rows", v) if ``m`` is ``1*v.T`` (every row v.T), ("cols", u) if it is ``u*1.T``."""
+    if not isinstance(m, MatMul) or len(m.args) != 2 or m.shape[0] == 1 or m.shape[1] == 1:
+        return None
+    a, b = m.args
+    if isinstance(a, OneMatrix) and a.shape[1] == 1 and isinstance(b, MatrixExpr):
+        return "rows", transpose(b)
+    if isinstance(b, OneMatrix) and b.shape[0] == 1 and isinstance(a, MatrixExpr):
+        return "cols", a
+    return None
 
 
 def _split(term: Any) -> tuple[Any, list]:
