@@ -38,12 +38,13 @@ class Step:
 
     def __str__(self) -> str:
         if self.kind == "result":
-            return f"{self.name} = {self.definition}   (in node names: {self.adjoint})"
-        text = f"{self.name} = {self.definition}"
+            return f"{self.name} = {to_str(self.definition)}   (in node names: " \
+                f"{to_str(self.adjoint)})"
+        text = f"{self.name} = {to_str(self.definition)}"
         if self.partials:
-            text += "   " + ", ".join(f"∂{self.name}/∂{a} = {d}" for a, d in self.partials.items())
+            text += "   " + ", ".join(_local_text(self, a, d) for a, d in self.partials.items())
         if self.adjoint is not None:
-            text += f"   adjoint ∂out/∂{self.name} = {self.adjoint}"
+            text += f"   adjoint ∂out/∂{self.name} = {to_str(self.adjoint)}"
         return text
 
 
