@@ -142,3 +142,11 @@ def test_matrix_chain_rule_table_has_local_vjps_and_adjoints():
     assert to_str(tanh_row.adjoint) == "v"  # d(v.T*t)/dt
     assert "t2bar += t3bar∘(1 - t3∘t3)" in str(d.steps)
     assert r"\bar{t3}" in d.steps.latex()
+
+
+def test_adjoints_count_an_input_read_twice():
+    ident = next(i for i in mi.IDENTITIES if i.name == "x.T x")
+    d, _ = mi.derive(ident)
+    rows = [s for s in d.steps if s.kind == "forward"]
+    assert [to_str(s.adjoint) for s in rows] == ["1"]
+    assert to_str(rows[0].partials["x"]) == "2*t1bar*x"

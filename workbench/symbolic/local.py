@@ -38,7 +38,7 @@ def local_vjps(eqn: Any, names: dict[Any, str], values: dict[Any, Any]) -> dict[
     ans = constant(np.asarray(values[out]), name=names[out])
     g = constant(np.ones(out.shape, dtype=out.dtype), name=f"{names[out]}bar")
     for k, (a, t) in enumerate(zip(eqn.inputs, tensors, strict=True)):
-        if not isinstance(a, Var) or names[a] in found:
+        if not isinstance(a, Var):
             continue
         rule = eqn.prim.vjp_rule(k)
         if rule is None:
@@ -54,9 +54,15 @@ def local_vjps(eqn: Any, names: dict[Any, str], values: dict[Any, Any]) -> dict[
             tr = translate(graph, vals, "matrix")
         except Exception:  # noqa: BLE001 - a rule without a matrix form gives no local row
             continue
-        if not tr.fallback:
-            found[names[a]] = textbook(tr.outputs[0].to_sympy())
+        if not tr.fallback:  # an input read twice (r.T*r) gets both contributions
+            term = tr.outputs[0].to_sympy()
+            name = names[a]
+            found[name] = textbook(term if name not in found else _plus(found[name], term))
     return found
+
+
+def _plus(a: Any, b: Any) -> Any:
+    return madd(a, b) if isinstance(a, sympy.MatrixExpr) else a + b
 
 
 def adjoints(rows: list[tuple[str, tuple[int, ...], dict[str, Any]]]) -> dict[str, Any]:
@@ -71,8 +77,7 @@ def adjoints(rows: list[tuple[str, tuple[int, ...], dict[str, Any]]]) -> dict[st
             continue
         for arg, vjp in local.items():
             term = vjp.xreplace({bar(name, shape): _as(adj[name], shape)})
-            adj[arg] = term if arg not in adj else madd(adj[arg], term) \
-                if isinstance(term, sympy.MatrixExpr) else adj[arg] + term
+            adj[arg] = term if arg not in adj else _plus(adj[arg], term)
     return {k: textbook(v) for k, v in adj.items()}
 
 

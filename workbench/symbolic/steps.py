@@ -179,11 +179,34 @@ def _matrix_chain_rule(graph: Graph, tr: Translation, count: int, source: str
         adj = adjoints(rows)
     except Exception:  # noqa: BLE001 - adjoints SymPy cannot combine: the plain listing
         return None
-    if source not in adj:
+    if source not in adj or not _adjoint_checks(graph, tr, names, values, adj[source], source):
         return None
     for st in steps:
         st.adjoint = adj.get(st.name)
     return steps
+
+
+def _adjoint_checks(graph: Graph, tr: Translation, names: dict, values: dict, adj: Any,
+                    source: str) -> bool:
+    """The source's adjoint, in node names, equals the tape's gradient at the recorded values
+    (a first-order graph's second output)."""
+    from workbench.symbolic.numeric import lambdify
+    from workbench.symbolic.records import evaluate
+
+    if any(v.name not in tr.values for v in graph.inputs) or len(graph.outputs) < 2:
+        return False
+    src = next((v for v in graph.inputs if v.name == source), None)
+    want = evaluate(graph, {v: tr.values[v.name][0] for v in graph.inputs})[1]
+    if src is None or np.shape(want) != tuple(src.shape):
+        return False  # a Hessian's graph ends in H*v, not the gradient
+    known = dict(tr.values)
+    known.update({n: (values[k], tuple(np.shape(values[k]))) for k, n in names.items()
+                  if isinstance(k, Var) and n not in known})
+    try:
+        got = lambdify(adj, known, True, tuple(src.shape))()
+    except Exception:  # noqa: BLE001 - an adjoint NumPy cannot evaluate is not shown
+        return False
+    return bool(np.allclose(got, want, rtol=1e-9, atol=1e-12))
 
 
 def _same(a: Any, b: Any, b_text: str) -> bool:
