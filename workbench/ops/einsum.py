@@ -99,8 +99,16 @@ def _matrix_einsum(xs, subscripts: str):
             return x.transpose((1, 0))
         if "".join(c for c in term if c in out) == out:
             return x.sum(tuple(k for k, c in enumerate(term) if c not in out), False)
-    if all(t in ("", out) for t in terms):  # no index summed: an elementwise product
+    if all(t in ("", out, out[::-1]) for t in terms):  # no index summed: a Hadamard product
+        xs = [x.transpose((1, 0)) if t != out and len(t) == 2 else x
+              for x, t in zip(xs, terms, strict=True)]
         return xs[0].apply(_product, *xs[1:])
+    if len(xs) == 2 and out == "" and len(terms[0]) == 2 and terms[1] in (terms[0],
+                                                                          terms[0][::-1]):
+        import sympy  # tr(A B) for "ab,ba->", tr(A.T B) for "ab,ab->"
+
+        a = xs[0] if terms[1] != terms[0] else xs[0].transpose((1, 0))
+        return type(a)(sympy.Trace(a.matmul(xs[1]).e), ())
     if len(xs) == 2:
         return _contraction(xs, terms, out)
     return None

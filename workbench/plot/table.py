@@ -13,12 +13,15 @@ class ChainRuleTable:
     HEAD = ("node", "definition", "local partials", "adjoint ∂out/∂node")
 
     def __init__(self, derivation: Any):
+        from workbench.symbolic.printing import to_str
+
         self.rows = []
         for step in derivation.steps:
-            partials = ", ".join(f"∂{step.name}/∂{a} = {v}" for a, v in step.partials.items())
+            partials = ", ".join(f"∂{step.name}/∂{a} = {to_str(v)}"
+                                 for a, v in step.partials.items())
             definition = step.definition if step.definition is not None else step.prim
-            self.rows.append((step.name, str(definition), partials,
-                              "" if step.adjoint is None else str(step.adjoint)))
+            self.rows.append((step.name, to_str(definition), partials,
+                              "" if step.adjoint is None else to_str(step.adjoint)))
 
     def __str__(self) -> str:
         widths = [max(len(r[i]) for r in [self.HEAD, *self.rows]) for i in range(4)]

@@ -11,7 +11,7 @@ import sympy
 from workbench import autodiff
 from workbench.symbolic import calculus, verify
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded, count_ops
-from workbench.symbolic.derivation_view import DerivationView
+from workbench.symbolic.derivation_view import DerivationView, constant_definitions
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.expression import default_view
 from workbench.symbolic.matrix import MatrixForm
@@ -27,6 +27,7 @@ from workbench.symbolic.program import (
 )
 from workbench.symbolic.records import evaluate, record_backward
 from workbench.symbolic.steps import chain_rule_steps
+from workbench.symbolic.textbook import scalar_of, textbook
 from workbench.symbolic.translate import translate
 from workbench.tape_graph import build_graph, source_groups
 from workbench.tensor import Tensor, constant
@@ -191,6 +192,7 @@ def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
     names.renamed.extend(r for r in tr.renamed if r not in names.renamed)
     if names.renamed:
         notes.append(names.note())
+    notes += constant_definitions(tr.values, {n for n, _ in inputs})
     grad_graph = build_graph(records, inputs, [grads[-1]])
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
                            [t if order == 1 else jac_inputs[1]])
@@ -200,7 +202,7 @@ def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
         order=order, notes=notes, symbols=tr.values,
         ops=closed.ops() if isinstance(closed, Program) else count_ops(closed),
         source_name=src_name, out_shape=out_shape,
-        steps=chain_rule_steps(graph, tr, t, src_name),
+        steps=chain_rule_steps(graph, tr, t, src_name, closed),
         _tape_tensor=grads[-1], _jacobian_inputs=jac_inputs,
         _hessian_source_shape=tuple(source.shape),
         _fd_graph=(fd_graph[0], fd_graph[1], src_name), _grad_graph=grad_graph,
@@ -301,7 +303,7 @@ def _prove(closed: Any, tape: Any, tr: Any, budget: Budget) -> str:
 
 
 def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> tuple:
-    f = _scalar_target(tr.outputs[0])
+    f = scalar_of(textbook(_scalar_target(tr.outputs[0])))
     budget.check_size(f, "translating the target")
     s = tr.env[src_var].e
     tape = tr.outputs[1].e if isinstance(tr.outputs[1], MatrixForm) else tr.outputs[1]
@@ -313,18 +315,33 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
         if h is None:
             raise _FallBack("the Hessian could not be factored out of the backward graph")
         tape = h
-    tape = calculus.push_transposes(tape)
+    tape = textbook(calculus.push_transposes(tape))
+    candidates = []
     try:
-        closed = calculus.canonical(calculus.matrix_diff(f, s, order)) \
-            if isinstance(s, sympy.MatrixSymbol) else calculus.canonical(_scalar_diff(f, s, order))
-        how = "SymPy matrix calculus"
+        candidates.append((calculus.canonical(calculus.matrix_diff(f, s, order))
+                           if isinstance(s, sympy.MatrixSymbol) else
+                           calculus.canonical(_scalar_diff(f, s, order)), "SymPy matrix calculus"))
     except calculus.NotMatrixCalculus:
-        closed, how = _collected(tape), "the backward graph in matrix notation"
-    budget.check_size(closed, "differentiating")
-    if not isinstance(s, sympy.MatrixSymbol):
-        return f, closed, tape, _prove(closed, tape, tr, budget)
-    proof = _check_matrix(f, s, closed, tape, order, tr, budget)
-    return f, closed, tape, f"{proof}; closed form from {how}"
+        pass
+    candidates.append((_collected(tape), "the backward graph in matrix notation"))
+    candidates.append((tape, "the backward graph in matrix notation"))
+    unique: dict[str, tuple] = {}
+    for c, how in candidates:
+        c = textbook(c)
+        unique.setdefault(str(c), (c, how))
+    candidates = sorted(unique.values(), key=lambda c: len(str(c[0])))
+    failure: Exception | None = None
+    for closed, how in candidates:  # the shorter first; SymPy's diff can be wrong (log det)
+        budget.check_size(closed, "differentiating")
+        try:
+            if not isinstance(s, sympy.MatrixSymbol):
+                return f, closed, tape, _prove(closed, tape, tr, budget)
+            proof = _check_matrix(f, s, closed, tape, order, tr, budget)
+        except (_FallBack, SymbolicBudgetExceeded, IndexError, TypeError, ValueError) as exc:
+            failure = exc  # e.g. SymPy's diff left explicit elements that cannot be resized
+            continue
+        return f, closed, tape, f"{proof}; closed form from {how}"
+    raise _FallBack(str(failure))
 
 
 def _collected(e: Any) -> Any:
@@ -337,7 +354,7 @@ def _collected(e: Any) -> Any:
         return e
     for candidate, limit in ((expanded, 1.5 * count_ops(e)), (out, count_ops(e))):
         if isinstance(candidate, sympy.MatrixExpr) and candidate.shape == e.shape and \
-                count_ops(candidate) <= limit:
+                count_ops(candidate) <= limit and not verify.reads_elements(candidate):
             return candidate
     return e
 
@@ -354,7 +371,9 @@ def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
     dim = verify.small_dims(f, closed, tape)
     shapes = {n: shp for n, (_, shp) in tr.values.items()}
     small = [verify.resize(e, dim) for e in (f, closed, tape, s)]
-    fe, ce, te = (verify.explicit(e, shapes) for e in small[:3])
+    fe = verify.explicit(small[0], shapes)
+    ce, te = (None, None) if verify.needs_numeric_witness(closed, tape) else \
+        (verify.explicit(e, shapes) for e in small[1:3])
     fe = fe[0, 0] if isinstance(fe, sympy.MatrixBase) else fe
     se = verify.explicit(small[3], shapes) if isinstance(small[3], sympy.MatrixExpr) \
         else small[3]
@@ -364,10 +383,16 @@ def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
     else:
         ref = np.array([[sympy.diff(fe, a, b) for b in flat] for a in flat], dtype=object)
     budget.check_time("checking the matrix form against the element view")
+    where = "the recorded shapes" if dim is int else "a small instance"
+    if verify.needs_numeric_witness(closed, tape):
+        failed = verify.mismatch_at_random_points(
+            {"closed form": small[1], "tape expression": small[2]}, shapes, ref)
+        if failed:
+            raise _FallBack(f"the matrix-notation {failed} did not match the element view")
+        return f"matrix forms checked against the element view on {where}, at two random points"
     for what, e in (("closed form", ce), ("tape expression", te)):
         got = verify.as_array(e)
         if got.size != ref.size or not verify.equal(got.ravel(), ref.ravel(),
                                                     budget.simplify_ops):
             raise _FallBack(f"the matrix-notation {what} did not match the element view")
-    where = "the recorded shapes" if dim is int else "a small instance"
     return f"matrix forms checked against the element view on {where}"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy
 
 from workbench.symbolic.printing import to_latex, to_str
 
@@ -47,7 +48,8 @@ class DerivationView:
     def latex(self) -> str:
         """The derivation as LaTeX (an ``aligned`` block)."""
         sup = "" if self.order == 1 else f"^{{{self.order}}}"
-        lhs = rf"\frac{{\partial{sup} f}}{{\partial {self.source_name}{sup}}}"
+        name = to_latex(sympy.Symbol(self.source_name))  # Greek names as \beta
+        lhs = rf"\frac{{\partial{sup} f}}{{\partial {name}{sup}}}"
         return (r"\begin{aligned}" + rf"f &= {to_latex(self.forward)} \\ "
                 + rf"{lhs} &= {to_latex(self.expr)}" + r"\end{aligned}")
 
@@ -58,3 +60,14 @@ class DerivationView:
         notes = "".join(f"\n\n*{n}*" for n in self.notes)
         return (f"$${self.latex()}$$\n\nTape's reverse pass: $${to_latex(self.tape_expr)}$$\n\n"
                 f"Check: {self.proof}{notes}\n\n```\n{self.table()}\n```")
+
+
+def constant_definitions(values: dict, inputs: set[str]) -> list[str]:
+    """A definition for every unnamed constant the formulas call ``c0, c1, ...``."""
+    out = []
+    for name, (value, _) in values.items():
+        if name not in inputs and name[:1] == "c" and name[1:].isdigit():
+            shown = np.array2string(np.asarray(value), precision=4, threshold=12)
+            out.append(f"{name} = {' '.join(shown.split())} (an unnamed constant of the tape; "
+                       "name it, wb.constant(..., name=...), to see it as a symbol)")
+    return out

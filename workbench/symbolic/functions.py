@@ -66,3 +66,40 @@ LATEX_NAMES = {
     "tan": r"\tan", "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "sqrt": r"\sqrt",
 }
 
+
+
+class Softmax(MatrixExpr):
+    """``softmax(u) = exp(u) / (1.T*exp(u))`` of a column ``u``.
+
+    >>> u = sympy.MatrixSymbol("u", 2, 1)
+    >>> Softmax(u).as_explicit()[0, 0]
+    exp(u[0, 0])/(exp(u[0, 0]) + exp(u[1, 0]))
+    """
+
+    def __new__(cls, arg: MatrixExpr):
+        return MatrixExpr.__new__(cls, arg)
+
+    @property
+    def arg(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple:
+        return self.arg.shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sympy.Expr:
+        rows = self.arg.shape[0]
+        total = sympy.Add(*[sympy.exp(self.arg._entry(k, j, **kwargs)) for k in range(rows)])
+        return sympy.exp(self.arg._entry(i, j, **kwargs)) / total
+
+    def doit(self, **hints: Any) -> Any:
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, sympy.MatrixBase):
+            return Softmax(arg).as_explicit()
+        return Softmax(arg)
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"softmax({printer._print(self.arg)})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{softmax}}\left({printer._print(self.arg)}\right)"

@@ -27,6 +27,7 @@ from sympy import (
     Transpose,
     ZeroMatrix,
 )
+from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench.symbolic.elements import scalar
@@ -173,8 +174,10 @@ def _convert(node: Any, env: dict, shape: tuple[int, int] | None) -> Any:
 
 
 def _polynomial(template: sympy.Expr, dummies: list) -> bool:
-    return not any(isinstance(a, sympy.Function) or (a.is_Pow and a.exp.free_symbols)
-                   for a in sympy.preorder_traversal(template))
+    """True if ``template`` is a polynomial in ``dummies`` (functions of other symbols, such
+    as ``sin(y)`` in ``x + sin(y)``, are coefficients)."""
+    return not any((isinstance(a, sympy.Function) or (a.is_Pow and a.exp.free_symbols))
+                   and a.free_symbols & set(dummies) for a in sympy.preorder_traversal(template))
 
 
 class MatrixForm:
@@ -299,9 +302,15 @@ class MatrixForm:
     def getitem(self, index: tuple) -> MatrixForm:
         if all(isinstance(i, slice) and i == slice(None) for i in index):
             return self
+        if len(self.shape) == 2 and self.shape[0] == self.shape[1] and \
+                _is_diagonal_index(index, self.shape[0]):
+            return MatrixForm(DiagonalOf(self.e), (self.shape[0],))
         raise NoMatrixForm(f"indexing with {index} has no matrix notation")
 
     def scatter_add(self, index: tuple, shape: tuple[int, ...]) -> MatrixForm:
+        if len(self.shape) == 1 and tuple(shape) == (self.shape[0],) * 2 and \
+                _is_diagonal_index(index, self.shape[0]):
+            return MatrixForm(sympy.DiagMatrix(self.e), tuple(shape))
         raise NoMatrixForm("scatter_add has no matrix notation")
 
     def concat(self, others: tuple[MatrixForm, ...], axis: int) -> MatrixForm:
@@ -344,6 +353,15 @@ class MatrixForm:
 
     def to_sympy(self) -> Any:
         return self.e
+
+
+def _is_diagonal_index(index: tuple, n: int) -> bool:
+    """True for ``(..., arange(n), arange(n))``: the main diagonal of an n x n matrix."""
+    if len(index) != 3 or index[0] is not Ellipsis:
+        return False
+    want = np.arange(n)
+    return all(isinstance(i, np.ndarray) and i.shape == (n,) and np.array_equal(i, want)
+               for i in index[1:])
 
 
 def _aligned(o: MatrixForm, out_shape: tuple[int, ...]) -> Any:

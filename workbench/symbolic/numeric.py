@@ -19,6 +19,13 @@ class WorkbenchNumPyPrinter(NumPyPrinter):
     def _print_OneMatrix(self, expr: Any) -> str:
         return f"numpy.ones({self._print(expr.shape)})"
 
+    def _print_Softmax(self, expr: Any) -> str:
+        e = f"numpy.exp({self._print(expr.arg)})"
+        return f"({e} / numpy.sum({e}, axis=0, keepdims=True))"
+
+    def _print_Trace(self, expr: Any) -> str:
+        return f"numpy.trace({self._print(expr.arg)})"
+
     def _print_HadamardPower(self, expr: Any) -> str:
         return f"numpy.power({self._print(expr.base)}, {self._print(expr.exp)})"
 

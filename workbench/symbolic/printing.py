@@ -5,12 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from sympy import HadamardProduct, MatAdd, MatMul, MatrixExpr, Mul, Transpose
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 
-class MatrixStrPrinter(StrPrinter):
+def _precedence(item: Any) -> int:
+    """SymPy's precedence without its sign test (which evaluates matrix products)."""
+    if isinstance(item, MatAdd):
+        return PRECEDENCE["Add"]
+    if isinstance(item, MatMul | HadamardProduct):
+        return PRECEDENCE["Mul"]
+    if isinstance(item, MatrixElement):
+        return PRECEDENCE["Atom"]
+    return precedence(item)
+
+
+class _CheapPrecedence:
+    """Printers mixing this in parenthesize matrix expressions without evaluating them."""
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        prec = _precedence(item)
+        if prec < level or (not strict and prec <= level):
+            return self._wrap(self._print(item))
+        return self._print(item)
+
+
+class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
     """SymPy's ``str`` with readable matrix-calculus notation.
 
     >>> import sympy
@@ -20,8 +43,24 @@ class MatrixStrPrinter(StrPrinter):
     x∘y + 1
     """
 
+    def _wrap(self, text: str) -> str:
+        return f"({text})"
+
     def _print_OneMatrix(self, expr: Any) -> str:
         return "1.T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
+
+    def _print_MatMul(self, expr: Any) -> str:
+        coeff = [a for a in expr.args if not isinstance(a, MatrixExpr)]
+        mats = [a for a in expr.args if isinstance(a, MatrixExpr)]
+        sign, parts = "", []
+        if coeff:
+            c = Mul(*coeff)
+            if c.as_coeff_Mul()[0].is_negative:
+                sign, c = "-", -c
+            if c != 1:
+                parts.append(self.parenthesize(c, PRECEDENCE["Mul"], strict=True))
+        parts += [self.parenthesize(m, PRECEDENCE["Mul"], strict=False) for m in mats]
+        return sign + "*".join(parts)
 
     def _print_HadamardProduct(self, expr: Any) -> str:
         return "∘".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
@@ -32,9 +71,59 @@ class MatrixStrPrinter(StrPrinter):
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"diag({self._print(expr.args[0])})"
 
+    def _print_MatrixElement(self, expr: Any) -> str:
+        if tuple(expr.parent.shape) == (1, 1):  # a 1x1 product read as the scalar it is
+            return f"({self._print(expr.parent)})"
+        return super()._print_MatrixElement(expr)
 
-class MatrixLatexPrinter(LatexPrinter):
-    """LaTeX with ``\\mathbf{1}`` for ones and ``\\operatorname{diag}``."""
+    def _print_Inverse(self, expr: Any) -> str:
+        arg = expr.arg
+        if isinstance(arg, Transpose):
+            return f"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^-T"
+        return f"{self.parenthesize(arg, PRECEDENCE['Pow'])}^-1"
+
+    def _print_Determinant(self, expr: Any) -> str:
+        return f"det({self._print(expr.arg)})"
+
+    def _print_DiagonalOf(self, expr: Any) -> str:
+        return f"diagonal({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr: Any) -> str:
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_MatAdd(self, expr: Any) -> str:
+        return _join_terms(self, expr)
+
+
+def _join_terms(printer: Any, expr: Any) -> str:
+    """A sum with its negated terms last (``1 - s``, not ``-s + 1``)."""
+    split = [_sign(t) for t in expr.args]
+    ordered = [p for p in split if not p[0]] + [p for p in split if p[0]]
+    out = ""
+    for k, (neg, t) in enumerate(ordered):
+        body = printer._print(t)  # (no parenthesize: its precedence test calls doit)
+        body = f"({body})" if isinstance(t, MatAdd) else body
+        out += ("-" if neg else "") + body if k == 0 else (" - " if neg else " + ") + body
+    return out
+
+
+def _sign(term: Any) -> tuple[bool, Any]:
+    """(negated, the term without its sign)."""
+    if isinstance(term, MatMul) and not getattr(term.args[0], "is_Matrix", False) and \
+            term.args[0].as_coeff_Mul()[0].is_negative:  # cheap: no doit of the factors
+        rest = term.args[1:]
+        coeff = -term.args[0]
+        return True, rest[0] if coeff == 1 and len(rest) == 1 else MatMul(
+            *([coeff] if coeff != 1 else []), *rest)
+    return False, term
+
+
+class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
+    """LaTeX with ``\\mathbf{1}`` for ones, ``\\operatorname{diag}``, ``\\odot`` for
+    Hadamard products, ``\\sigma`` and Greek letters for names, ``A^{-T}``."""
+
+    def _wrap(self, text: str) -> str:
+        return rf"\left({text}\right)"
 
     def _print_OneMatrix(self, expr: Any) -> str:
         return r"\mathbf{1}^{T}" if expr.shape[0] == 1 and expr.shape[1] != 1 else r"\mathbf{1}"
@@ -42,10 +131,47 @@ class MatrixLatexPrinter(LatexPrinter):
     def _print_DiagMatrix(self, expr: Any) -> str:
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
 
+    def _print_HadamardProduct(self, expr: Any) -> str:
+        return r" \odot ".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
+    def _print_HadamardPower(self, expr: Any) -> str:
+        base = self.parenthesize(expr.base, PRECEDENCE["Pow"])
+        return rf"{base}^{{\odot {self._print(expr.exp)}}}"
+
+    def _print_MatrixElement(self, expr: Any) -> str:
+        if tuple(expr.parent.shape) == (1, 1):
+            return rf"\left({self._print(expr.parent)}\right)"
+        return super()._print_MatrixElement(expr)
+
+    def _print_Inverse(self, expr: Any) -> str:
+        arg = expr.arg
+        if isinstance(arg, Transpose):
+            return rf"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
+        return rf"{self.parenthesize(arg, PRECEDENCE['Pow'])}^{{-1}}"
+
+    def _print_Determinant(self, expr: Any) -> str:
+        return rf"\det\left({self._print(expr.arg)}\right)"
+
+    def _print_DiagonalOf(self, expr: Any) -> str:
+        return rf"\operatorname{{diagonal}}\left({self._print(expr.arg)}\right)"
+
+    def _print_Trace(self, expr: Any) -> str:
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
+
+    def _print_MatAdd(self, expr: Any) -> str:
+        return _join_terms(self, expr)
+
 
 def to_str(expr: Any) -> str:
     """``expr`` as text in matrix notation."""
-    return MatrixStrPrinter().doprint(expr)
+    return MatrixStrPrinter().doprint(_outermost(expr))
+
+
+def _outermost(expr: Any) -> Any:
+    """A 1x1 product read as a scalar needs no parentheses of its own at the top."""
+    if isinstance(expr, MatrixElement) and tuple(expr.parent.shape) == (1, 1):
+        return expr.parent
+    return expr
 
 
 def to_latex(expr: Any) -> str:
@@ -55,4 +181,4 @@ def to_latex(expr: Any) -> str:
     >>> to_latex(sympy.Symbol("x") ** 3)
     'x^{3}'
     """
-    return MatrixLatexPrinter().doprint(expr)
+    return MatrixLatexPrinter().doprint(_outermost(expr))

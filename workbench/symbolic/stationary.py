@@ -16,6 +16,7 @@ from workbench.symbolic.elements import Elements
 from workbench.symbolic.matrix import madd, mm
 from workbench.symbolic.numeric import lambdify
 from workbench.symbolic.printing import to_str
+from workbench.symbolic.textbook import textbook
 
 
 @dataclass
@@ -73,7 +74,8 @@ def solve_stationary(tape: Any, target: Any, source: Any, view: str | None = Non
         family = None
         if d.view == "matrix" and isinstance(d.expr, sympy.MatrixExpr):
             sym = sympy.MatrixSymbol(name, *d.expr.shape)
-            solution = _solve_linear(d.expr, sym)
+            solution = _solve_linear(_expanded(d.expr), sym)
+            solution = textbook(solution) if solution is not None else None
             if solution is None:
                 if view is not None:
                     raise ValueError(f"no closed-form stationary point in matrix notation: "
@@ -195,6 +197,18 @@ def _family_members(found: Any, x0: float, d: Derivation, name: str) -> list:
     return out
 
 
+def _expanded(expr: Any) -> Any:
+    """The textbook form ``2*X.T*(X*b - y)`` expanded to ``2*X.T*X*b - 2*X.T*y``."""
+    out = expr.doit().expand()
+    return out.doit() if isinstance(out, sympy.MatrixExpr) else out
+
+
+def _matrix_coefficient(factors: tuple, s: Any) -> Any:
+    """The matrix multiplying ``s`` in a term: a scalar one (``2*lambda`` in ridge) times I."""
+    c = mm(*factors) if factors else sympy.Integer(1)
+    return c if isinstance(c, sympy.MatrixExpr) else mm(c, sympy.Identity(s.shape[0]))
+
+
 def _solve_linear(expr: Any, s: Any) -> Any:
     """``M*s + c = 0  =>  s = M**-1 * (-c)``, common scalar factors cancelled."""
     terms = expr.args if isinstance(expr, MatAdd) else (expr,)
@@ -206,7 +220,7 @@ def _solve_linear(expr: Any, s: Any) -> Any:
         args = term.args if isinstance(term, MatMul) else (term,)
         if args[-1] != s or any(a.has(s) for a in args[:-1]):
             return None
-        coeffs.append(mm(*args[:-1]) if len(args) > 1 else sympy.Identity(s.shape[0]))
+        coeffs.append(_matrix_coefficient(args[:-1], s))
     if not coeffs:
         return None
     scale = _common_scalar(coeffs)
@@ -216,8 +230,8 @@ def _solve_linear(expr: Any, s: Any) -> Any:
 
 
 def _common_scalar(terms: list) -> Any:
-    scalars = {t.args[0] if isinstance(t, MatMul) and t.args[0].is_number else sympy.Integer(1)
-               for t in terms}
+    scalars = {t.args[0].as_coeff_Mul()[0] if isinstance(t, MatMul) and
+               not isinstance(t.args[0], sympy.MatrixExpr) else sympy.Integer(1) for t in terms}
     return scalars.pop() if len(scalars) == 1 else sympy.Integer(1)
 
 

@@ -18,7 +18,8 @@ from workbench.ir import Graph, Literal, Var
 from workbench.primitive import MissingRule, NotSupported
 from workbench.symbolic.budget import Budget
 from workbench.symbolic.elements import Elements, scalar
-from workbench.symbolic.matrix import MatrixForm, NoMatrixForm
+from workbench.symbolic import patterns
+from workbench.symbolic.matrix import MatrixForm, NoMatrixForm, mm
 from workbench.symbolic.names import CONSTANTS, SymbolNames
 
 VIEWS = ("matrix", "elements")
@@ -89,14 +90,26 @@ def _run(graph: Graph, values: dict[Any, Any], cls: Any, budget: Budget) -> Tran
         env[atom] = result
         return result
 
+    def read(atom: Any) -> Any:
+        value = leaf(atom) if not isinstance(atom, Var) or atom not in env else env[atom]
+        if isinstance(value, NoMatrixForm):
+            raise value
+        return value
+
+    special = patterns.overrides(graph, values) if cls is MatrixForm else {}
     for var in graph.inputs:
         leaf(var)
     for i, eqn in enumerate(graph.eqns):
-        args = [leaf(a) if not isinstance(a, Var) or a not in env else env[a] for a in eqn.inputs]
-        env[eqn.outputs[0]] = apply_rule(eqn.prim, args, eqn.params)
+        out = eqn.outputs[0]
+        try:
+            env[out] = special[out](read) if out in special else \
+                apply_rule(eqn.prim, [read(a) for a in eqn.inputs], eqn.params)
+        except NoMatrixForm as exc:  # raised again if anything outside a pattern reads it
+            env[out] = exc
         if i % 16 == 0:
             budget.check_time(f"translating equation {i} ({eqn.prim.name})")
-    outs = [leaf(o) if o not in env else env[o] for o in graph.outputs]
+    outs = [read(o) for o in graph.outputs]
+    env = {k: v for k, v in env.items() if not isinstance(v, NoMatrixForm)}
     return Translation(outs, cls.view, env, named, renamed=names.renamed)
 
 
@@ -110,6 +123,9 @@ def _literal(lit: Literal, cls: Any, named: dict, auto: list, names: SymbolNames
     if cls is Elements or shape == ():
         return cls.number(value)
     flat = np.asarray(value).ravel()
+    if len(shape) == 2 and shape[0] == shape[1] and np.asarray(value).dtype.kind in "fiu" and \
+            np.array_equal(value, flat[0] * np.eye(shape[0])) and shape[0] > 1:
+        return MatrixForm(mm(scalar(flat[0]), sympy.Identity(shape[0])), shape)
     if flat.size and np.all(flat == flat[0]) and np.asarray(value).dtype.kind in "fiu":
         return MatrixForm.number(flat[0]).broadcast_to(shape)
     if np.asarray(value).dtype.kind not in "fiu":

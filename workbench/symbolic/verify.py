@@ -54,7 +54,8 @@ def resize(expr: Any, dim: Callable[[int], int]) -> Any:
     return expr.func(*[resize(a, dim) for a in expr.args])
 
 
-def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any:
+def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None,
+             numbers: dict[Any, Any] | None = None) -> Any:
     """A matrix expression as an explicit SymPy ``Matrix`` of element symbols (``x_0``, ``X_0_1``).
 
     ``shapes`` gives each symbol's NumPy shape; only its rank is used (1-D tensors are columns,
@@ -73,6 +74,8 @@ def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any
         ndim = len(shapes[s.name]) if s.name in shapes else (1 if cols == 1 else 2)
         shape = (rows,) if ndim == 1 else (rows, cols)
         els = Elements.symbols(s.name, shape).a
+        if numbers is not None:  # numbers for the element symbols: a numeric witness
+            els = np.vectorize(lambda e: numbers.get(e, e), otypes=[object])(els)
         reps[s] = sympy.ImmutableMatrix(els.reshape(int(s.shape[0]), int(s.shape[1])).tolist())
     for o in expr.atoms(OneMatrix):
         reps[o] = sympy.ImmutableMatrix.ones(*o.shape)
@@ -84,6 +87,53 @@ def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None) -> Any
     if isinstance(out, sympy.MatrixExpr):
         out = out.as_explicit()
     return out
+
+
+def random_point(exprs: list, seed: int) -> dict[Any, Any]:
+    """30-digit numbers in (0.2, 0.9) for the element symbols of ``exprs``' MatrixSymbols and
+    their scalar symbols (square matrices get 2 added on the diagonal: invertible)."""
+    rng = np.random.default_rng(seed)
+    point: dict[Any, Any] = {}
+    for m in matrix_symbols(*exprs):
+        rows, cols = int(m.shape[0]), int(m.shape[1])
+        shape = (rows,) if cols == 1 else (rows, cols)
+        els = Elements.symbols(m.name, shape).a.reshape(rows, cols)
+        for (i, j), e in np.ndenumerate(els):
+            point[e] = sympy.Float(rng.uniform(0.2, 0.9) + (2 if i == j and rows == cols else 0),
+                                   30)
+    for e in exprs:
+        for sym in getattr(e, "free_symbols", ()):
+            if not isinstance(sym, MatrixSymbol):
+                point.setdefault(sym, sympy.Float(rng.uniform(0.2, 0.9), 30))
+    return point
+
+
+def reads_elements(e: Any) -> bool:
+    """True if ``e`` reads single elements of a symbol (``z[2, 0]``): not matrix notation."""
+    return any(isinstance(a, MatrixElement) and isinstance(a.parent, MatrixSymbol)
+               for a in sympy.preorder_traversal(e))
+
+
+def needs_numeric_witness(*exprs: Any) -> bool:
+    """Inverses and determinants written out element by element swell: those forms are
+    checked at random points instead (exact formulas, 30-digit numbers)."""
+    return any(isinstance(a, sympy.Inverse | sympy.Determinant) or
+               (isinstance(a, sympy.MatPow) and a.exp.is_negative)
+               for e in exprs for a in sympy.preorder_traversal(e))
+
+
+def mismatch_at_random_points(forms: dict[str, Any], shapes: dict, ref: np.ndarray) -> str:
+    """The name of the first of ``forms`` (matrix expressions) that differs from ``ref`` (their
+    element-by-element value) at one of two random points, or "" if none does."""
+    for seed in (3, 5):
+        point = random_point(list(forms.values()), seed)
+        want = np.array([evaluate_shared(sympy.sympify(r), point) for r in ref.ravel()])
+        for what, e in forms.items():
+            got = as_array(explicit(e, shapes, point)).ravel()
+            got = np.array([complex(sympy.sympify(g).evalf(30)) for g in got])
+            if got.size != want.size or not np.allclose(got, want, rtol=1e-10, atol=1e-12):
+                return what
+    return ""
 
 
 def _has_matrix(expr: Any) -> bool:
