@@ -330,6 +330,10 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
         c = textbook(c)
         unique.setdefault(str(c), (c, how))
     candidates = sorted(unique.values(), key=lambda c: len(str(c[0])))
+    if not isinstance(s, sympy.MatrixSymbol):
+        # a scalar source: SymPy's derivative of f holds everywhere (Heaviside(x) for relu),
+        # while the backward graph follows the branches recorded at the point (1 there)
+        candidates.sort(key=lambda c: c[1] != "SymPy matrix calculus")
     failure: Exception | None = None
     for closed, how in candidates:  # the shorter first; SymPy's diff can be wrong (log det)
         budget.check_size(closed, "differentiating")
