@@ -175,7 +175,9 @@ def _evaluate(node: ast.expr, values: Mapping[str, Any], lib: int) -> Any:
     if isinstance(node, ast.Constant):
         return np.float64(node.value)  # floats: 10**10**10 overflows to inf instead of hanging
     if isinstance(node, ast.Name):
-        return CONSTANTS[node.id] if node.id in CONSTANTS else values[node.id]
+        value = CONSTANTS[node.id] if node.id in CONSTANTS else values[node.id]
+        # a Python float becomes NumPy's, so x / 0 is inf as for arrays, not ZeroDivisionError
+        return np.float64(value) if isinstance(value, float | int) else value
     if isinstance(node, ast.BinOp):
         return _BINARY[type(node.op)](_evaluate(node.left, values, lib),
                                       _evaluate(node.right, values, lib))
