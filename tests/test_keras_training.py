@@ -275,7 +275,7 @@ def test_wrong_constructor_calls_fail_at_once():
 
     with pytest.raises(TypeError, match="learning_rate must be a number"):
         Broken()
-    with pytest.raises(TypeError, match=r"CustomSGDOptimizer.__init__.*unexpected keyword"):
+    with pytest.raises(TypeError, match=r"SGOptimizer.__init__.*unexpected keyword"):
         CustomSGDOptimizer(momentum=0.9)
     with pytest.raises(TypeError, match="not both"):
         keras.optimizers.SGD(learning_rate=0.1, lr=0.2)
