@@ -10,8 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import workbench as wb  # noqa: E402
-from workbench import plot as wbplot  # noqa: E402
+import workbench as wb
+from workbench import plot as wbplot
 
 OUT = Path(__file__).parent / "_out"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
+import numpy as np
 
-import workbench as wb  # noqa: E402
-from workbench import plot as wbplot  # noqa: E402
+import workbench as wb
+from workbench import plot as wbplot
 
 OUT = Path(__file__).parent / "_out"
 STARTS = ((-1.5, 2.5), (1.8, -0.5), (-0.5, -0.8))

@@ -12,10 +12,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
+import numpy as np
 
-import workbench as wb  # noqa: E402
-from workbench import plot as wbplot  # noqa: E402
+import workbench as wb
+from workbench import plot as wbplot
 
 OUT = Path(__file__).parent / "_out"
 X_SEED = np.array([20.1, 22.2, 22.7, 23.3, 24.4, 25.1, 26.2, 27.3, 28.4, 30.4])

@@ -12,11 +12,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import workbench as wb  # noqa: E402
-from workbench import plot as wbplot  # noqa: E402
+import workbench as wb
+from workbench import plot as wbplot
 
 OUT = Path(__file__).parent / "_out"
 START = -10.0

@@ -66,7 +66,7 @@ def test_hostile_names_in_loops_histories_and_sweeps():
     b = wb.Variable(2.0, name="tid")  # same name: two History entries, not one
     c = wb.Variable(0.5, name="hist__u_tid")
 
-    def body(np, math, njit, i0):  # noqa: ARG001 - parameter names like generated ones
+    def body(np, math, njit, i0):
         a.assign(a * 0.5 + np)
         b.assign(b * 0.25 + c)
         return a + b

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
+from _compile_support import compile_cache  # noqa: F401 - the session fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from _compile_support import compile_cache  # noqa: F401 - the session fixture
 
 import workbench as wb
 

@@ -27,7 +27,7 @@ EINSUMS = [
 def test_einsum_cases(subscripts, shapes):
     rng = rng_for("einsum", subscripts)
     xs = [rng.normal(size=s) for s in shapes]
-    ours = lambda *ts: wb.einsum(subscripts, *ts)  # noqa: E731
+    ours = lambda *ts: wb.einsum(subscripts, *ts)
     np.testing.assert_allclose(ours(*xs).numpy(), np.einsum(subscripts, *xs), rtol=1e-12)
     check_gradients(ours, xs, rng)
 
@@ -73,7 +73,7 @@ def test_einsum_random_subscripts_match_numpy_and_finite_differences(problem, se
     rng = np.random.default_rng(seed)
     xs = [rng.normal(size=s) for s in shapes]
     want = np.einsum(subscripts, *xs)
-    ours = lambda *ts: wb.einsum(subscripts, *ts)  # noqa: E731
+    ours = lambda *ts: wb.einsum(subscripts, *ts)
     np.testing.assert_allclose(ours(*xs).numpy(), want, rtol=1e-12, atol=1e-12)
     check_gradients(ours, xs, rng, order2=seed % 3 == 0)
 

@@ -185,7 +185,7 @@ def test_trace_matches_numpy(shape, offset, axes):
     a = rng.normal(size=shape)
     if len(shape) == 2 and -1 in axes and 1 in axes:
         return  # the same axis twice
-    f = lambda t: wb.trace(t, offset, *axes)  # noqa: E731
+    f = lambda t: wb.trace(t, offset, *axes)
     np.testing.assert_allclose(f(wb.constant(a)).numpy(), np.trace(a, offset, *axes), rtol=1e-13)
     check_gradients(f, [a], rng, order2=offset == 0)
 

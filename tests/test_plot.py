@@ -7,12 +7,12 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import workbench as wb  # noqa: E402
-from workbench import plot as wbplot  # noqa: E402
+import workbench as wb
+from workbench import plot as wbplot
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,7 @@ def test_animate_descent_frames_and_jshtml():
 
 
 def test_evaluate_landscape_matches_numpy():
-    fn = lambda a, b: (a - 1.0) ** 2 + 3.0 * a * b + wb.sin(b)  # noqa: E731
+    fn = lambda a, b: (a - 1.0) ** 2 + 3.0 * a * b + wb.sin(b)
     a, b, z, g = wbplot.evaluate_landscape(fn, [(-1.0, 2.0), (0.0, 1.0)], n=7)
     np.testing.assert_allclose(z, (a - 1) ** 2 + 3 * a * b + np.sin(b), rtol=1e-12)
     np.testing.assert_allclose(g[..., 0], 2 * (a - 1) + 3 * b, rtol=1e-12, atol=1e-14)

@@ -9,13 +9,50 @@
 27.0
 """
 
-from workbench import linalg, math, nn, optim, random
-from workbench import data, keras  # Keras-shaped training (layers call ops) and input pipelines
+from workbench import (  # Keras-shaped training (layers call ops) and input pipelines
+    data,
+    keras,
+    linalg,
+    math,
+    nn,
+    optim,
+    random,
+)
 from workbench.check import GradientMismatch, GradientReport, check_gradients
 from workbench.custom import custom_gradient
-from workbench.dtypes import default_dtype, set_default_dtype
+from workbench.dtypes import (
+    bool,
+    default_dtype,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
 from workbench.ir import Eqn, Graph, Literal, Var
+from workbench.ops.arrays import (  # array / shape functions (NumPy names and TF's)
+    clip_by_norm,
+    diff,
+    flip,
+    fliplr,
+    flipud,
+    moveaxis,
+    pad,
+    ravel,
+    repeat,
+    reverse,
+    roll,
+    swapaxes,
+    tile,
+)
+from workbench.ops.axes import AxisError
 from workbench.ops.creation import arange, eye, fill, linspace, ones, ones_like, zeros, zeros_like
+from workbench.ops.cumulative import cumprod, cumsum, prod
+from workbench.ops.einsum import einsum
 from workbench.ops.elementwise import (
     abs,
     add,
@@ -31,14 +68,17 @@ from workbench.ops.elementwise import (
     exp,
     expm1,
     floor,
+    fmod,
     log,
     log1p,
     maximum,
     minimum,
+    mod,
     multiply,
     neg,
     power,
     reciprocal,
+    remainder,
     round,
     sign,
     sin,
@@ -49,9 +89,8 @@ from workbench.ops.elementwise import (
     subtract,
     tan,
     tanh,
+    trunc,
 )
-from workbench.dtypes import bool, float16, float32, float64, int8, int16, int32, int64, uint8
-from workbench.ops.elementwise import fmod, mod, remainder, trunc
 from workbench.ops.elementwise_composite import (
     deg2rad,
     equal,
@@ -93,63 +132,6 @@ from workbench.ops.elementwise_more import (
     log2,
     log10,
 )
-from workbench.ops.matrix_functions import diag, diagonal, tril, triu
-from workbench.ops.norms import tf_norm as norm
-from workbench.ops.reduce import (
-    argmax,
-    argmin,
-    logsumexp,
-    max,
-    mean,
-    min,
-    sum,
-)
-from workbench.ops.cumulative import cumprod, cumsum, prod
-from workbench.ops.einsum import einsum
-from workbench.ops.products import cross, dot, inner, kron, outer, tensordot, trace
-from workbench.ops.statistics import (
-    all,
-    any,
-    average,
-    count_nonzero,
-    nanmean,
-    nansum,
-    ptp,
-    reduce_std,
-    reduce_variance,
-    std,
-    var,
-)
-from workbench.ops.shape import (
-    ndim,
-    shape,
-    size,
-    broadcast_to,
-    concat,
-    expand_dims,
-    flatten,
-    getitem,
-    reshape,
-    squeeze,
-    stack,
-    transpose,
-)
-from workbench.ops.arrays import (  # array / shape functions (NumPy names and TF's)
-    clip_by_norm,
-    diff,
-    flip,
-    fliplr,
-    flipud,
-    moveaxis,
-    pad,
-    ravel,
-    repeat,
-    reverse,
-    roll,
-    swapaxes,
-    tile,
-)
-from workbench.ops.axes import AxisError
 from workbench.ops.indexing import (
     gather,
     gather_nd,
@@ -173,7 +155,46 @@ from workbench.ops.joining import (
     split,
     vstack,
 )
+from workbench.ops.matrix_functions import diag, diagonal, tril, triu
+from workbench.ops.norms import tf_norm as norm
+from workbench.ops.products import cross, dot, inner, kron, outer, tensordot, trace
+from workbench.ops.reduce import (
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    sum,
+)
+from workbench.ops.shape import (
+    broadcast_to,
+    concat,
+    expand_dims,
+    flatten,
+    getitem,
+    ndim,
+    reshape,
+    shape,
+    size,
+    squeeze,
+    stack,
+    transpose,
+)
 from workbench.ops.sorting import argsort, sort
+from workbench.ops.statistics import (
+    all,
+    any,
+    average,
+    count_nonzero,
+    nanmean,
+    nansum,
+    ptp,
+    reduce_std,
+    reduce_variance,
+    std,
+    var,
+)
 from workbench.primitive import (
     NON_DIFFERENTIABLE,
     REGISTRY,
@@ -247,30 +268,118 @@ __all__ += [  # elementwise coverage and TensorFlow's dtype names
 ]
 __all__ += ["diag", "diagonal", "norm", "tril", "triu"]  # matrix helpers (linear algebra)
 __all__ += ["data", "keras"]  # Keras-shaped training and tf.data-shaped pipelines
-from workbench.ops.numpy_more import (  # NumPy's remaining array functions
-    angle, array, asarray, broadcast_arrays, conj, copy, copysign, dsplit, empty, empty_like,
-    floor_divide, full, full_like, hsplit, imag, matrix_transpose, real, rollaxis, rot90, signbit,
-    unstack, vdot, vsplit,
-)
-from workbench.ops.numpy_selection import (
-    block, c_, choose, compress, delete, extract, insert, r_, resize,
-)
-from workbench.ops.numpy_stats import (
-    convolve, correlate, cumulative_prod, cumulative_sum, ediff1d, gradient, median,
-    nancumprod, nancumsum, nanmax, nanmin, nanprod, nanstd, nanvar, partition, percentile,
-    polyval, quantile, trapezoid, vander,
-)
 from workbench.ops.numpy_misc import (
-    allclose, array_equal, array_equiv, astype, broadcast_shapes, can_cast, divmod, frexp,
-    geomspace, iscomplex, iscomplexobj, isclose, isdtype, isneginf, isposinf, isreal, isrealobj,
-    isscalar, issubdtype, ldexp, logspace, min_scalar_type, modf, promote_types,
-    real_if_close, result_type, argpartition, asarray_chkfinite, ascontiguousarray,
-    asfortranarray, nanargmax, nanargmin, unwrap,
+    allclose,
+    argpartition,
+    array_equal,
+    array_equiv,
+    asarray_chkfinite,
+    ascontiguousarray,
+    asfortranarray,
+    astype,
+    broadcast_shapes,
+    can_cast,
+    divmod,
+    frexp,
+    geomspace,
+    isclose,
+    iscomplex,
+    iscomplexobj,
+    isdtype,
+    isneginf,
+    isposinf,
+    isreal,
+    isrealobj,
+    isscalar,
+    issubdtype,
+    ldexp,
+    logspace,
+    min_scalar_type,
+    modf,
+    nanargmax,
+    nanargmin,
+    promote_types,
+    real_if_close,
+    result_type,
+    unwrap,
+)
+from workbench.ops.numpy_more import (  # NumPy's remaining array functions
+    angle,
+    array,
+    asarray,
+    broadcast_arrays,
+    conj,
+    copy,
+    copysign,
+    dsplit,
+    empty,
+    empty_like,
+    floor_divide,
+    full,
+    full_like,
+    hsplit,
+    imag,
+    matrix_transpose,
+    real,
+    rollaxis,
+    rot90,
+    signbit,
+    unstack,
+    vdot,
+    vsplit,
 )
 from workbench.ops.numpy_poly import (
-    apply_along_axis, argwhere, bincount, corrcoef, cov, digitize, flatnonzero, interp, matvec,
+    apply_along_axis,
+    argwhere,
+    bincount,
+    corrcoef,
+    cov,
+    digitize,
+    flatnonzero,
+    interp,
+    matvec,
     piecewise,
-    polyadd, polyder, polyint, polymul, polysub, searchsorted, vecdot, vecmat,
+    polyadd,
+    polyder,
+    polyint,
+    polymul,
+    polysub,
+    searchsorted,
+    vecdot,
+    vecmat,
+)
+from workbench.ops.numpy_selection import (
+    block,
+    c_,
+    choose,
+    compress,
+    delete,
+    extract,
+    insert,
+    r_,
+    resize,
+)
+from workbench.ops.numpy_stats import (
+    convolve,
+    correlate,
+    cumulative_prod,
+    cumulative_sum,
+    ediff1d,
+    gradient,
+    median,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmin,
+    nanprod,
+    nanstd,
+    nanvar,
+    partition,
+    percentile,
+    polyval,
+    quantile,
+    trapezoid,
+    vander,
 )
 
 absolute, fabs, pow, around, degrees, radians = abs, abs, power, round, rad2deg, deg2rad
@@ -299,9 +408,23 @@ __all__ += [  # NumPy coverage
     "ascontiguousarray", "asfortranarray", "nanargmax", "nanargmin", "unwrap",
 ]
 from workbench.functional import (  # autograd-style function transformations
-    checkpoint, deriv, elementwise_grad, grad, grad_and_aux, grad_named, hessian,
-    hessian_tensor_product, hessian_vector_product, jacobian, make_hvp, make_jvp, make_vjp,
-    multigrad_dict, tensor_jacobian_product, value_and_grad, vector_jacobian_product,
+    checkpoint,
+    deriv,
+    elementwise_grad,
+    grad,
+    grad_and_aux,
+    grad_named,
+    hessian,
+    hessian_tensor_product,
+    hessian_vector_product,
+    jacobian,
+    make_hvp,
+    make_jvp,
+    make_vjp,
+    multigrad_dict,
+    tensor_jacobian_product,
+    value_and_grad,
+    vector_jacobian_product,
 )
 
 __all__ += [
@@ -311,7 +434,14 @@ __all__ += [
     "vector_jacobian_product",
 ]
 from workbench.ops.bitwise import (  # NumPy's bitwise functions (& | ^ ~ on Tensors)
-    bitwise_and, bitwise_or, bitwise_xor, gcd, invert, lcm, left_shift, right_shift,
+    bitwise_and,
+    bitwise_or,
+    bitwise_xor,
+    gcd,
+    invert,
+    lcm,
+    left_shift,
+    right_shift,
 )
 
 bitwise_not = bitwise_invert = invert
@@ -324,7 +454,15 @@ from workbench.ops.numpy_nanorder import nanmedian, nanpercentile, nanquantile
 
 __all__ += ["nanmedian", "nanpercentile", "nanquantile"]
 from workbench.ops.numpy_windows import (  # constant-producing helpers
-    bartlett, blackman, fromfunction, hamming, hanning, indices, ix_, kaiser, tri,
+    bartlett,
+    blackman,
+    fromfunction,
+    hamming,
+    hanning,
+    indices,
+    ix_,
+    kaiser,
+    tri,
 )
 
 __all__ += [
@@ -332,18 +470,32 @@ __all__ += [
     "tri",
 ]
 # TensorFlow's spellings and types (tf.matmul(transpose_b=), tf.range, tf.print, DType, TensorShape)
-from workbench.tf_names import (  # noqa: A004, E402
-    TensorSpec, clip_by_value, function, matmul, newaxis, print, range,
+from workbench.tf_names import (
+    TensorSpec,
+    clip_by_value,
+    function,
+    matmul,
+    newaxis,
+    print,
+    range,
 )
-from workbench.tf_types import DType, TensorShape, as_dtype  # noqa: E402
+from workbench.tf_types import DType, TensorShape, as_dtype
+
 __all__ += ["DType", "TensorShape", "TensorSpec", "as_dtype", "clip_by_value", "newaxis", "print",
             "range"]
-from workbench import nest  # noqa: E402
-from workbench.nn import sigmoid  # noqa: E402
-from workbench.ops.elementwise_composite import rsqrt, squared_difference  # noqa: E402
-from workbench.tf_more import (  # noqa: E402
-    add_n, boolean_mask, clip_by_global_norm, cond, executing_eagerly, is_tensor, while_loop,
+from workbench import nest
+from workbench.nn import sigmoid
+from workbench.ops.elementwise_composite import rsqrt, squared_difference
+from workbench.tf_more import (
+    add_n,
+    boolean_mask,
+    clip_by_global_norm,
+    cond,
+    executing_eagerly,
+    is_tensor,
+    while_loop,
 )
+
 floordiv, truediv, realdiv = floor_divide, divide, divide
 __all__ += [
     "add_n", "boolean_mask", "clip_by_global_norm", "cond", "executing_eagerly", "floordiv",

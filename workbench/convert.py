@@ -82,5 +82,5 @@ def as_tensors(values: Any, dtype: Any = None) -> list[Tensor]:
 
 
 # Ops are imported last: they build on Tensor and on ``constant``.
-from workbench.ops import elementwise as _ew  # noqa: E402
-from workbench.ops import shape as _shape  # noqa: E402
+from workbench.ops import elementwise as _ew
+from workbench.ops import shape as _shape

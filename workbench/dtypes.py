@@ -55,4 +55,4 @@ int16 = DType(np.int16)
 int32 = DType(np.int32)
 int64 = DType(np.int64)
 uint8 = DType(np.uint8)
-bool = DType(np.bool_)  # noqa: A001 - TensorFlow's name (tf.bool); workbench.dtypes.bool
+bool = DType(np.bool_)

@@ -5,7 +5,6 @@ Where the two differ, ``svd`` returns NumPy's ``(U, S, Vh)`` (TensorFlow: ``(s, 
 """
 
 from workbench.ops.linalg import cofactor, det, inv, solve, trace
-from workbench.tf_names import matmul  # TensorFlow's keywords (transpose_b=, adjoint_a=...)
 from workbench.ops.matrix_functions import (
     cholesky,
     diag_part,
@@ -24,6 +23,7 @@ from workbench.ops.matrix_functions import (
 from workbench.ops.matrix_functions import diag_matrix as diag
 from workbench.ops.matrix_functions import matrix_diagonal as diagonal
 from workbench.ops.norms import global_norm, norm
+from workbench.tf_names import matmul  # TensorFlow's keywords (transpose_b=, adjoint_a=...)
 
 adjoint = matrix_transpose  # real matrices: the conjugate transpose is the transpose
 
@@ -33,8 +33,9 @@ __all__ = [
     "matrix_transpose", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "trace",
 ]
 
-from workbench.ops.einsum import einsum  # noqa: E402
-from workbench.ops.losses import l2_normalize  # noqa: E402
-from workbench.ops.products import tensordot  # noqa: E402
-from workbench.tf_more import band_part, matvec  # noqa: E402
+from workbench.ops.einsum import einsum
+from workbench.ops.losses import l2_normalize
+from workbench.ops.products import tensordot
+from workbench.tf_more import band_part, matvec
+
 __all__ += ["band_part", "einsum", "l2_normalize", "matvec", "tensordot"]

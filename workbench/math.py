@@ -36,8 +36,6 @@ from workbench.ops.elementwise import (
     tan,
     tanh,
 )
-from workbench.ops.statistics import all as reduce_all
-from workbench.ops.statistics import any as reduce_any
 from workbench.ops.elementwise_composite import (
     divide_no_nan,
     equal,
@@ -60,9 +58,11 @@ from workbench.ops.elementwise_composite import (
 from workbench.ops.elementwise_more import arccosh, arcsinh, arctan2, arctanh, erf
 from workbench.ops.losses import l2_normalize
 from workbench.ops.nn import log_sigmoid, log_softmax, sigmoid, softmax, softplus, softsign
-from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, sum
-from workbench.ops.statistics import count_nonzero, reduce_std, reduce_variance
 from workbench.ops.norms import reduce_euclidean_norm
+from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, sum
+from workbench.ops.statistics import all as reduce_all
+from workbench.ops.statistics import any as reduce_any
+from workbench.ops.statistics import count_nonzero, reduce_std, reduce_variance
 
 negative = neg
 pow = power
@@ -95,6 +95,7 @@ __all__ += [  # elementwise and reduction coverage
 ]
 __all__ += ["reduce_euclidean_norm"]
 
-from workbench.tf_more import add_n  # noqa: E402
-from workbench.ops.numpy_more import floor_divide as floordiv  # noqa: E402
+from workbench.ops.numpy_more import floor_divide as floordiv
+from workbench.tf_more import add_n
+
 __all__ += ["add_n"]

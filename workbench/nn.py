@@ -34,5 +34,6 @@ __all__ += [  # activations and losses coverage
 ]
 __all__ += ["avg_pool2d", "conv2d", "dropout", "max_pool2d"]  # convolution, pooling, dropout
 
-from workbench.tf_more import bias_add, embedding_lookup, moments  # noqa: E402
+from workbench.tf_more import bias_add, embedding_lookup, moments
+
 __all__ += ["bias_add", "embedding_lookup", "moments"]

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from workbench import autodiff, explain, jacobians, tape_graph, tape_state
-from workbench.tape_checks import refuse_complex, refuse_complex_path
 from workbench.dtypes import is_floating
 from workbench.structure import flatten
+from workbench.tape_checks import refuse_complex, refuse_complex_path
 from workbench.tensor import Tensor, Variable, constant
 
 NON_PERSISTENT_MESSAGE = "GradientTape.gradient can only be called once on non-persistent tapes."
@@ -54,7 +54,7 @@ class GradientTape:
         self._assigns: list[tuple[Variable, Any, str]] = []
 
     # --- context ------------------------------------------------------------------------
-    def __enter__(self) -> GradientTape:  # noqa: PYI034 - typing.Self needs Python 3.11
+    def __enter__(self) -> GradientTape:
         if self._recording:
             raise ValueError(
                 "Tape is still recording, This can happen if you try to re-enter an "
@@ -109,7 +109,7 @@ class GradientTape:
         """Watch a Tensor or Variable (or a nested list/tuple/dict of them)."""
         for t in flatten(tensor)[0]:
             if not isinstance(t, Tensor):
-                raise ValueError(  # noqa: TRY004 - TensorFlow raises ValueError here
+                raise ValueError(
                     f"Passed in object of type {type(t).__name__}, not a wb.Tensor or wb.Variable: "
                     "wrap it with wb.constant(...) first"
                 )

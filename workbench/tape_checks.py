@@ -8,7 +8,6 @@ import numpy as np
 from workbench import autodiff
 from workbench.tensor import Tensor
 
-
 _REAL = np.dtype(np.float64)
 
 

@@ -355,7 +355,7 @@ class Tensor:
     def argmin(self, axis=None, out=None) -> Tensor:
         return _red.argmin(_numpy_args(self, "argmin", None, out), axis)
 
-    def clip(self, min=None, max=None, out=None) -> Tensor:  # noqa: A002 (NumPy's names)
+    def clip(self, min=None, max=None, out=None) -> Tensor:
         clipped = _numpy_args(self, "clip", None, out)
         clipped = clipped if min is None else _ew.maximum(clipped, min)
         return clipped if max is None else _ew.minimum(clipped, max)
@@ -547,7 +547,7 @@ def as_input(value: Any) -> Any:
 
 
 # Conversion and ops are imported last: they build on Tensor, and Tensor's operators call them.
-from workbench.convert import as_tensors, constant  # noqa: E402,F401 (re-exported)
+from workbench.convert import as_tensors, constant  # noqa: F401 (re-exported)
 from workbench.ops import arrays as _arrays
 from workbench.ops import elementwise as _ew
 from workbench.ops import linalg as _la

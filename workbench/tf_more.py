@@ -166,7 +166,7 @@ def matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
     return shape.squeeze(matmul(a, column, transpose_a=transpose_a, adjoint_a=adjoint_a), -1)
 
 
-def band_part(input: Any, num_lower: int, num_upper: int,  # noqa: A002 - TensorFlow's name
+def band_part(input: Any, num_lower: int, num_upper: int,
               name: str | None = None) -> Tensor:
     """Keep the band of ``num_lower`` sub- and ``num_upper`` super-diagonals (negative: all) of
     the last two axes, zero the rest (``tf.linalg.band_part``)."""

@@ -90,7 +90,7 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
     return elementwise.clip(t, clip_value_min, clip_value_max)
 
 
-def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
+def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,
           name: str | None = None) -> Tensor:
     """TensorFlow's ``tf.range(start, limit, delta)``: ``[start, limit)`` in steps of ``delta``
     (one argument: ``[0, start)``). Integers stay int64 (NumPy's); floats follow the default
@@ -106,7 +106,7 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
     return out
 
 
-def print(*inputs: Any, output_stream: Any = None, summarize: int = 3, sep: str = " ",  # noqa: A001
+def print(*inputs: Any, output_stream: Any = None, summarize: int = 3, sep: str = " ",
           end: str = "\n", name: str | None = None) -> None:
     """TensorFlow's ``tf.print``: the values of Tensors (and anything else, as ``str``) on one
     line, to ``sys.stderr`` by default as in TensorFlow; ``summarize`` elements of each end of

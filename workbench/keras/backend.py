@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from workbench.dtypes import default_dtype, set_default_dtype
 
+
 def floatx() -> str:
     """The default float dtype's name (``'float64'`` unless ``set_floatx``/``set_default_dtype``).
 

@@ -7,9 +7,8 @@ from typing import Any
 
 from workbench.keras import activations
 from workbench.keras.layer import KerasTensor, Layer
-from workbench.ops import conv, shape
+from workbench.ops import conv, linalg, nn, shape
 from workbench.ops import elementwise as ew
-from workbench.ops import linalg, nn
 
 
 def _pair(value: Any) -> tuple[int, int]:

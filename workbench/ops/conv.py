@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from workbench import random as wb_random
 from workbench.ops import conv_numba as nb
 from workbench.ops import creation
-from workbench import random as wb_random
 from workbench.ops import elementwise as ew
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, as_input

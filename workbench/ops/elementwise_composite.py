@@ -67,7 +67,7 @@ def logical_not(x) -> Tensor:
     >>> wb.logical_not(wb.constant([True, False])).numpy()
     array([False,  True])
     """
-    return _truth(x) == False  # noqa: E712 - an elementwise comparison, not a Python test
+    return _truth(x) == False
 
 
 def logical_and(x, y) -> Tensor:

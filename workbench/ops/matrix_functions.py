@@ -78,7 +78,7 @@ def cholesky(a: Any, upper: bool = False) -> Tensor:
     return swap_last(low) if upper else low
 
 
-def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
+def eigh(a: Any, UPLO: str = "L") -> EighResult:
     """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, from its lower
     (``UPLO="L"``) or upper triangle. Gradients need distinct eigenvalues; use ``eigvalsh``
     when only the eigenvalues matter.
@@ -92,7 +92,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:  # noqa: N803 - NumPy's name
     return EighResult(dec.row(packed, 0), dec.rows(packed, 1))
 
 
-def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:  # noqa: N803 - NumPy's name
+def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:
     """Eigenvalues of a symmetric matrix (ascending); the gradient exists for repeated ones too.
 
     >>> import workbench as wb

@@ -7,9 +7,9 @@ import math
 import numpy as np
 
 from workbench.ops import elementwise as ew
-from workbench.ops.axes import normalize_axis_index, reduction_axes
 from workbench.ops import numba_rules as nb
 from workbench.ops import shape as sh
+from workbench.ops.axes import normalize_axis_index, reduction_axes
 from workbench.primitive import NON_DIFFERENTIABLE, NotSupported, defprimitive
 from workbench.tensor import Tensor, as_input
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from workbench.autodiff import backward_slice
 from workbench.symbolic import verify
 from workbench.symbolic.budget import Budget, check_depth
-from workbench.symbolic.translate import Translation, translate
-from workbench.autodiff import backward_slice
 from workbench.symbolic.names import SymbolNames, unique_inputs, warn_renamed
+from workbench.symbolic.translate import Translation, translate
 from workbench.tape_graph import build_graph, source_groups
 
 #: Matrix-view expressions over at most this many elements are checked against the elements.

@@ -16,9 +16,9 @@ import sympy
 
 from workbench.ir import Graph, Literal, Var
 from workbench.primitive import MissingRule, NotSupported
+from workbench.symbolic import patterns
 from workbench.symbolic.budget import Budget
 from workbench.symbolic.elements import Elements, scalar
-from workbench.symbolic import patterns
 from workbench.symbolic.matrix import MatrixForm, NoMatrixForm, mm
 from workbench.symbolic.names import CONSTANTS, SymbolNames
 
