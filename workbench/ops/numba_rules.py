@@ -200,9 +200,49 @@ def concat(ctx, out, ins, axis):
     return lines
 
 
-def matmul(ctx, out, ins):
-    """NumPy matmul with batch broadcasting; each element sums over k in order."""
+#: Products with at least this many multiply-adds call BLAS (``np.dot``) on the CPU target.
+BLAS_MIN_WORK = 512
+
+
+def blas_operand(ctx, atom) -> str | None:
+    """``atom`` as a 2-D array expression BLAS reads in place (C order, or the transpose of a
+    C-ordered matrix), or None if it is a vector, a broadcast or a strided view."""
+    ref = ctx.ref(atom)
+    if ref.is_scalar or len(ref.shape) != 2 or 0 in ref.shape:
+        return None
+    size, (r, c) = ref.size, ref.shape
+    whole = ctx.buffers.get(ref.name) == size or id(atom) in ctx.local_of  # stored in full
+    flat = (ref.name if ref.offset == 0 and whole
+            else f"{ref.name}[{ref.offset}:{ref.offset + size}]")
+    if ref.dense:
+        return f"{flat}.reshape(({r}, {c}))"
+    if ref.transpose((1, 0)).dense:
+        return f"{flat}.reshape(({c}, {r})).T"
+    return None
+
+
+def blas_shaped(ctx, out, ins) -> bool:
+    """Is this matmul a BLAS call (2-D float operands of one dtype, laid out for BLAS, enough
+    work) rather than an element loop?"""
     x, y = ins
+    dtype = np.dtype(out.dtype)
+    xs, ys = ctx.shape(x), ctx.shape(y)
+    if (ctx.target.name != "cpu" or dtype not in (np.float32, np.float64)
+            or ctx.dtype(x) != dtype or ctx.dtype(y) != dtype or len(xs) != 2 or len(ys) != 2
+            or xs[0] * xs[1] * ys[1] < BLAS_MIN_WORK):
+        return False
+    return blas_operand(ctx, x) is not None and blas_operand(ctx, y) is not None
+
+
+def matmul(ctx, out, ins):
+    """NumPy matmul with batch broadcasting: a BLAS call for matrix products (``blas_shaped``),
+    else loops in which each element sums over k in order."""
+    x, y = ins
+    if blas_shaped(ctx, out, ins):
+        name = ctx.out(out)
+        m, n = ctx.shape(x)[0], ctx.shape(y)[1]
+        return [f"np.dot({blas_operand(ctx, x)}, {blas_operand(ctx, y)}, "
+                f"{name}.reshape(({m}, {n})))"]
     xs, ys = ctx.shape(x), ctx.shape(y)
     vec_x, vec_y = len(xs) == 1, len(ys) == 1
     xr = ctx.ref(x).reshape((1,) + xs) if vec_x else ctx.ref(x)
