@@ -15,7 +15,7 @@ import numpy as np
 
 from workbench.compile import cache
 
-#: Graphs with at least this many loop blocks are split into blocks.
+#: Graphs with at least this many loop blocks (or any BLAS call) are split into blocks.
 MIN_BLOCKS = 12
 #: dtypes a block reads through a typed pointer.
 POINTER_TYPES = {"float64": "float64", "float32": "float32", "int64": "int64", "int32": "int32"}
@@ -94,10 +94,13 @@ class Split:
 
 
 def wanted(lowered: Any) -> bool:
-    """Split this program? CPU programs with many loop blocks: each block is a compile of its
-    own (about 0.1 s), so a small program compiles faster whole."""
-    loops = sum(1 for lines in lowered.ctx.units if _loopy(lines))
-    return lowered.ctx.target.name == "cpu" and loops >= MIN_BLOCKS
+    """Split this program? CPU programs with BLAS calls (each ``np.dot`` site is costly to
+    compile; a shared block compiles it once) or many loop blocks. Each block is a compile of
+    its own (about 0.1 s), so a small loop program compiles faster whole."""
+    units = lowered.ctx.units
+    loops = sum(1 for lines in units if _loopy(lines))
+    return lowered.ctx.target.name == "cpu" and (
+        loops >= MIN_BLOCKS or any("np.dot(" in line for lines in units for line in lines))
 
 
 def split(lowered: Any) -> Split:

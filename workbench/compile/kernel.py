@@ -123,8 +123,8 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     loop = list(split.lines if split else lowered.body)
     loop += [f"{name} = {expr}" for name, expr in zip(names, lowered.outputs, strict=True)]
     checks = [names[k] for k in range(len(outs)) if np.dtype(outs[k].dtype).kind == "f"]
-    if split:  # array checks, state copies and history rows as three blocks
-        tail, checks = _split_tail(split, lowered, names, state, hist, recorded, checks)
+    # array checks, state copies and history rows: plain loops (blocks when split)
+    tail, checks = _array_tail(split, lowered, names, state, hist, recorded, checks)
     for name in checks:
         atom = outs[names.index(name)]
         if tuple(atom.shape) == ():
@@ -132,21 +132,16 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
         else:
             loop.append(f"if not np.isfinite({name}).all():")
         loop.append(f"    return step, n_rows, {carried}{', '.join(names)}")
-    if split:
-        loop += tail[0]
+    loop += tail[0]
     for o, i in state:
-        param = lowered.params[i]
         if tuple(graph.inputs[i].shape) == ():
-            loop.append(f"{param} = {names[o]}")
-        elif not split:
-            loop.append(f"{param}[:] = {names[o]}.reshape({math.prod(graph.inputs[i].shape)})")
+            loop.append(f"{lowered.params[i]} = {names[o]}")
     loop.append("countdown -= 1")
     loop.append("if countdown == 0:")
     loop.append("    countdown = record_every")
-    if split:
-        loop += _indent(tail[1])
+    loop += _indent(tail[1])
     for h, o in zip(hist, recorded, strict=True):
-        if not split or tuple(outs[o].shape) == ():
+        if tuple(outs[o].shape) == ():
             loop.append(f"    {h}[n_rows] = {names[o]}")
     loop.append("    n_rows += 1")
     body += ["for step in range(n_steps):"] + _indent(loop)
@@ -157,10 +152,18 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     return "\n".join(lines) + "\n"
 
 
-def _split_tail(split: Split, lowered: Lowered, names: list[str], state: list, hist: list[str],
-                recorded: list[int], checks: list[str]) -> tuple[tuple[list, list], list[str]]:
-    """The per-step work on array outputs as blocks: (driver lines checking them and copying
-    the carried state, lines writing history rows) and the scalar checks left to the driver."""
+def _inline(unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
+    """``unit`` as plain lines (``Split.call`` without a split): rows bound as flat views."""
+    return [f"{n} = {expr}.reshape({size})" for n, (expr, size, _) in (rows or {}).items()] + unit
+
+
+def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: list,
+                hist: list[str], recorded: list[int],
+                checks: list[str]) -> tuple[tuple[list, list], list[str]]:
+    """The per-step work on array outputs as loops over their buffers (Numba compiles these far
+    faster than array expressions): (lines checking them and copying the carried state, lines
+    writing history rows) and the scalar checks left to the caller."""
+    call = split.call if split else _inline
     outs = lowered.graph.outputs
     buffer = {k: lowered.outputs[k].split(".")[0] for k in range(len(outs)) if outs[k].shape}
     size = {k: math.prod(outs[k].shape) for k in buffer}
@@ -169,8 +172,9 @@ def _split_tail(split: Split, lowered: Lowered, names: list[str], state: list, h
         if names[k] in checks:
             check += [f"for k in range({size[k]}):", f"    if not math.isfinite({buffer[k]}[k]):",
                       "        finite__ok = 0"]
-    split.scalars["finite__ok"] = "int64"
-    lines = split.call(check, {"finite__ok"}) if len(check) > 1 else []
+    if split:
+        split.scalars["finite__ok"] = "int64"
+    lines = call(check, {"finite__ok"}) if len(check) > 1 else []
     if len(check) > 1:
         carried = "".join(f"{lowered.params[i]}, " for _, i in state)
         lines += ["if finite__ok == 0:", f"    return step, n_rows, {carried}{', '.join(names)}"]
@@ -178,12 +182,12 @@ def _split_tail(split: Split, lowered: Lowered, names: list[str], state: list, h
     for o, i in state:
         if o in buffer:
             copy += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
-    lines += split.call(copy, set()) if copy else []
+    lines += call(copy, set()) if copy else []
     rows, write = {}, []
     for h, o in zip(hist, recorded, strict=True):
         if o in buffer:
             rows[f"{h}__row"] = (f"{h}[n_rows]", size[o], np.dtype(outs[o].dtype).name)
             write += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
-    history = split.call(write, set(), rows) if write else []
+    history = call(write, set(), rows) if write else []
     scalar_checks = [n for k, n in enumerate(names) if n in checks and k not in buffer]
     return (lines, history), scalar_checks
