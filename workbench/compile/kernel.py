@@ -98,7 +98,8 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     """A module with ``repeat(n_steps, record_every, inputs..., constants..., blocks...,
     histories...)`` (``blocks...`` only with ``split``, as in ``step_source``).
 
-    It returns ``(bad_step or -1, rows recorded, carried state..., last step's outputs...)``.
+    It returns ``(bad_step or -1, rows recorded, carried state..., last step's outputs...)``
+    from its one ``return`` (the loop breaks at a bad step).
 
     ``state`` pairs output positions with the input positions they feed on the next step. The
     loop stops at the first step that produces a NaN or infinity and returns its index.
@@ -119,9 +120,12 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
         else:
             body.append(f"{name} = {expr}")
     body.append("n_rows = 0")
+    body.append("bad = -1")
     body.append("countdown = record_every")
     loop = list(split.lines if split else lowered.body)
-    loop += [f"{name} = {expr}" for name, expr in zip(names, lowered.outputs, strict=True)]
+    loop += [f"{name} = {expr}" for name, expr, atom in zip(names, lowered.outputs, outs,
+                                                           strict=True)
+             if tuple(atom.shape) == ()]  # array outputs stay in their buffers
     checks = [names[k] for k in range(len(outs)) if np.dtype(outs[k].dtype).kind == "f"]
     # array checks, state copies and history rows: plain loops (blocks when split)
     tail, checks = _array_tail(split, lowered, names, state, hist, recorded, checks)
@@ -131,7 +135,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
             loop.append(f"if not math.isfinite({name}):")
         else:
             loop.append(f"if not np.isfinite({name}).all():")
-        loop.append(f"    return step, n_rows, {carried}{', '.join(names)}")
+        loop += ["    bad = step", "    break"]
     loop += tail[0]
     for o, i in state:
         if tuple(graph.inputs[i].shape) == ():
@@ -145,7 +149,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
             loop.append(f"    {h}[n_rows] = {names[o]}")
     loop.append("    n_rows += 1")
     body += ["for step in range(n_steps):"] + _indent(loop)
-    body.append(f"return -1, n_rows, {carried}{', '.join(names)}")
+    body.append(f"return bad, n_rows, {carried}{', '.join(names)}")
     if split:  # one-element buffers of the scalars blocks write (the tail's too)
         body[len(lowered.allocs):len(lowered.allocs)] = split.allocs
     lines += _indent(body)
@@ -176,8 +180,7 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
         split.scalars["finite__ok"] = "int64"
     lines = call(check, {"finite__ok"}) if len(check) > 1 else []
     if len(check) > 1:
-        carried = "".join(f"{lowered.params[i]}, " for _, i in state)
-        lines += ["if finite__ok == 0:", f"    return step, n_rows, {carried}{', '.join(names)}"]
+        lines += ["if finite__ok == 0:", "    bad = step", "    break"]
     copy = []
     for o, i in state:
         if o in buffer:
