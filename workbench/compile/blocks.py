@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import keyword
 import re
 from typing import Any
 
@@ -28,7 +27,6 @@ from numba import carray, cfunc, types
 
 from workbench.compile.runtime import block_sum, pairwise_sum, random_bits
 '''
-_NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)")
 _ALLOC = re.compile(r"^(\w+) = np\.empty\((\d+), np\.(\w+)\)$")
 
 
@@ -128,21 +126,11 @@ def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict
             sig.append(f"types.{scalars[n]}")
     consts = {line.split(" = ")[0]: line for line in const_lines}
     keep = HELPERS | set(consts) | set(dir(builtins))
-    body = []
-    for line in unit:
-        code = re.sub(r"\s*#.*$", "", line)
-        if not code.strip():
-            continue
-
-        def canonical(m: re.Match) -> str:
-            word = m.group(1)
-            if keyword.iskeyword(word) or word in keep:
-                return word
-            if word not in rename:
-                rename[word] = f"l{len(rename)}"
-            return rename[word]
-
-        body.append(_NAME.sub(canonical, code))
+    tree = ast.parse("\n".join(unit))
+    for node in _name_nodes(tree):  # variables only: not attributes, keywords or strings
+        if node.id not in keep:
+            node.id = rename.setdefault(node.id, f"l{len(rename)}")
+    body = ast.unparse(tree).splitlines()
     used_consts = [consts[c] for c in consts if any(re.search(rf"\b{c}\b", b) for b in body)]
     sizes = "".join(f"{k}:{_size(arrays, n)}," for k, n in enumerate(shared) if n in arrays)
     params = ", ".join(f"p{k}" for k in range(len(shared)))
@@ -162,12 +150,16 @@ def _loopy(lines: list[str]) -> bool:
     return any(line.lstrip().startswith("for ") or "np.dot(" in line for line in lines)
 
 
+def _name_nodes(tree: ast.AST) -> list[ast.Name]:
+    """The variable names of ``tree`` in source order."""
+    nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))
+
+
 def _ordered(lines: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for line in lines:
-        for m in _NAME.finditer(re.sub(r"\s*#.*$", "", line)):
-            seen.setdefault(m.group(1))
-    return list(seen)
+    """The variables ``lines`` use, in order of first appearance."""
+    tree = ast.parse("\n".join(lines) or "pass")
+    return list(dict.fromkeys(n.id for n in _name_nodes(tree)))
 
 
 def _names(lines: list[str]) -> tuple[set[str], set[str]]:
