@@ -2,7 +2,6 @@
 one ``repeat`` per copy: the same values, divergence steps and outputs."""
 
 import numpy as np
-import pytest
 
 import workbench as wb
 from workbench.compile import Diverged
