@@ -96,6 +96,8 @@ def repeat_map_source(lowered: Lowered, batched: list[bool], target: str,
     first step (1-based) with a NaN or infinity, 0 if none; the state then holds the step before.
     """
     graph, ctx = lowered.graph, lowered.ctx
+    if target == "cpu" and _scalar_program(lowered):
+        return _interleaved(lowered, batched, carried)
     params, setup = _entry(lowered, batched)
     outs = [f"out{k}" for k in range(len(graph.outputs))]
     body = []
@@ -139,3 +141,49 @@ def repeat_map_source(lowered: Lowered, batched: list[bool], target: str,
     args = (["n_steps", "n_batch"] + params + [n for n, _ in lowered.hidden] + outs
             + ["diverged"])
     return _wrap(lowered, target, "repeat_kernel", args, setup, body)
+
+
+#: Copies run side by side in the inner loop of an interleaved kernel (a block per thread).
+LANES = 64
+
+
+def _scalar_program(lowered: Lowered) -> bool:
+    """Only 0-d inputs and outputs and no buffers: each copy lives in a few registers."""
+    graph = lowered.graph
+    return not lowered.allocs and all(tuple(v.shape) == () for v in graph.inputs + graph.outputs)
+
+
+def _interleaved(lowered: Lowered, batched: list[bool], carried: list[tuple[int, int]]) -> str:
+    """``repeat_kernel`` (as ``repeat_map_source``) that runs a block of ``LANES`` copies one
+    step at a time (the inner loop over copies vectorizes) and the blocks on all cores.
+
+    Each copy does the same operations in the same order as in the serial kernel, so results
+    are identical; a copy that diverged keeps its state, outputs and step, as there.
+    """
+    graph, ctx = lowered.graph, lowered.ctx
+    params, setup = _entry(lowered, batched)
+    outs = [f"out{k}" for k in range(len(graph.outputs))]
+    init = ["diverged[tid] = 0"] + [f"{o}[tid] = {dtype_expr(a.dtype)}(0)"
+                                    for o, a in zip(outs, graph.outputs, strict=True)]
+    values = [ctx.read(a, []) for a in graph.outputs]
+    bad = [f"not math.isfinite({v})" for v, a in zip(values, graph.outputs, strict=True)
+           if np.dtype(a.dtype).kind == "f"]
+    step = list(setup) + list(lowered.body) + ["live = diverged[tid] == 0",
+                                               f"bad = {' or '.join(bad) or 'False'}"]
+    step += [f"{o}[tid] = {v} if live else {o}[tid]" for o, v in zip(outs, values, strict=True)]
+    step.append("diverged[tid] = step + 1 if live and bad else diverged[tid]")
+    for o, i in carried:
+        name = lowered.params[i]
+        step.append(f"{name}__all[tid] = {values[o]} if live and not bad else {name}")
+    args = ["n_steps", "n_batch"] + params + [n for n, _ in lowered.hidden] + outs + ["diverged"]
+    lines = _head(lowered, CPU_HEADER.replace("import njit", "import njit, prange")) + [
+        "", "", '@njit(cache=True, error_model="numpy", parallel=True)',
+        f"def repeat_kernel({', '.join(args)}):",
+        f"    for blk in prange((n_batch + {LANES - 1}) // {LANES}):",
+        f"        lo = blk * {LANES}",
+        f"        hi = min(lo + {LANES}, n_batch)",
+        "        for tid in range(lo, hi):"]
+    lines += _indent(init, 3) + ["        for step in range(n_steps):",
+                                 "            for tid in range(lo, hi):"]
+    lines += _indent(step, 4)
+    return "\n".join(lines) + "\n"

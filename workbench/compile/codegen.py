@@ -26,7 +26,7 @@ from workbench.primitive import MissingRule, NotSupported
 USER_PREFIX = "u_"
 RESERVED = {"np", "math", "cuda", "numba", "pairwise_sum", "range", "abs", "min", "max", "int",
             "float", "bool", "len", "step", "n_steps", "record_every", "n_rows", "countdown",
-            "block_sum"}
+            "block_sum", "blocks", "call_block", "carray"}
 #: Positions that an elementwise rule reads in their own dtype (not cast to the loop dtype).
 OWN_DTYPE = {"where": (0,), "cast": (0,)}
 
@@ -49,6 +49,7 @@ class Lowering(FusedLoops):
         self.hidden: list[tuple[str, np.ndarray]] = []  # array literals passed as arguments
         self.allocs: list[str] = []
         self.blocks: list[Any] = []  # lists of lines and fused loops (_Group), in order
+        self._units: list[list[str]] | None = None
         self.prologue: list[str] = []  # scalar lines that depend on inputs only
         self.buffers: dict[str, int] = {}
         self.groups: dict[tuple[int, ...], _Group] = {}  # latest fused loop of each shape
@@ -184,12 +185,18 @@ class Lowering(FusedLoops):
             self.blocks.append(list(lines))
 
     @property
+    def units(self) -> list[list[str]]:
+        """The lines of each block (fused loops rendered once: rendering may add constants)."""
+        done = self._units or []
+        if len(done) != len(self.blocks):
+            self._units = done + [self._render(b) if isinstance(b, _Group) else list(b)
+                                  for b in self.blocks[len(done):]]
+        return self._units or []
+
+    @property
     def body(self) -> list[str]:
         """The body as lines (fused loops rendered)."""
-        lines: list[str] = list(self.prologue)
-        for block in self.blocks:
-            lines.extend(self._render(block) if isinstance(block, _Group) else block)
-        return lines
+        return list(self.prologue) + [line for unit in self.units for line in unit]
 
     def view_of_table(self, var: Var, atom: Any, table: np.ndarray) -> list[str]:
         """``var[k] = atom.flat[table[k]]`` (NumPy indexing): a view when affine, else a gather."""

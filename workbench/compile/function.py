@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.compile import cache, kernel
+from workbench.compile import blocks, cache, kernel
 from workbench.compile.loop import History, run_repeat
 from workbench.compile.target import native
 from workbench.compile.trace import Traced, trace
@@ -37,7 +37,8 @@ class Concrete:
         self.fast = None
         self.use_disk = use_disk
         self.lowered = kernel.lower(traced.graph)
-        self.source = kernel.step_source(self.lowered)
+        self.split = blocks.split(self.lowered) if blocks.wanted(self.lowered) else None
+        self.source = kernel.step_source(self.lowered, self.split)
         self._step = None
         self._repeat = None
         self._call = None
@@ -51,18 +52,27 @@ class Concrete:
         self.carried = [(traced.n_outputs + k, traced.n_args + state_index[id(v)])
                         for k, v in enumerate(traced.state_out) if id(v) in state_index]
         repeat_lowered = kernel.lower(traced.graph, fuse_sums=True)
+        self.repeat_split = (blocks.split(repeat_lowered) if blocks.wanted(repeat_lowered)
+                             else None)
         self.repeat_hidden = tuple(v for _, v in repeat_lowered.hidden)
-        self.repeat_source = kernel.repeat_source(repeat_lowered, traced.n_outputs, self.carried)
+        self.repeat_source = kernel.repeat_source(repeat_lowered, traced.n_outputs, self.carried,
+                                                  self.repeat_split)
 
     @property
     def step_kernel(self) -> Any:
         if self._step is None:
+            if self.split is not None:  # the blocks' addresses are the last argument
+                addresses, self.block_fns = self.split.load(self.use_disk)
+                self.hidden += (addresses,)
             self._step = cache.load(self.source, self.use_disk).step
         return self._step
 
     @property
     def repeat_kernel(self) -> Any:
         if self._repeat is None:
+            if self.repeat_split is not None:
+                addresses, self.repeat_block_fns = self.repeat_split.load(self.use_disk)
+                self.repeat_hidden += (addresses,)
             self._repeat = cache.load(self.repeat_source, self.use_disk).repeat
         return self._repeat
 
@@ -294,8 +304,8 @@ def function(fn: Any = None, *, target: str = "cpu", cache: bool = True) -> Any:
     ``sqrt``, ``minimum``/``maximum``, ``where``, comparisons, casts, views and indexing, and
     sums and means (NumPy's pairwise order), hence SGD (with momentum) and RMSprop steps, in
     float32 and float64. Transcendental functions (``exp``, ``log``, ``tanh``, ``sin``, ``pow``,
-    ``sigmoid``...) use Numba's libm and agree within 2 ULP per op; ``matmul`` adds in k order
-    (BLAS blocks differently): within ``k * eps * (|A| @ |B|)``; Adam (its bias correction is
+    ``sigmoid``...) use Numba's libm and agree within 2 ULP per op; ``matmul`` (BLAS for matrix
+    products, k order for small ones): within ``k * eps * (|A| @ |B|)``; Adam (its bias correction is
     a power) agrees to about 1e-13 relative over a few steps. See docs/reliability.md.
 
     >>> import numpy as np, workbench as wb

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from workbench.compile.refs import Ref
+from workbench.ops.numba_rules import blas_shaped
 
 #: Limits measured on the seed (3 sums of 11 elements: ~25% faster fused) and the polynomial
 #: (4 sums of 50: ~15% slower fused, the 8 written-out lanes and 8 accumulators per sum spill).
@@ -25,7 +26,7 @@ SCALAR_ACCUMULATORS = 16
 
 def fuse_matmul(ctx: Any, eqn: Any, out: Any) -> bool:
     """Put ``eqn`` (a matmul) into a fused loop if it fits one; False leaves it to its emitter."""
-    if eqn.prim.name != "matmul":
+    if eqn.prim.name != "matmul" or blas_shaped(ctx, out, eqn.inputs):
         return False
     x, y = eqn.inputs
     dtype = np.dtype(out.dtype)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.compile.blocks import Split
 from workbench.compile.codegen import CPU, Lowering, Target, comment, dtype_expr
 from workbench.ir import Graph, pretty
 
@@ -21,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from workbench.compile.runtime import block_sum, pairwise_sum, random_bits
+from workbench.compile.runtime import block_sum, call_block, pairwise_sum, random_bits
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 
@@ -76,19 +77,29 @@ def _head(lowered: Lowered, header: str = HEADER) -> list[str]:
     return lines
 
 
-def step_source(lowered: Lowered) -> str:
-    """A module with ``step(inputs..., constants...) -> tuple of outputs``."""
-    args = lowered.params + [n for n, _ in lowered.hidden]
+def step_source(lowered: Lowered, split: Split | None = None) -> str:
+    """A module with ``step(inputs..., constants..., blocks...) -> tuple of outputs``.
+
+    With ``split`` (see ``blocks``) the body calls its loop blocks at the addresses in the
+    trailing ``blocks`` argument instead of holding them.
+    """
+    args = lowered.params + [n for n, _ in lowered.hidden] + (["blocks"] if split else [])
     lines = _head(lowered) + ["", "", JIT, f"def step({', '.join(args)}):"]
-    lines += _indent(lowered.allocs + lowered.body)
+    if split:
+        lines += _indent(lowered.allocs + split.allocs + split.lines)
+    else:
+        lines += _indent(lowered.allocs + lowered.body)
     lines += _indent([f"return ({', '.join(lowered.outputs)},)"])
     return "\n".join(lines) + "\n"
 
 
-def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]]) -> str:
-    """A module with ``repeat(n_steps, record_every, inputs..., constants..., histories...)``.
+def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
+                  split: Split | None = None) -> str:
+    """A module with ``repeat(n_steps, record_every, inputs..., constants..., blocks...,
+    histories...)`` (``blocks...`` only with ``split``, as in ``step_source``).
 
-    It returns ``(bad_step or -1, rows recorded, carried state..., last step's outputs...)``.
+    It returns ``(bad_step or -1, rows recorded, carried state..., last step's outputs...)``
+    from its one ``return`` (the loop breaks at a bad step).
 
     ``state`` pairs output positions with the input positions they feed on the next step. The
     loop stops at the first step that produces a NaN or infinity and returns its index.
@@ -97,7 +108,8 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]]) ->
     outs = graph.outputs
     hist = [f"hist_{k}" for k in range(n_out)] + [f"hist__{lowered.params[i]}" for _, i in state]
     recorded = list(range(n_out)) + [o for o, _ in state]
-    args = (["n_steps", "record_every"] + lowered.params + [n for n, _ in lowered.hidden] + hist)
+    args = (["n_steps", "record_every"] + lowered.params + [n for n, _ in lowered.hidden]
+            + (["blocks"] if split else []) + hist)
     lines = _head(lowered) + ["", "", JIT, f"def repeat({', '.join(args)}):"]
     body = list(lowered.allocs)
     names = [f"out_{k}" for k in range(len(outs))]
@@ -108,30 +120,77 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]]) ->
         else:
             body.append(f"{name} = {expr}")
     body.append("n_rows = 0")
+    body.append("bad = -1")
     body.append("countdown = record_every")
-    loop = list(lowered.body)
-    loop += [f"{name} = {expr}" for name, expr in zip(names, lowered.outputs, strict=True)]
+    loop = list(split.lines if split else lowered.body)
+    loop += [f"{name} = {expr}" for name, expr, atom in zip(names, lowered.outputs, outs,
+                                                           strict=True)
+             if tuple(atom.shape) == ()]  # array outputs stay in their buffers
     checks = [names[k] for k in range(len(outs)) if np.dtype(outs[k].dtype).kind == "f"]
+    # array checks, state copies and history rows: plain loops (blocks when split)
+    tail, checks = _array_tail(split, lowered, names, state, hist, recorded, checks)
     for name in checks:
         atom = outs[names.index(name)]
         if tuple(atom.shape) == ():
             loop.append(f"if not math.isfinite({name}):")
         else:
             loop.append(f"if not np.isfinite({name}).all():")
-        loop.append(f"    return step, n_rows, {carried}{', '.join(names)}")
+        loop += ["    bad = step", "    break"]
+    loop += tail[0]
     for o, i in state:
-        param = lowered.params[i]
         if tuple(graph.inputs[i].shape) == ():
-            loop.append(f"{param} = {names[o]}")
-        else:
-            loop.append(f"{param}[:] = {names[o]}.reshape({math.prod(graph.inputs[i].shape)})")
+            loop.append(f"{lowered.params[i]} = {names[o]}")
     loop.append("countdown -= 1")
     loop.append("if countdown == 0:")
     loop.append("    countdown = record_every")
+    loop += _indent(tail[1])
     for h, o in zip(hist, recorded, strict=True):
-        loop.append(f"    {h}[n_rows] = {names[o]}")
+        if tuple(outs[o].shape) == ():
+            loop.append(f"    {h}[n_rows] = {names[o]}")
     loop.append("    n_rows += 1")
     body += ["for step in range(n_steps):"] + _indent(loop)
-    body.append(f"return -1, n_rows, {carried}{', '.join(names)}")
+    body.append(f"return bad, n_rows, {carried}{', '.join(names)}")
+    if split:  # one-element buffers of the scalars blocks write (the tail's too)
+        body[len(lowered.allocs):len(lowered.allocs)] = split.allocs
     lines += _indent(body)
     return "\n".join(lines) + "\n"
+
+
+def _inline(unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
+    """``unit`` as plain lines (``Split.call`` without a split): rows bound as flat views."""
+    return [f"{n} = {expr}.reshape({size})" for n, (expr, size, _) in (rows or {}).items()] + unit
+
+
+def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: list,
+                hist: list[str], recorded: list[int],
+                checks: list[str]) -> tuple[tuple[list, list], list[str]]:
+    """The per-step work on array outputs as loops over their buffers (Numba compiles these far
+    faster than array expressions): (lines checking them and copying the carried state, lines
+    writing history rows) and the scalar checks left to the caller."""
+    call = split.call if split else _inline
+    outs = lowered.graph.outputs
+    buffer = {k: lowered.outputs[k].split(".")[0] for k in range(len(outs)) if outs[k].shape}
+    size = {k: math.prod(outs[k].shape) for k in buffer}
+    check = ["finite__ok = 1"]
+    for k in buffer:
+        if names[k] in checks:
+            check += [f"for k in range({size[k]}):", f"    if not math.isfinite({buffer[k]}[k]):",
+                      "        finite__ok = 0"]
+    if split:
+        split.scalars["finite__ok"] = "int64"
+    lines = call(check, {"finite__ok"}) if len(check) > 1 else []
+    if len(check) > 1:
+        lines += ["if finite__ok == 0:", "    bad = step", "    break"]
+    copy = []
+    for o, i in state:
+        if o in buffer:
+            copy += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
+    lines += call(copy, set()) if copy else []
+    rows, write = {}, []
+    for h, o in zip(hist, recorded, strict=True):
+        if o in buffer:
+            rows[f"{h}__row"] = (f"{h}[n_rows]", size[o], np.dtype(outs[o].dtype).name)
+            write += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
+    history = call(write, set(), rows) if write else []
+    scalar_checks = [n for k, n in enumerate(names) if n in checks and k not in buffer]
+    return (lines, history), scalar_checks

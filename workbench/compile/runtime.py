@@ -7,7 +7,9 @@ makes a compiled float sum agree with the eager tape to the last bit.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 from workbench.random import random_bits_body
 
@@ -101,3 +103,23 @@ def pairwise_sum(a, start, n, stride, zero):  # pragma: no cover - runs compiled
             starts[top + 2], sizes[top + 2] = s, half
             top += 3
     return values[0]
+
+
+@intrinsic
+def call_block(typingctx, address, args):
+    """Call the C function at ``address`` (an integer) with ``args`` (a tuple): arrays go as
+    their data pointers, numbers by value. The generated drivers call their loop blocks (each a
+    ``cfunc``) this way, so Numba compiles a call, never the block again."""
+    def codegen(context, builder, signature, llargs):
+        addr, packed = llargs
+        values = []
+        for k, ty in enumerate(args):
+            value = builder.extract_value(packed, k)
+            if isinstance(ty, types.Array):
+                value = context.make_array(ty)(context, builder, value).data
+            values.append(value)
+        fnty = ir.FunctionType(ir.VoidType(), [v.type for v in values])
+        builder.call(builder.inttoptr(addr, fnty.as_pointer()), values)
+        return context.get_dummy_value()
+
+    return types.void(address, args), codegen

@@ -200,22 +200,10 @@ def concat(ctx, out, ins, axis):
     return lines
 
 
-# Below this many multiply-adds a matmul stays loops (no call overhead; small kernels unchanged).
-_BLAS_MIN_WORK = 1 << 15
-
-
-def blas_matrix(ctx, atom) -> str:
-    """A 2-D value as a contiguous array expression for ``np.dot``: its buffer reshaped, the
-    transpose of one, or a dense copy of any other view."""
-    ref = ctx.ref(atom)
-    rows, cols = ctx.shape(atom)
-    span = f"{ref.name}[{ref.offset}:{ref.offset + rows * cols}]"
-    if ref.dense:
-        return f"{span}.reshape(({rows}, {cols}))"
-    if ref.strides == (1, rows) and rows > 1 and cols > 1:
-        return f"{span}.reshape(({cols}, {rows})).T"
-    ref = ctx.dense(atom)
-    return f"{ref.name}[{ref.offset}:{ref.offset + rows * cols}].reshape(({rows}, {cols}))"
+#: Products with at least this many multiply-adds call BLAS (``np.dot``) on the CPU target.
+BLAS_MIN_WORK = 512
+#: Past this many, a product whose operands BLAS cannot read in place copies them first.
+_BLAS_COPY_MIN_WORK = 1 << 15
 
 
 def blas_ok(ctx, out, ins) -> bool:
@@ -225,16 +213,56 @@ def blas_ok(ctx, out, ins) -> bool:
             and all(ctx.dtype(a) == dtype for a in ins))
 
 
-def matmul(ctx, out, ins):
-    """NumPy matmul with batch broadcasting; each element sums over k in order (large 2-D float
-    products on the CPU are one BLAS call, as NumPy does)."""
+def blas_operand(ctx, atom) -> str | None:
+    """``atom`` as a 2-D array expression BLAS reads in place (C order, or the transpose of a
+    C-ordered matrix), or None if it is a vector, a broadcast or a strided view."""
+    ref = ctx.ref(atom)
+    if ref.is_scalar or len(ref.shape) != 2 or 0 in ref.shape:
+        return None
+    size, (r, c) = ref.size, ref.shape
+    whole = ctx.buffers.get(ref.name) == size or id(atom) in ctx.local_of  # stored in full
+    flat = (ref.name if ref.offset == 0 and whole
+            else f"{ref.name}[{ref.offset}:{ref.offset + size}]")
+    if ref.dense:
+        return f"{flat}.reshape(({r}, {c}))"
+    if ref.transpose((1, 0)).dense:
+        return f"{flat}.reshape(({c}, {r})).T"
+    return None
+
+
+def blas_matrix(ctx, atom) -> str:
+    """A 2-D value for ``np.dot`` whatever its layout: read in place where BLAS can, else a
+    dense copy of the view."""
+    in_place = blas_operand(ctx, atom)
+    if in_place is not None:
+        return in_place
+    rows, cols = ctx.shape(atom)
+    ref = ctx.dense(atom)
+    return f"{ref.name}[{ref.offset}:{ref.offset + rows * cols}].reshape(({rows}, {cols}))"
+
+
+def blas_shaped(ctx, out, ins) -> bool:
+    """Is this matmul a BLAS call (2-D float operands of one dtype, enough work, laid out for
+    BLAS, or so large that copying them first pays) rather than an element loop?"""
     x, y = ins
     xs, ys = ctx.shape(x), ctx.shape(y)
-    if (len(xs) == len(ys) == 2 and xs[0] * xs[1] * ys[1] >= _BLAS_MIN_WORK
-            and blas_ok(ctx, out, ins)):
-        xm, ym = blas_matrix(ctx, x), blas_matrix(ctx, y)
+    if not blas_ok(ctx, out, ins) or len(xs) != 2 or len(ys) != 2:
+        return False
+    work = xs[0] * xs[1] * ys[1]
+    in_place = blas_operand(ctx, x) is not None and blas_operand(ctx, y) is not None
+    return work >= _BLAS_COPY_MIN_WORK or (work >= BLAS_MIN_WORK and in_place)
+
+
+def matmul(ctx, out, ins):
+    """NumPy matmul with batch broadcasting: a BLAS call for matrix products (``blas_shaped``),
+    else loops in which each element sums over k in order."""
+    x, y = ins
+    if blas_shaped(ctx, out, ins):
         name = ctx.out(out)
-        return [f"np.dot({xm}, {ym}, {name}.reshape(({xs[0]}, {ys[1]})))"]
+        m, n = ctx.shape(x)[0], ctx.shape(y)[1]
+        return [f"np.dot({blas_matrix(ctx, x)}, {blas_matrix(ctx, y)}, "
+                f"{name}.reshape(({m}, {n})))"]
+    xs, ys = ctx.shape(x), ctx.shape(y)
     vec_x, vec_y = len(xs) == 1, len(ys) == 1
     xr = ctx.ref(x).reshape((1,) + xs) if vec_x else ctx.ref(x)
     yr = ctx.ref(y).reshape(ys + (1,)) if vec_y else ctx.ref(y)
