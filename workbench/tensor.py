@@ -13,10 +13,11 @@ import numpy as np
 
 from workbench import tape_state
 from workbench.dtypes import to_array
+from workbench.tensor_methods import ArrayMethods
 from workbench.tf_types import DType, TensorShape
 
 
-class Tensor:
+class Tensor(ArrayMethods):
     """An immutable array value that tapes can record.
 
     >>> import workbench as wb
@@ -128,7 +129,8 @@ class Tensor:
         return format(self._value if self.ndim else self._value.item(), spec)
 
     def __repr__(self) -> str:
-        return f"<wb.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={_body(self._value)}>"
+        return (f"<wb.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+                f"numpy={_body(self._value)}>")
 
     # --- arithmetic (dispatches to primitives; see ops/) ------------------------------------
     def __add__(self, other):
@@ -168,52 +170,6 @@ class Tensor:
     def __rfloordiv__(self, other):
         from workbench.ops.numpy_more import floor_divide
         return floor_divide(other, self)
-
-    # --- NumPy's bitwise operators, divmod and round (see ops/bitwise.py, ops/numpy_more.py) --
-    def __and__(self, other):
-        from workbench.ops import bitwise
-        return bitwise.bitwise_and(self, other)
-
-    def __rand__(self, other):
-        from workbench.ops import bitwise
-        return bitwise.bitwise_and(other, self)
-
-    def __or__(self, other):
-        from workbench.ops import bitwise
-        return bitwise.bitwise_or(self, other)
-
-    def __ror__(self, other):
-        from workbench.ops import bitwise
-        return bitwise.bitwise_or(other, self)
-
-    def __xor__(self, other):
-        from workbench.ops import bitwise
-        return bitwise.bitwise_xor(self, other)
-
-    def __rxor__(self, other):
-        from workbench.ops import bitwise
-        return bitwise.bitwise_xor(other, self)
-
-    def __invert__(self):
-        from workbench.ops import bitwise
-        return bitwise.invert(self)
-
-    def __divmod__(self, other):
-        from workbench.ops.numpy_more import floor_divide
-        return floor_divide(self, other), _ew.mod(self, other)
-
-    def __rdivmod__(self, other):
-        from workbench.ops.numpy_more import floor_divide
-        return floor_divide(other, self), _ew.mod(other, self)
-
-    def __round__(self, ndigits=None):
-        return _ew.round(self) if ndigits is None else self.round(ndigits)
-
-    def round(self, decimals: int = 0) -> Tensor:
-        """``x.round(decimals)``: halves to even, as NumPy (not differentiable)."""
-        if not decimals:
-            return _ew.round(self)
-        return _ew.div(_ew.round(_ew.mul(self, 10.0 ** decimals)), 10.0 ** decimals)
 
     def __pow__(self, other):
         return _ew.power(self, other)
@@ -270,125 +226,6 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
             shape = tuple(shape[0])
         return _shape.reshape(self, shape)
-
-    # --- NumPy's array methods (each calls the op of the same name) --------------------------
-    # (statistics, cumulative and products import ops/linalg, which imports this module: they
-    # are imported where used.)
-    @property
-    def mT(self) -> Tensor:
-        """The last two axes swapped (the matrix transpose of a stack of matrices)."""
-        return _arrays.swapaxes(self, -1, -2)
-
-    def transpose(self, *axes) -> Tensor:
-        """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], tuple | list)):
-            axes = axes[0]
-        return _shape.transpose(self, axes or None)
-
-    def ravel(self) -> Tensor:
-        return _arrays.ravel(self)
-
-    def flatten(self) -> Tensor:
-        return _arrays.ravel(self)
-
-    def squeeze(self, axis=None) -> Tensor:
-        return _shape.squeeze(self, axis)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        return _arrays.swapaxes(self, axis1, axis2)
-
-    def repeat(self, repeats, axis=None) -> Tensor:
-        return _arrays.repeat(self, repeats, axis)
-
-    def sum(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.sum(_numpy_args(self, "sum", dtype, out), axis, keepdims)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.mean(_numpy_args(self, "mean", dtype, out), axis, keepdims)
-
-    def max(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.max(_numpy_args(self, "max", None, out), axis, keepdims)
-
-    def min(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
-        return _red.min(_numpy_args(self, "min", None, out), axis, keepdims)
-
-    def var(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
-        from workbench.ops import statistics
-        return statistics.var(_numpy_args(self, "var", dtype, out), axis, ddof, keepdims)
-
-    def std(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
-        from workbench.ops import statistics
-        return statistics.std(_numpy_args(self, "std", dtype, out), axis, ddof, keepdims)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims: bool = False) -> Tensor:
-        from workbench.ops import cumulative
-        return cumulative.prod(_numpy_args(self, "prod", dtype, out), axis, keepdims)
-
-    def cumsum(self, axis=None, dtype=None, out=None) -> Tensor:
-        from workbench.ops import cumulative
-        return cumulative.cumsum(_numpy_args(self, "cumsum", dtype, out), axis)
-
-    def cumprod(self, axis=None, dtype=None, out=None) -> Tensor:
-        from workbench.ops import cumulative
-        return cumulative.cumprod(_numpy_args(self, "cumprod", dtype, out), axis)
-
-    def ptp(self, axis=None, keepdims: bool = False) -> Tensor:
-        from workbench.ops import statistics
-        return statistics.ptp(self, axis, keepdims)
-
-    def any(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
-        from workbench.ops import statistics
-        return statistics.any(_numpy_args(self, "any", None, out), axis, keepdims)
-
-    def all(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
-        from workbench.ops import statistics
-        return statistics.all(_numpy_args(self, "all", None, out), axis, keepdims)
-
-    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None,
-              out=None) -> Tensor:
-        from workbench.ops import products
-        return products.trace(_numpy_args(self, "trace", dtype, out), offset, axis1, axis2)
-
-    def argmax(self, axis=None, out=None) -> Tensor:
-        return _red.argmax(_numpy_args(self, "argmax", None, out), axis)
-
-    def argmin(self, axis=None, out=None) -> Tensor:
-        return _red.argmin(_numpy_args(self, "argmin", None, out), axis)
-
-    def clip(self, min=None, max=None, out=None) -> Tensor:
-        clipped = _numpy_args(self, "clip", None, out)
-        clipped = clipped if min is None else _ew.maximum(clipped, min)
-        return clipped if max is None else _ew.minimum(clipped, max)
-
-    def dot(self, other) -> Tensor:
-        from workbench.ops import products
-        return products.dot(self, other)
-
-    def astype(self, dtype) -> Tensor:
-        return _ew.cast(self, dtype)
-
-    def copy(self) -> Tensor:
-        """The same value (Tensors are immutable, so this is the tensor itself, on the tape)."""
-        return self._read() if isinstance(self, Variable) else self
-
-    def item(self) -> Any:
-        """The one element as a Python number (leaves the tape, as ``float()`` does)."""
-        self._note_escape()
-        return np.asarray(self._value).item()
-
-    def tolist(self) -> Any:
-        """The value as nested Python lists (leaves the tape)."""
-        self._note_escape()
-        return np.asarray(self._value).tolist()
-
-
-
-def _numpy_args(x: Tensor, method: str, dtype: Any, out: Any) -> Tensor:
-    """NumPy's ``dtype=``/``out=`` arguments (``np.sum(t)`` calls ``t.sum(dtype=, out=)``)."""
-    if out is not None:
-        raise TypeError(f"{method}: out= is not supported (Tensors are immutable); "
-                        f"use the returned Tensor")
-    return x if dtype is None or np.dtype(dtype) == x.dtype else _ew.cast(x, dtype)
 
 
 class Variable(Tensor):
@@ -548,8 +385,6 @@ def as_input(value: Any) -> Any:
 
 # Conversion and ops are imported last: they build on Tensor, and Tensor's operators call them.
 from workbench.convert import as_tensors, constant  # noqa: F401 (re-exported)
-from workbench.ops import arrays as _arrays
 from workbench.ops import elementwise as _ew
 from workbench.ops import linalg as _la
-from workbench.ops import reduce as _red
 from workbench.ops import shape as _shape
