@@ -45,13 +45,13 @@ class DType:
     def __getattr__(self, name: str) -> Any:  # NumPy's attributes: kind, name, itemsize, char...
         return getattr(object.__getattribute__(self, "dtype"), name)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         try:
             return self.dtype == np.dtype(other)
         except TypeError:
             return NotImplemented
 
-    def __ne__(self, other: Any) -> bool:
+    def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 

@@ -241,7 +241,7 @@ def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced
 
 def _none(leaves: list) -> None:
     """The result structure of a function that returns nothing (like ``tf.function``: None)."""
-    return None
+    return
 
 
 def _refuse_created_variables(fn: Any, tape: TracingTape, result: Any) -> None:

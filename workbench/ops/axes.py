@@ -79,3 +79,19 @@ def reduction_axes(axis: Any, ndim: int, argname: str = "axis") -> tuple[int, ..
             normalize_axis(axis, 0, argname)  # raises, naming rank 0
         return None
     return normalize_axis(axis, ndim, argname)
+
+
+def planes_last(axis1: Any, axis2: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """The permutation that moves the plane ``(axis1, axis2)`` to the last two axes, the others
+    kept in order (``trace``, ``diagonal``); both axes are validated.
+
+    >>> planes_last(0, 2, 3, "trace")
+    (1, 0, 2)
+    """
+    if ndim < 2:
+        raise ValueError(f"{op} needs at least 2 axes, got a tensor of rank {ndim}")
+    i = normalize_axis_index(axis1, ndim, "axis1")
+    j = normalize_axis_index(axis2, ndim, "axis2")
+    if i == j:
+        raise ValueError(f"{op}: axis1 and axis2 are the same axis ({axis1}, {axis2})")
+    return tuple(k for k in range(ndim) if k not in (i, j)) + (i, j)

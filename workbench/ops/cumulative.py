@@ -11,12 +11,13 @@ import math
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import numba_products as nbp
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.axes import reduction_axes
-from workbench.ops.einsum import element_array, tensor_input
+from workbench.ops.einsum import element_array
 from workbench.primitive import defprimitive
 from workbench.tensor import Tensor, as_input
 
@@ -132,7 +133,7 @@ def prod(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
 
 
 def _prepare(x, axis) -> tuple[Tensor, int]:
-    x = tensor_input(x)
+    x = constant(x)
     if axis is None:
         return sh.reshape(x, (-1,)), 0
     if not isinstance(axis, int | np.integer):

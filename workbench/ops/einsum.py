@@ -10,10 +10,11 @@ import string
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import numba_products as nbp
 from workbench.ops import shape as sh
 from workbench.primitive import defprimitive
-from workbench.tensor import Tensor, as_input, to_array
+from workbench.tensor import Tensor
 
 LETTERS = string.ascii_letters
 
@@ -35,12 +36,6 @@ def _fresh(used: set[str], count: int) -> list[str]:
         raise ValueError("einsum: more than 52 distinct axes are not supported")
     used.update(free)
     return free
-
-
-def tensor_input(x) -> Tensor:
-    """``x`` as a Tensor (Variables read, numbers and arrays converted by the dtype policy)."""
-    x = as_input(x)
-    return x if isinstance(x, Tensor) else Tensor(to_array(x))
 
 
 def _operand_vjp(argnum: int):
@@ -231,7 +226,7 @@ def einsum(subscripts: str, *operands) -> Tensor:
     >>> float(wb.einsum("ii", a)), wb.einsum("ij,jk->ik", a, a).numpy().tolist()
     (5.0, [[7.0, 10.0], [15.0, 22.0]])
     """
-    xs = [tensor_input(x) for x in operands]
+    xs = [constant(x) for x in operands]
     shapes = [x.shape for x in xs]
     explicit = resolve(subscripts, shapes)
     terms, _ = split(explicit)

@@ -17,12 +17,6 @@ from workbench.tensor import Tensor, as_input, constant
 _LN2 = math.log(2.0)
 
 
-def _tensor(x: Any) -> Tensor:
-    """``x`` as a Tensor (a Variable is read, a number or array becomes a constant)."""
-    x = as_input(x)
-    return x if isinstance(x, Tensor) else constant(x)
-
-
 # --- tests and logic: boolean Tensors (comparisons; gradient tapes never record them) ----------
 def isnan(x) -> Tensor:
     """True where ``x`` is NaN (``tf.math.is_nan``).
@@ -31,7 +25,7 @@ def isnan(x) -> Tensor:
     >>> wb.isnan(wb.constant([1.0, float("nan")])).numpy()
     array([False,  True])
     """
-    x = _tensor(x)
+    x = constant(x)
     return x != x
 
 
@@ -42,7 +36,7 @@ def isinf(x) -> Tensor:
     >>> wb.isinf(wb.constant([1.0, -float("inf")])).numpy()
     array([False,  True])
     """
-    return ew.abs(_tensor(x)) == np.inf
+    return ew.abs(constant(x)) == np.inf
 
 
 def isfinite(x) -> Tensor:
@@ -52,11 +46,11 @@ def isfinite(x) -> Tensor:
     >>> wb.isfinite(wb.constant([1.0, float("nan"), float("inf")])).numpy()
     array([ True, False, False])
     """
-    return ew.abs(_tensor(x)) < np.inf
+    return ew.abs(constant(x)) < np.inf
 
 
 def _truth(x: Any) -> Tensor:
-    x = _tensor(x)
+    x = constant(x)
     return x if x.dtype == np.bool_ else x != 0
 
 
@@ -104,38 +98,38 @@ def equal(x, y) -> Tensor:
     >>> wb.equal([1.0, 2.0], 2.0).numpy()
     array([False,  True])
     """
-    return _tensor(x) == y
+    return constant(x) == y
 
 
 def not_equal(x, y) -> Tensor:
     """``x != y`` elementwise, as a boolean Tensor."""
-    return _tensor(x) != y
+    return constant(x) != y
 
 
 def less(x, y) -> Tensor:
     """``x < y`` elementwise, as a boolean Tensor."""
-    return _tensor(x) < y
+    return constant(x) < y
 
 
 def less_equal(x, y) -> Tensor:
     """``x <= y`` elementwise, as a boolean Tensor."""
-    return _tensor(x) <= y
+    return constant(x) <= y
 
 
 def greater(x, y) -> Tensor:
     """``x > y`` elementwise, as a boolean Tensor."""
-    return _tensor(x) > y
+    return constant(x) > y
 
 
 def greater_equal(x, y) -> Tensor:
     """``x >= y`` elementwise, as a boolean Tensor."""
-    return _tensor(x) >= y
+    return constant(x) >= y
 
 
 # --- arithmetic ----------------------------------------------------------------------------
 def positive(x) -> Tensor:
     """``+x`` (``np.positive``): a recorded identity."""
-    return identity(_tensor(x))
+    return identity(constant(x))
 
 
 def true_divide(x, y) -> Tensor:
@@ -151,7 +145,7 @@ def float_power(x, y) -> Tensor:
     dtype('float64')
     """
     def f64(v: Any) -> Any:  # Python numbers stay weak scalars (a constant exponent stays one)
-        return v if type(v) in (int, float) else ew.cast(_tensor(v), np.float64)
+        return v if type(v) in (int, float) else ew.cast(constant(v), np.float64)
 
     base = f64(x)
     return ew.power(constant(base, dtype=np.float64) if type(base) in (int, float) else base,
@@ -165,7 +159,7 @@ def divide_no_nan(x, y) -> Tensor:
     >>> wb.math.divide_no_nan(wb.constant([1.0, 1.0]), wb.constant([0.0, 4.0])).numpy()
     array([0.  , 0.25])
     """
-    zero = _tensor(y) == 0
+    zero = constant(y) == 0
     return ew.where(zero, 0.0, ew.div(x, ew.where(zero, 1.0, y)))
 
 
@@ -186,7 +180,7 @@ def xlogy(x, y) -> Tensor:
     >>> wb.math.xlogy(wb.constant([0.0, 2.0]), wb.constant([0.0, 1.0])).numpy()
     array([0., 0.])
     """
-    zero = _tensor(x) == 0
+    zero = constant(x) == 0
     return ew.where(zero, 0.0, ew.mul(x, ew.log(ew.where(zero, 1.0, y))))
 
 
@@ -258,7 +252,7 @@ def sinc(x) -> Tensor:
     >>> wb.sinc(wb.constant([0.0, 0.5])).numpy()
     array([1.        , 0.63661977])
     """
-    t = ew.mul(_tensor(x), math.pi)
+    t = ew.mul(constant(x), math.pi)
     near = ew.abs(t) < 0.1
     t2 = ew.mul(t, t)
     series = _SINC_SERIES[-1]
@@ -296,7 +290,7 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None,
     >>> wb.nan_to_num(wb.constant([float("nan"), 2.0]), nan=-1.0).numpy()
     array([-1.,  2.])
     """
-    x = _tensor(x)
+    x = constant(x)
     if x.dtype.kind != "f":
         return identity(x)
     big = float(np.finfo(x.dtype).max)
@@ -318,10 +312,10 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     if len(condlist) != len(choicelist):
         raise ValueError(f"select: condlist has {len(condlist)} entries but choicelist has "
                          f"{len(choicelist)}; give one choice per condition")
-    out = _tensor(default) if not isinstance(default, int | float) else default
+    out = constant(default) if not isinstance(default, int | float) else default
     for cond, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
         out = ew.where(_truth(cond), choice, out)
-    return _tensor(out)
+    return constant(out)
 
 
 def heaviside(x, h0) -> Tensor:
@@ -333,6 +327,6 @@ def heaviside(x, h0) -> Tensor:
     >>> wb.heaviside(wb.constant([-1.0, 0.0, 2.0]), 0.5).numpy()
     array([0. , 0.5, 1. ])
     """
-    x = _tensor(x)
+    x = constant(x)
     steps = ew.where(x > 0, 1.0, ew.where(x < 0, 0.0, ew.stop_gradient(x)))
     return ew.where(x == 0, h0, steps)

@@ -8,13 +8,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from workbench.dtypes import to_array
+from workbench.convert import constant
 from workbench.ops import decompositions as dec
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
+from workbench.ops.axes import planes_last
 from workbench.ops.linalg import inv, matmul, swap_last
-from workbench.tensor import Tensor, as_input
+from workbench.tensor import Tensor
 
 
 class EighResult(NamedTuple):
@@ -38,14 +39,8 @@ class SlogdetResult(NamedTuple):
     logabsdet: Tensor
 
 
-def as_tensor(x: Any) -> Tensor:
-    """A Tensor for ``x`` (a Variable's current value, a number, a list or an array)."""
-    x = as_input(x)
-    return x if isinstance(x, Tensor) else Tensor(to_array(x))
-
-
 def _matrices(a: Any, fn: str) -> Tensor:
-    a = as_tensor(a)
+    a = constant(a)
     if a.ndim < 2:
         raise ValueError(f"wb.linalg.{fn} needs a matrix or a stack of matrices (ndim >= 2), "
                          f"got shape {a.shape}")
@@ -203,7 +198,7 @@ def lstsq(a: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
     >>> x.numpy(), res.numpy(), rank
     (array([2.]), array([2.]), 1)
     """
-    a, b = _matrices(a, "lstsq"), as_tensor(b)
+    a, b = _matrices(a, "lstsq"), constant(b)
     if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
         raise ValueError(f"wb.linalg.lstsq needs a (m, n) matrix and a (m,) or (m, k) right-hand "
                          f"side, got shapes {a.shape} and {b.shape}")
@@ -270,15 +265,10 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     >>> wb.diagonal(wb.constant([[1.0, 2.0], [3.0, 4.0]]), offset=1).numpy()
     array([2.])
     """
-    a = as_tensor(a)
-    if a.ndim < 2:
-        raise ValueError(f"diagonal needs at least 2 dimensions, got shape {a.shape}")
-    ax1, ax2 = axis1 % a.ndim, axis2 % a.ndim
-    if ax1 == ax2:
-        raise ValueError(f"diagonal: axis1 and axis2 cannot be the same axis ({axis1}, {axis2})")
-    rest = [k for k in range(a.ndim) if k not in (ax1, ax2)]
-    moved = sh.transpose_p(a, axes=tuple(rest) + (ax1, ax2))
-    r, c = _diagonal_index(a.shape[ax1], a.shape[ax2], int(offset))
+    a = constant(a)
+    order = planes_last(axis1, axis2, a.ndim, "diagonal")
+    moved = sh.transpose_p(a, axes=order)
+    r, c = _diagonal_index(a.shape[order[-2]], a.shape[order[-1]], int(offset))
     return sh.getitem_p(moved, index=(Ellipsis, r, c))
 
 
@@ -310,7 +300,7 @@ def diag_matrix(v: Any, k: int = 0) -> Tensor:
     array([[1., 0.],
            [0., 2.]])
     """
-    v = as_tensor(v)
+    v = constant(v)
     if v.ndim < 1:
         raise ValueError("diag needs a vector (or a stack of vectors), got a scalar")
     size = v.shape[-1] + abs(int(k))
@@ -326,7 +316,7 @@ def diag(v: Any, k: int = 0) -> Tensor:
     >>> wb.diag(wb.constant([1.0, 2.0]), k=1).shape
     (3, 3)
     """
-    v = as_tensor(v)
+    v = constant(v)
     if v.ndim == 1:
         return diag_matrix(v, k)
     if v.ndim == 2:
@@ -335,7 +325,7 @@ def diag(v: Any, k: int = 0) -> Tensor:
 
 
 def _triangle(m: Any, k: int, lower: bool, fn: str) -> Tensor:
-    m = as_tensor(m)
+    m = constant(m)
     if m.ndim < 2:
         raise ValueError(f"{fn} needs a matrix or a stack of matrices, got shape {m.shape}")
     rows, cols = m.shape[-2:]

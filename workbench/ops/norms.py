@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import decompositions as dec
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.axes import reduction_axes
-from workbench.ops.matrix_functions import as_tensor
 from workbench.tensor import Tensor
 
 
@@ -100,7 +100,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     >>> wb.linalg.norm(wb.constant([[1.0, -2.0], [3.0, 4.0]]), ord=1).numpy()
     np.float64(6.0)
     """
-    x = as_tensor(x)
+    x = constant(x)
     if axis is None:
         if ord is None or ord == "euclidean" or (ord == "fro" and x.ndim == 2):
             out = _root(_sum_squares(x, None), 2)
@@ -129,7 +129,7 @@ def tf_norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: Any
     >>> float(wb.norm(wb.constant([[1.0, -2.0], [3.0, 4.0]]), ord=1))
     10.0
     """
-    x = as_tensor(tensor)
+    x = constant(tensor)
     del name
     if axis is None:
         flat = sh.reshape_p(x, shape=(x.size,))
@@ -149,7 +149,7 @@ def reduce_euclidean_norm(input_tensor: Any, axis: Any = None, keepdims: bool = 
     >>> wb.math.reduce_euclidean_norm(wb.constant([[3.0, 4.0], [0.0, 0.0]]), axis=1).numpy()
     array([5., 0.])
     """
-    x = as_tensor(input_tensor)
+    x = constant(input_tensor)
     axes = reduction_axes(axis, x.ndim)
     return _root(red.sum(ew.mul(x, x), axis=axes, keepdims=keepdims), 2)
 
@@ -161,7 +161,7 @@ def global_norm(t_list: Any) -> Tensor:
     >>> float(wb.linalg.global_norm([wb.constant([3.0]), None, wb.constant([[4.0]])]))
     5.0
     """
-    parts = [_sum_squares(as_tensor(t), None) for t in t_list if t is not None]
+    parts = [_sum_squares(constant(t), None) for t in t_list if t is not None]
     if not parts:
         raise ValueError("global_norm needs at least one tensor that is not None")
     total = parts[0]

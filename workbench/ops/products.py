@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
-from workbench.ops.einsum import LETTERS, einsum, tensor_input
+from workbench.ops.axes import planes_last
+from workbench.ops.einsum import LETTERS, einsum
 from workbench.ops.linalg import matmul
 from workbench.tensor import Tensor
 
@@ -32,7 +34,7 @@ def tensordot(a, b, axes=2) -> Tensor:
     >>> np.allclose(wb.tensordot(a, b, axes=1).numpy(), a @ b)
     True
     """
-    a, b = tensor_input(a), tensor_input(b)
+    a, b = constant(a), constant(b)
     if isinstance(axes, int | np.integer):
         if not 0 <= axes <= min(a.ndim, b.ndim):
             raise ValueError(f"tensordot: axes={axes} needs 0 <= axes <= min of the ranks "
@@ -64,7 +66,7 @@ def dot(a, b) -> Tensor:
     >>> float(wb.dot([1.0, 2.0], [3.0, 4.0]))
     11.0
     """
-    a, b = tensor_input(a), tensor_input(b)
+    a, b = constant(a), constant(b)
     if a.ndim == 0 or b.ndim == 0:
         return ew.mul(a, b)
     if a.ndim <= 2 and b.ndim <= 2:
@@ -80,7 +82,7 @@ def inner(a, b) -> Tensor:
     >>> wb.inner(wb.constant([[1.0, 2.0]]), wb.constant([[3.0, 4.0], [5.0, 6.0]])).numpy()
     array([[11., 17.]])
     """
-    a, b = tensor_input(a), tensor_input(b)
+    a, b = constant(a), constant(b)
     if a.ndim == 0 or b.ndim == 0:
         return ew.mul(a, b)
     return tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 1]))
@@ -93,7 +95,7 @@ def outer(a, b) -> Tensor:
     >>> wb.outer([1.0, 2.0], [3.0, 4.0, 5.0]).shape
     (2, 3)
     """
-    a, b = tensor_input(a), tensor_input(b)
+    a, b = constant(a), constant(b)
     return ew.mul(sh.reshape(a, (-1, 1)), sh.reshape(b, (1, -1)))
 
 
@@ -104,7 +106,7 @@ def kron(a, b) -> Tensor:
     >>> wb.kron(wb.eye(2), wb.constant([[1.0, 2.0]])).numpy().tolist()
     [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]]
     """
-    a, b = tensor_input(a), tensor_input(b)
+    a, b = constant(a), constant(b)
     nd = max(a.ndim, b.ndim)
     sa = (1,) * (nd - a.ndim) + a.shape
     sb = (1,) * (nd - b.ndim) + b.shape
@@ -121,7 +123,7 @@ def cross(a, b, axis: int = -1) -> Tensor:
     >>> wb.cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]).numpy()
     array([0., 0., 1.])
     """
-    a, b = tensor_input(a), tensor_input(b)
+    a, b = constant(a), constant(b)
     for name, x in (("a", a), ("b", b)):
         if x.ndim == 0 or x.shape[axis] != 3:
             raise ValueError(f"cross: {name} has shape {x.shape}; axis {axis} must have size 3 "
@@ -151,15 +153,10 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     >>> float(wb.trace(wb.constant([[1.0, 2.0], [3.0, 4.0]]), offset=1))
     2.0
     """
-    a = tensor_input(a)
-    if a.ndim < 2:
-        raise ValueError(f"trace needs at least 2 axes, got shape {a.shape}")
-    i, j = axis1 % a.ndim, axis2 % a.ndim
-    if i == j:
-        raise ValueError(f"trace: axis1 and axis2 are the same axis ({axis1}, {axis2})")
-    rest = [k for k in range(a.ndim) if k not in (i, j)]
-    if rest + [i, j] != list(range(a.ndim)):
-        a = sh.transpose(a, rest + [i, j])
+    a = constant(a)
+    order = planes_last(axis1, axis2, a.ndim, "trace")
+    if order != tuple(range(a.ndim)):
+        a = sh.transpose(a, order)
     rows, cols = a.shape[-2:]
     lo_r, lo_c = max(-offset, 0), max(offset, 0)
     n = max(min(rows - lo_r, cols - lo_c), 0)

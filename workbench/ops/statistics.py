@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.axes import reduction_axes
-from workbench.ops.einsum import tensor_input
 from workbench.tensor import Tensor
 
 
@@ -29,7 +29,7 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False, *, dtype=None,
     >>> float(wb.var([1.0, 2.0, 3.0, 4.0])), float(wb.var([1.0, 2.0, 3.0, 4.0], ddof=1))
     (1.25, 1.6666666666666667)
     """
-    x = tensor_input(red.in_dtype(x, dtype))
+    x = constant(red.in_dtype(x, dtype))
     ddof = ddof if correction is None else correction  # NumPy 2's name for ddof
     axes, n = _count(x, axis)
     if n - ddof <= 0:
@@ -79,13 +79,13 @@ def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool =
     >>> float(wb.average([1.0, 2.0, 4.0], weights=[3.0, 1.0, 0.0]))
     1.25
     """
-    a = tensor_input(a)
+    a = constant(a)
     if weights is None:
         axes, n = _count(a, axis)
         avg = red.mean(a, axis=axes, keepdims=keepdims)
-        total = tensor_input(np.full(avg.shape, float(n), dtype=avg.dtype))
+        total = constant(np.full(avg.shape, float(n), dtype=avg.dtype))
     else:
-        w = tensor_input(weights)
+        w = constant(weights)
         if w.shape != a.shape:
             if not isinstance(axis, int | np.integer):
                 raise TypeError(f"average: weights of shape {w.shape} differ from a's {a.shape}; "
@@ -109,7 +109,7 @@ def ptp(x, axis=None, keepdims: bool = False) -> Tensor:
     >>> float(wb.ptp([4.0, -1.0, 2.0]))
     5.0
     """
-    x = tensor_input(x)
+    x = constant(x)
     top = red.max(x, axis=axis, keepdims=keepdims)
     return ew.sub(top, red.min(x, axis=axis, keepdims=keepdims))
 
@@ -121,7 +121,7 @@ def nansum(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     >>> float(wb.nansum([1.0, np.nan, 2.0]))
     3.0
     """
-    x = tensor_input(red.in_dtype(x, dtype))
+    x = constant(red.in_dtype(x, dtype))
     return red.sum(ew.where(x != x, 0.0, x), axis=axis, keepdims=keepdims)
 
 
@@ -132,7 +132,7 @@ def nanmean(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     >>> float(wb.nanmean([1.0, np.nan, 2.0]))
     1.5
     """
-    x = tensor_input(red.in_dtype(x, dtype))
+    x = constant(red.in_dtype(x, dtype))
     kept = ew.cast(x == x, dtype=x.dtype)
     count = red.sum(kept, axis=axis, keepdims=keepdims)
     return ew.div(nansum(x, axis=axis, keepdims=keepdims), count)
@@ -145,7 +145,7 @@ def count_nonzero(x, axis=None, keepdims: bool = False) -> Tensor:
     >>> int(wb.count_nonzero([[0.0, 1.0], [2.0, 0.0]]))
     2
     """
-    x = tensor_input(x)
+    x = constant(x)
     return red.sum(ew.cast(x != 0, dtype=np.int64), axis=axis, keepdims=keepdims)
 
 
@@ -166,5 +166,5 @@ def all(x, axis=None, keepdims: bool = False) -> Tensor:
     >>> bool(wb.all([1.0, 2.0])), bool(wb.all([]))
     (True, True)
     """
-    x = tensor_input(x)
+    x = constant(x)
     return red.sum(ew.cast(x == 0, dtype=np.int64), axis=axis, keepdims=keepdims) == 0
