@@ -47,9 +47,9 @@ def main() -> None:
     for target in ("cuda", "cpu"):
         vg = wb.function(value_and_grad, target=target)
         sweep = wb.function(step, target=target)
-        t_grid = best_run(lambda: vg.map(grid_a, grid_b, x, y, in_axes=(0, 0, None, None)),
+        t_grid = best_run(lambda: vg.map(grid_a, grid_b, x, y, in_axes=(0, 0, None, None)),  # noqa: B023
                           repeats=3)
-        t_sweep = best_run(lambda: sweep.repeat_map(steps, x, y, rates,
+        t_sweep = best_run(lambda: sweep.repeat_map(steps, x, y, rates,  # noqa: B023
                                                      in_axes=(None, None, 0)), repeats=3)
         rows.append((target, t_grid, t_sweep))
     print(f"# CUDA vs CPU target ({time.strftime('%Y-%m-%d')}; grid {side}x{side}, "

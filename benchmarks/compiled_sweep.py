@@ -70,7 +70,7 @@ def main() -> None:
     rows, notes = [], []
     for n_runs in (1_000, 10_000):
         run, lrs = ours(n_runs)
-        hand = lambda: sweep_by_hand(lrs, np.zeros(n_runs), STEPS)  # noqa: E731
+        hand = lambda: sweep_by_hand(lrs, np.zeros(n_runs), STEPS)
         got, want = run(), hand()
         assert np.allclose(got, want, rtol=1e-12), "repeat_map disagrees with the reference"
         t_ours, t_hand = best_run(run, repeats=5), best_run(hand, repeats=5)

@@ -54,7 +54,7 @@ class GradientTape:
         self._assigns: list[tuple[Variable, Any, str]] = []
 
     # --- context ------------------------------------------------------------------------
-    def __enter__(self) -> GradientTape:
+    def __enter__(self) -> GradientTape:  # noqa: PYI034 - typing.Self needs Python 3.11
         if self._recording:
             raise ValueError(
                 "Tape is still recording, This can happen if you try to re-enter an "
@@ -109,7 +109,7 @@ class GradientTape:
         """Watch a Tensor or Variable (or a nested list/tuple/dict of them)."""
         for t in flatten(tensor)[0]:
             if not isinstance(t, Tensor):
-                raise ValueError(
+                raise ValueError(  # noqa: TRY004 - TensorFlow raises ValueError here
                     f"Passed in object of type {type(t).__name__}, not a wb.Tensor or wb.Variable: "
                     "wrap it with wb.constant(...) first"
                 )

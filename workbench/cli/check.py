@@ -55,7 +55,7 @@ def load(target: str) -> Any:
             module = importlib.import_module(module_name)
     except UsageError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any import failure is reported as one line
         raise UsageError(f"cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     fn = getattr(module, attr, None)
     if not callable(fn):

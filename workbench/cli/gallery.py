@@ -59,7 +59,7 @@ def render(out: Path, quick: bool, only: list[str] | None = None,
         try:
             spec.loader.exec_module(module)
             files += [Path(p) for p in module.main(["--out", str(out)] + ["--quick"] * quick)]
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one failing script does not stop the others
             failures.append(f"{script.name}: {type(exc).__name__}: {exc}")
         finally:
             plt.close("all")

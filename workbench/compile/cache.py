@@ -170,7 +170,7 @@ def _check_numba_files(folder: str, name: str) -> None:
                 data = f.read()
             if path.endswith(".nbi"):
                 stream = io.BytesIO(data)
-                pickle.load(stream)  # noqa: S301 - Numba's version string, in a private folder
+                pickle.load(stream)
                 _scan(stream.read())
             else:
                 _scan(data)

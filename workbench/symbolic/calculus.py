@@ -41,7 +41,7 @@ def matrix_diff(expr: Any, wrt: Any, order: int) -> Any:
     try:
         for _ in range(order):
             out = sympy.diff(out, wrt)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - SymPy raises many types here
         raise NotMatrixCalculus(f"SymPy's matrix diff failed: {exc}") from None
     if not isinstance(out, sympy.MatrixExpr) or any(
             "Array" in type(a).__name__ for a in sympy.preorder_traversal(out)):

@@ -354,7 +354,7 @@ def _collected(e: Any) -> Any:
     try:
         out = e.doit()
         expanded = calculus.canonical(out)
-    except Exception:
+    except Exception:  # noqa: BLE001 - keep the printed backward graph as it is
         return e
     for candidate, limit in ((expanded, 1.5 * count_ops(e)), (out, count_ops(e))):
         if isinstance(candidate, sympy.MatrixExpr) and candidate.shape == e.shape and \

@@ -131,7 +131,7 @@ def _rewrite(e: Any) -> Any:
                                                     ZeroMatrix | Identity):
         try:
             return e.func(*[_rewrite(a) for a in e.args])
-        except Exception:
+        except Exception:  # noqa: BLE001 - a node SymPy cannot rebuild stays as it is
             return e
     return e
 

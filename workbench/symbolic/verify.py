@@ -240,7 +240,7 @@ def _exp_free(e: Any) -> Any:
     so that ``cancel`` decides zero-ness of sigmoid/tanh/softplus-style expressions quickly."""
     try:
         e = e.rewrite(sympy.exp)
-    except Exception:
+    except Exception:  # noqa: BLE001 - rewriting is best effort
         return None
     bases: dict[Any, sympy.Dummy] = {}
     reps = {}
