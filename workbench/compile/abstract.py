@@ -120,6 +120,8 @@ class Shaped:
             return self.ndim
         if func is np.size and len(args) == 1 and kwargs.get("axis") is None:
             return self.size
+        if func is np.result_type:  # NumPy types arrays by their dtype alone
+            return np.result_type(*[a.dtype if isinstance(a, Shaped) else a for a in args])
         return self._data()
 
     def __getattr__(self, name: str) -> NoReturn:
