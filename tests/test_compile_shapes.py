@@ -225,3 +225,24 @@ def test_lossy_assignment_needs_the_data():
     staged, concrete = _both(lambda x: v32.assign(x * 2.0), (np.ones(2),))
     assert not staged.shapes_only  # float64 into float32: checked on values, as eagerly
     _same_graph(staged, concrete)
+
+
+def _pairwise_leaves(start: int, size: int, out: list) -> list:
+    """NumPy's pairwise summation recursion, written out (the oracle for ``leaf_schedule``)."""
+    if size <= 128:
+        out.append([start, size, 0])
+        return out
+    half = size // 2
+    half -= half % 8
+    _pairwise_leaves(start, half, out)
+    _pairwise_leaves(start + half, size - half, out)
+    out[-1][2] += 1
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.one_of(st.integers(1, 2000), st.integers(2000, 10**6)))
+def test_leaf_schedule_follows_numpys_recursion(n):
+    from workbench.compile.fusion import leaf_schedule
+
+    assert leaf_schedule(n) == [tuple(leaf) for leaf in _pairwise_leaves(0, n, [])]

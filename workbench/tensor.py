@@ -299,7 +299,7 @@ class Variable(Tensor):
         return self._set(as_input(delta), "sub")
 
     def _set(self, source: Any, op: str) -> Variable:
-        engine = _engine(source, self)
+        engine = staged_engine(source, self) if STAGING else None
         if engine is not None:  # shape-only tracing: the engine checks and records the update
             return engine.assign(self, source, op)
         raw = np.asarray(_raw(source))
@@ -366,7 +366,11 @@ class StagedTensor(Tensor):
     __slots__ = ()
 
 
-def _engine(*values: Any) -> Any:
+#: The shape-only tracing engines running now (in any thread); empty, no value is staged.
+STAGING: list[Any] = []
+
+
+def staged_engine(*values: Any) -> Any:
     """The shape-only tracing engine behind the first staged value (a Variable: its current
     snapshot), or None when every value is concrete."""
     for v in values:
@@ -379,7 +383,7 @@ def _engine(*values: Any) -> Any:
 
 def _compare(ufunc: Any, x: Tensor, other: Any) -> Tensor:
     """``ufunc(x, other)`` as a boolean Tensor; active tapes hear of it via ``_on_compare``."""
-    engine = _engine(x, other)
+    engine = staged_engine(x, other) if STAGING else None
     out = (Tensor(ufunc(x._value, _raw(other))) if engine is None
            else engine.compare(ufunc, x, other))
     for tape in tape_state.ACTIVE.get():

@@ -7,14 +7,14 @@ the stand-in, an op without an exact rule, a lossy assignment) marks the engine 
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self
 
 import numpy as np
 
 from workbench import tape_state
 from workbench.compile.shape_rules import dtype_of, evaluate, shape_of
 from workbench.primitive import Primitive
-from workbench.tensor import StagedTensor, Tensor, Variable
+from workbench.tensor import STAGING, StagedTensor, Tensor, Variable, as_input
 
 
 class NeedsValue(Exception):
@@ -27,15 +27,25 @@ class ShapeEngine:
     ``needed`` keeps the first reason a value was needed, so a trace whose function caught
     ``NeedsValue`` (and may have taken another path) is still known to be unusable.
 
+    Ops see the stand-ins of an engine while it is entered (``with engine:``).
+
     >>> import workbench as wb
-    >>> engine = ShapeEngine()
-    >>> x = engine.stand_in((10**7, 3), np.float64)
-    >>> (wb.sum(x * 2.0, axis=0)).shape, engine.needed
-    ((3,), None)
+    >>> with ShapeEngine() as engine:
+    ...     x = engine.stand_in((10**7, 3), np.float64)
+    ...     y = wb.sum(x * 2.0, axis=0)
+    >>> y.shape, y.dtype, engine.needed
+    ((3,), dtype('float64'), None)
     """
 
     def __init__(self) -> None:
         self.needed: str | None = None
+
+    def __enter__(self) -> Self:
+        STAGING.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        STAGING.remove(self)
 
     def need(self, why: str) -> NoReturn:
         """Record that the trace needs real values (``why``) and stop it."""
@@ -47,16 +57,23 @@ class ShapeEngine:
         """A Tensor of ``shape`` and ``dtype`` with no data."""
         return StagedTensor(Shaped(tuple(shape), np.dtype(dtype), self), name)
 
-    def apply(self, prim: Primitive, inputs: tuple, params: dict) -> StagedTensor:
-        """The stand-in result of ``prim`` (called by ``bind`` when an input is staged)."""
+    def bind(self, prim: Primitive, args: tuple, params: dict) -> StagedTensor:
+        """``bind`` when an argument is staged: the stand-in result, offered to the tapes."""
+        inputs = tuple(as_input(a) for a in args)  # reads Variables, as bind does
         values = [a._value if isinstance(a, Tensor) else a for a in inputs]
         try:
             shape, dtype = evaluate(prim, values, params)
         except NeedsValue:
             raise
-        except Exception as exc:  # no rule, or an error NumPy may word differently
+        except Exception as exc:  # noqa: BLE001 - no rule, or an error NumPy may word otherwise
             self.need(f"{prim.name}: {exc}")
-        return self.stand_in(shape, dtype)
+        out = self.stand_in(shape, dtype)
+        origin = next((a for a in args if type(a) is Variable), None)
+        if origin is not None:
+            out._origin = origin
+        for tape in tape_state.ACTIVE.get():
+            tape._record(prim, inputs, out, params)
+        return out
 
     def compare(self, ufunc: Any, x: Any, other: Any) -> StagedTensor:
         """The stand-in of ``ufunc(x, other)`` for a comparison operator."""
@@ -68,7 +85,7 @@ class ShapeEngine:
             dtype = dtype_of(ufunc(*samples))
         except NeedsValue:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the concrete trace raises NumPy's own
             self.need(f"{ufunc.__name__}: {exc}")
         return self.stand_in(shape, dtype)
 

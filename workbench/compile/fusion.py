@@ -7,6 +7,7 @@ so fusing changes the memory traffic (one pass over X instead of three), never t
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -153,17 +154,26 @@ def leaf_schedule(n: int) -> list[tuple[int, int, int]]:
     >>> leaf_schedule(300)
     [(0, 72, 0), (72, 72, 1), (144, 72, 0), (216, 84, 2)]
     """
-    leaves: list[list[int]] = []
+    return list(_leaf_schedule(int(n)))
 
-    def split(start: int, size: int) -> None:
-        if size <= 128:
-            leaves.append([start, size, 0])
-            return
-        half = size // 2
-        half -= half % 8
-        split(start, half)
-        split(start + half, size - half)
-        leaves[-1][2] += 1
 
-    split(0, n)
-    return [tuple(leaf) for leaf in leaves]
+@functools.lru_cache(maxsize=64)
+def _leaf_schedule(n: int) -> tuple[tuple[int, int, int], ...]:
+    # The recursion level by level, on arrays (n/128 leaves: a Python recursion costs seconds
+    # at 10**7): a block over 128 splits at half rounded down to a multiple of 8; each split
+    # combines its two halves after the last leaf of the block, the one ending where it ends.
+    starts, sizes = np.array([0]), np.array([n])
+    leaf_starts, leaf_sizes, split_ends = [], [], []
+    while starts.size:
+        big = sizes > 128
+        leaf_starts.append(starts[~big])
+        leaf_sizes.append(sizes[~big])
+        start, size = starts[big], sizes[big]
+        split_ends.append(start + size)
+        half = size // 2 - size // 2 % 8
+        starts, sizes = np.concatenate([start, start + half]), np.concatenate([half, size - half])
+    order = np.argsort(np.concatenate(leaf_starts), kind="stable")
+    start, size = np.concatenate(leaf_starts)[order], np.concatenate(leaf_sizes)[order]
+    combines = np.zeros(start.size, np.int64)
+    np.add.at(combines, np.searchsorted(start + size, np.concatenate(split_ends)), 1)
+    return tuple(zip(start.tolist(), size.tolist(), combines.tolist(), strict=True))

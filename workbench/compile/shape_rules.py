@@ -115,7 +115,7 @@ def _scatter_add(prim: Primitive, values: list, params: dict) -> tuple:
 
 
 def _reduction(prim: Primitive, values: list, params: dict) -> tuple:
-    (x,), shape = values, shape_of(values[0])
+    shape = shape_of(values[0])
     axis = params.get("axis")
     axes = tuple(range(len(shape))) if axis is None else normalize_axis_tuple(axis, len(shape))
     if params.get("keepdims"):

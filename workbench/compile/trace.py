@@ -10,6 +10,7 @@ Variables (created before or during the first call) are captured like any other 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import sys
@@ -241,7 +242,8 @@ def _trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...],
         call_args[i] = fresh
     token = tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (tape,))
     try:
-        result = fn(*call_args)
+        with engine if engine is not None else contextlib.nullcontext():
+            result = fn(*call_args)
     finally:
         tape_state.ACTIVE.reset(token)
         tape.restore()
