@@ -246,3 +246,24 @@ def test_leaf_schedule_follows_numpys_recursion(n):
     from workbench.compile.fusion import leaf_schedule
 
     assert leaf_schedule(n) == [tuple(leaf) for leaf in _pairwise_leaves(0, n, [])]
+
+
+def test_convolution_step_on_a_large_batch_traces_shape_only():
+    """Convolutions and pools take their shapes from a one-sample probe: a batch far over the
+    probe limit still traces without the data, to the same graph."""
+    rng = np.random.default_rng(3)
+    w1 = wb.Variable(rng.normal(size=(3, 3, 1, 4)) * 0.3, name="w1")
+
+    def step(x):
+        with wb.GradientTape() as tape:
+            h = wb.nn.relu(wb.nn.conv2d(x, w1, 1, "VALID"))
+            p = wb.nn.max_pool2d(h, 2, 2, "SAME") + wb.nn.avg_pool2d(h, 3, 2, "SAME")
+            loss = wb.reduce_mean(p ** 2)
+        w1.assign_sub(0.1 * tape.gradient(loss, w1))
+        return loss
+
+    x = rng.normal(size=(2000, 13, 11, 1))  # over shape_rules.SMALL elements in all
+    assert x.size > shape_rules.SMALL
+    staged, concrete = _both(step, (x,))
+    assert staged.shapes_only
+    _same_graph(staged, concrete)

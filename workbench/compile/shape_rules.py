@@ -18,7 +18,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from workbench.primitive import REGISTRY, Primitive
 
 #: Stand-ins of at most this many elements (all inputs together) may run a forward for real.
-SMALL = 1 << 16
+SMALL = 1 << 18
 VOID = np.dtype([])  # zero bytes per element: arrays of any shape cost nothing
 _NUMBERS = (bool, int, float, complex)
 Rule = Callable[[Primitive, list, dict], tuple[tuple, Any]]
@@ -185,12 +185,40 @@ def _concat(prim: Primitive, values: list, params: dict) -> tuple:
 
 
 def _small(prim: Primitive, values: list, params: dict) -> tuple:
-    """Value-independent forwards (decompositions, convolutions) on small stand-ins: a
-    broadcast identity per matrix, so factorisations exist and nothing is singular."""
-    if sum(np.size(v) for v in values if type(v) not in _NUMBERS) > SMALL:
-        raise NoRule(f"{prim.name} of large arrays has no explicit shape rule")
-    out = _probe(prim, [_identity(v) for v in values], params)
+    """Value-independent forwards (decompositions) on small stand-ins: a broadcast identity per
+    matrix, so factorisations exist and nothing is singular."""
+    out = _probe(prim, _stand_ins(prim, values), params)
     return np.shape(out), dtype_of(out)
+
+
+def _per_sample(prim: Primitive, values: list, params: dict) -> tuple:
+    """NHWC convolutions and pools treat each sample alike: the forward on stand-ins of the
+    first sample (batch 1), then the batch put back (not for a filter gradient, which sums
+    over it)."""
+    batched, shape_param, keeps_batch = _PER_SAMPLE[prim.name]
+    n = {shape_of(values[i])[0] for i in batched}
+    if len(n) != 1:
+        raise NoRule(f"{prim.name}: inputs of different batch sizes")
+    one = [(v[:1] if isinstance(v, np.ndarray) else _Like((1, *shape_of(v)[1:]), v))
+           if i in batched else v for i, v in enumerate(values)]
+    if shape_param is not None:
+        params = {**params, shape_param: (1, *params[shape_param][1:])}
+    out = _probe(prim, _stand_ins(prim, one), params)
+    shape = (n.pop(), *np.shape(out)[1:]) if keeps_batch else np.shape(out)
+    return shape, dtype_of(out)
+
+
+class _Like:
+    """The shape and dtype of one sample of a stand-in."""
+
+    def __init__(self, shape: tuple, like: Any):
+        self.shape, self.dtype = shape, dtype_of(like)
+
+
+def _stand_ins(prim: Primitive, values: list) -> list:
+    if sum(int(np.prod(shape_of(v))) for v in values if type(v) not in _NUMBERS) > SMALL:
+        raise NoRule(f"{prim.name} of large arrays has no explicit shape rule")
+    return [_identity(v) for v in values]
 
 
 def _identity(value: Any) -> Any:
@@ -202,6 +230,16 @@ def _identity(value: Any) -> Any:
     return np.broadcast_to(np.eye(shape[-2], shape[-1], dtype=dtype), shape)
 
 
+#: Per NHWC primitive: the inputs with a batch axis, the parameter naming a batched input
+#: shape, and whether the result keeps the batch axis.
+_PER_SAMPLE = {
+    "conv2d": ((0,), None, True), "conv2d_backprop_input": ((0,), "input_shape", True),
+    "conv2d_backprop_filter": ((0, 1), None, False), "avg_pool2d": ((0,), None, True),
+    "avg_pool2d_grad": ((0,), "input_shape", True), "max_pool2d": ((0,), None, True),
+    "max_pool2d_grad": ((0, 1), None, True), "max_pool2d_gather": ((0, 1), None, True),
+}
+
+
 RULES: dict[str, Rule] = {
     "sum": _reduction, "max": _reduction, "prod": _reduction,
     "argmax": _reduction, "argmin": _reduction,
@@ -211,8 +249,6 @@ RULES: dict[str, Rule] = {
     "argsort": _same_shape,
     "matmul": _matmul, "einsum": _einsum,
     **dict.fromkeys(("inv", "det", "solve", "cholesky", "eigh", "eigvalsh", "svd", "svdvals",
-                     "slogdet", "qr", "pinv", "sort_by", "unsort_by", "conv2d",
-                     "conv2d_backprop_input", "conv2d_backprop_filter", "avg_pool2d",
-                     "avg_pool2d_grad", "max_pool2d", "max_pool2d_grad", "max_pool2d_gather"),
-                    _small),
+                     "slogdet", "qr", "pinv", "sort_by", "unsort_by"), _small),
+    **dict.fromkeys(_PER_SAMPLE, _per_sample),
 }
