@@ -245,7 +245,7 @@ def _pairwise_leaves(start: int, size: int, out: list) -> list:
 def test_leaf_schedule_follows_numpys_recursion(n):
     from workbench.compile.fusion import leaf_schedule
 
-    assert leaf_schedule(n) == [tuple(leaf) for leaf in _pairwise_leaves(0, n, [])]
+    assert leaf_schedule(n).tolist() == _pairwise_leaves(0, n, [])
 
 
 def test_convolution_step_on_a_large_batch_traces_shape_only():

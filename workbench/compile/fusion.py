@@ -148,21 +148,17 @@ def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
     return True
 
 
-def leaf_schedule(n: int) -> list[tuple[int, int, int]]:
-    """NumPy's pairwise recursion as ``(start, size, combines after this leaf)`` per leaf block.
-
-    >>> leaf_schedule(300)
-    [(0, 72, 0), (72, 72, 1), (144, 72, 0), (216, 84, 2)]
-    """
-    return list(_leaf_schedule(int(n)))
-
-
 @functools.lru_cache(maxsize=64)
-def _leaf_schedule(n: int) -> tuple[tuple[int, int, int], ...]:
-    # The recursion level by level, on arrays (n/128 leaves: a Python recursion costs seconds
-    # at 10**7): a block over 128 splits at half rounded down to a multiple of 8; each split
-    # combines its two halves after the last leaf of the block, the one ending where it ends.
-    starts, sizes = np.array([0]), np.array([n])
+def leaf_schedule(n: int) -> np.ndarray:
+    """NumPy's pairwise recursion as rows ``(start, size, combines after this leaf)``, one per
+    leaf block (a shared read-only array: n/128 rows, so it is built on arrays, level by level).
+
+    >>> leaf_schedule(300).tolist()
+    [[0, 72, 0], [72, 72, 1], [144, 72, 0], [216, 84, 2]]
+    """
+    # A block over 128 splits at half rounded down to a multiple of 8; each split combines its
+    # two halves after the last leaf of the block: the leaf that ends where the block ends.
+    starts, sizes = np.array([0]), np.array([int(n)])
     leaf_starts, leaf_sizes, split_ends = [], [], []
     while starts.size:
         big = sizes > 128
@@ -173,7 +169,9 @@ def _leaf_schedule(n: int) -> tuple[tuple[int, int, int], ...]:
         half = size // 2 - size // 2 % 8
         starts, sizes = np.concatenate([start, start + half]), np.concatenate([half, size - half])
     order = np.argsort(np.concatenate(leaf_starts), kind="stable")
-    start, size = np.concatenate(leaf_starts)[order], np.concatenate(leaf_sizes)[order]
-    combines = np.zeros(start.size, np.int64)
-    np.add.at(combines, np.searchsorted(start + size, np.concatenate(split_ends)), 1)
-    return tuple(zip(start.tolist(), size.tolist(), combines.tolist(), strict=True))
+    table = np.zeros((order.size, 3), np.int64)
+    table[:, 0] = np.concatenate(leaf_starts)[order]
+    table[:, 1] = np.concatenate(leaf_sizes)[order]
+    np.add.at(table[:, 2], np.searchsorted(table[:, 0] + table[:, 1], np.concatenate(split_ends)), 1)
+    table.flags.writeable = False
+    return table
