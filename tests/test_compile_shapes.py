@@ -267,3 +267,31 @@ def test_convolution_step_on_a_large_batch_traces_shape_only():
     staged, concrete = _both(step, (x,))
     assert staged.shapes_only
     _same_graph(staged, concrete)
+
+
+def test_a_staged_tensor_kept_outside_the_trace_says_it_has_no_value():
+    kept = []
+
+    def fn(x):
+        y = x * 2.0
+        kept.append(y)
+        return y
+
+    assert trace(fn, (np.ones(3),), (0,)).shapes_only
+    with pytest.raises(abstract.NeedsValue, match="return it from the function instead"):
+        kept[0].numpy()
+
+
+def test_assignment_under_a_paused_trace_needs_the_data():
+    v = wb.Variable(np.zeros(3), name="v")
+
+    def fn(x):
+        from workbench import tape_state
+
+        with tape_state.paused():
+            v.assign(x * 1.0)
+        return v * 1.0
+
+    staged = trace(fn, (np.ones(3),), (0,))
+    assert not staged.shapes_only
+    assert not isinstance(v._value, abstract.Shaped)

@@ -37,8 +37,9 @@ class ShapeEngine:
     ((3,), dtype('float64'), None)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tape: Any = None) -> None:
         self.needed: str | None = None
+        self.tape = tape  # the tracing tape: it records assignments and undoes them afterwards
 
     def __enter__(self) -> Self:
         STAGING.append(self)
@@ -49,6 +50,9 @@ class ShapeEngine:
 
     def need(self, why: str) -> NoReturn:
         """Record that the trace needs real values (``why``) and stop it."""
+        if self not in STAGING:
+            raise NeedsValue(f"{why}: this Tensor was made while wb.function traced on shapes "
+                             "only, so it has no value; return it from the function instead")
         if self.needed is None:
             self.needed = why
         raise NeedsValue(why)
@@ -94,6 +98,8 @@ class ShapeEngine:
         the Variable holds a stand-in until the trace restores it. A change of shape or dtype
         (whose checks depend on values, or raise) needs the concrete trace."""
         raw = _raw(source)
+        if self.tape not in tape_state.ACTIVE.get():  # (paused) it could not be restored
+            self.need(f"assigning Variable {var.name!r} while the trace is paused")
         if shape_of(raw) != tuple(var.shape) or dtype_of(raw) != var.dtype:
             self.need(f"assigning {dtype_of(raw)}{list(shape_of(raw))} to Variable "
                       f"{var.name!r} ({var.dtype}{list(var.shape)})")

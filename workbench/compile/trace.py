@@ -232,6 +232,8 @@ def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...],
 def _trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...],
            engine: abstract.ShapeEngine | None) -> Traced:
     tape = TracingTape()
+    if engine is not None:
+        engine.tape = tape
     names = _param_names(fn, len(args))
     call_args = list(args)
     for i in array_args:
