@@ -162,6 +162,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
 
 def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """``bind`` for arguments that are Variables (read them), numbers (kept) or arrays (wrapped)."""
+    if STAGING:  # a shape-only trace runs: a staged argument has no data to compute on
+        engine = staged_engine(*args)
+        if engine is not None:
+            return engine.bind(prim, args, params)
     inputs = tuple([a if type(a) in _KEPT_AS_IS else as_input(a) for a in args])
     out = Tensor(prim.forward(*[a._value if type(a) is Tensor else a for a in inputs], **params))
     for a in args:
@@ -177,7 +181,7 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
 
 # Imported last so that any import order works: tensor.py's operators need ops, ops need
 # defprimitive (defined above), and bind needs Tensor only when it runs.
-from workbench.tensor import Tensor, Variable, as_input
+from workbench.tensor import STAGING, Tensor, Variable, as_input, staged_engine
 
 _active_tapes = tape_state.ACTIVE.get
 _KEPT_AS_IS = frozenset((Tensor, float, int))

@@ -299,6 +299,9 @@ class Variable(Tensor):
         return self._set(as_input(delta), "sub")
 
     def _set(self, source: Any, op: str) -> Variable:
+        engine = staged_engine(source, self) if STAGING else None
+        if engine is not None:  # shape-only tracing: the engine checks and records the update
+            return engine.assign(self, source, op)
         raw = np.asarray(_raw(source))
         if raw.shape != self.shape:  # as in TensorFlow: no broadcasting
             raise ValueError(
@@ -355,9 +358,34 @@ def _lossless(value: np.ndarray, dtype: np.dtype, name: str | None, what: str) -
     return out
 
 
+class StagedTensor(Tensor):
+    """A Tensor known only by shape and dtype while ``wb.function`` traces: its value is a
+    stand-in whose ``engine`` (``workbench.compile.abstract``) gives the results of the ops,
+    comparisons and assignments that use it, so tracing never computes on the data."""
+
+    __slots__ = ()
+
+
+#: The shape-only tracing engines running now (in any thread); empty, no value is staged.
+STAGING: list[Any] = []
+
+
+def staged_engine(*values: Any) -> Any:
+    """The shape-only tracing engine behind the first staged value (a Variable: its current
+    snapshot), or None when every value is concrete."""
+    for v in values:
+        if type(v) is Variable:
+            v = v._snapshot
+        if type(v) is StagedTensor:
+            return v._value.engine
+    return None
+
+
 def _compare(ufunc: Any, x: Tensor, other: Any) -> Tensor:
     """``ufunc(x, other)`` as a boolean Tensor; active tapes hear of it via ``_on_compare``."""
-    out = Tensor(ufunc(x._value, _raw(other)))
+    engine = staged_engine(x, other) if STAGING else None
+    out = (Tensor(ufunc(x._value, _raw(other))) if engine is None
+           else engine.compare(ufunc, x, other))
     for tape in tape_state.ACTIVE.get():
         tape._on_compare(ufunc, x, other, out)
     return out

@@ -7,6 +7,7 @@ so fusing changes the memory traffic (one pass over X instead of three), never t
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -147,23 +148,30 @@ def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
     return True
 
 
-def leaf_schedule(n: int) -> list[tuple[int, int, int]]:
-    """NumPy's pairwise recursion as ``(start, size, combines after this leaf)`` per leaf block.
+@functools.lru_cache(maxsize=64)
+def leaf_schedule(n: int) -> np.ndarray:
+    """NumPy's pairwise recursion as rows ``(start, size, combines after this leaf)``, one per
+    leaf block (a shared read-only array: n/128 rows, so it is built on arrays, level by level).
 
-    >>> leaf_schedule(300)
-    [(0, 72, 0), (72, 72, 1), (144, 72, 0), (216, 84, 2)]
+    >>> leaf_schedule(300).tolist()
+    [[0, 72, 0], [72, 72, 1], [144, 72, 0], [216, 84, 2]]
     """
-    leaves: list[list[int]] = []
-
-    def split(start: int, size: int) -> None:
-        if size <= 128:
-            leaves.append([start, size, 0])
-            return
-        half = size // 2
-        half -= half % 8
-        split(start, half)
-        split(start + half, size - half)
-        leaves[-1][2] += 1
-
-    split(0, n)
-    return [tuple(leaf) for leaf in leaves]
+    # A block over 128 splits at half rounded down to a multiple of 8; each split combines its
+    # two halves after the last leaf of the block: the leaf that ends where the block ends.
+    starts, sizes = np.array([0]), np.array([int(n)])
+    leaf_starts, leaf_sizes, split_ends = [], [], []
+    while starts.size:
+        big = sizes > 128
+        leaf_starts.append(starts[~big])
+        leaf_sizes.append(sizes[~big])
+        start, size = starts[big], sizes[big]
+        split_ends.append(start + size)
+        half = size // 2 - size // 2 % 8
+        starts, sizes = np.concatenate([start, start + half]), np.concatenate([half, size - half])
+    order = np.argsort(np.concatenate(leaf_starts), kind="stable")
+    table = np.zeros((order.size, 3), np.int64)
+    table[:, 0] = np.concatenate(leaf_starts)[order]
+    table[:, 1] = np.concatenate(leaf_sizes)[order]
+    np.add.at(table[:, 2], np.searchsorted(table[:, 0] + table[:, 1], np.concatenate(split_ends)), 1)
+    table.flags.writeable = False
+    return table

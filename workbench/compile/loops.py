@@ -29,7 +29,7 @@ class _Group:
         self.stored: set[int] = set()
         self.sums: dict[int, tuple] = {}  # id(out) -> (local, lanes, res, dest, zero): fuse_sum
         self.leaf_sums: dict[int, tuple] = {}  # id(out) -> (local, buf, stack, top, dest, zero)
-        self.leaves: list | None = None  # NumPy's pairwise leaf blocks over this loop
+        self.leaves: Any = None  # NumPy's pairwise leaf blocks over this loop (rows of 3)
         self.post: list[str] = []  # lines after the loop (scalar accumulators stored)
 
 
@@ -115,7 +115,7 @@ class FusedLoops:
             leaf_sum = group.leaf_sums.get(id(var))
             if leaf_sum is not None:
                 local, buf = leaf_sum[:2]
-                start = "leaf_start" if group.leaves and len(group.leaves) > 1 else "0"
+                start = "leaf_start" if group.leaves is not None and len(group.leaves) > 1 else "0"
                 offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
                 lines.append(f"{pad}{buf}[{offset}] = {local}")
                 continue

@@ -10,6 +10,7 @@ Variables (created before or during the first call) are captured like any other 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import sys
@@ -20,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from workbench import tape_state
+from workbench.compile import abstract
+from workbench.compile.shape_rules import dtype_of, shape_of
 from workbench.compile.target import native
 from workbench.ir import Eqn, Graph, Literal, Var
 from workbench.ops import elementwise as ew
@@ -112,13 +115,13 @@ class TracingTape:
         else:
             prim = ew.add if op == "add" else ew.sub
             old = self._read_slot(var)
-            value = prim.forward(var._value, _raw(source))
+            value = abstract.result(prim, (var._value, _raw(source)), {})
             new = self._emit(prim, (old, src), value, {})
-        if np.asarray(value).dtype != var.dtype:
-            value = np.asarray(value).astype(var.dtype)
+        if dtype_of(value) != var.dtype:
+            value = abstract.result(ew.cast_p, (value,), {"dtype": var.dtype})
             new = self._emit(ew.cast_p, (new,), value, {"dtype": var.dtype})
-        if np.shape(value) != var.shape:
-            value = np.broadcast_to(value, var.shape)
+        if shape_of(value) != var.shape:
+            value = abstract.result(sh.broadcast_to_p, (value,), {"shape": var.shape})
             new = self._emit(sh.broadcast_to_p, (new,), value, {"shape": var.shape})
         slot.current = new
         slot.assigned = True
@@ -166,7 +169,7 @@ class TracingTape:
         return var
 
     def _emit(self, prim: Any, ins: tuple, value: Any, params: dict) -> Var:
-        var = Var(np.shape(value), np.asarray(value).dtype)
+        var = Var(shape_of(value), dtype_of(value))
         self.eqns.append(Eqn(prim, ins, (var,), params))
         return var
 
@@ -191,13 +194,18 @@ class Traced:
     state_out: tuple[Variable, ...]
     rebuild: Any  # new output leaves -> the structure the function returned
     n_outputs: int
+    shapes_only: bool = False  # traced on stand-ins (no data), not on the arguments' values
 
 
-def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced:
+def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...],
+          shapes_only: bool = True) -> Traced:
     """Run ``fn(*args)`` once, recording it; ``array_args`` are the positions traced as inputs.
 
     Other arguments (Python numbers, Variables) are used as they are: numbers become constants,
     Variables become state. Variables are restored afterwards, so tracing has no side effects.
+    With ``shapes_only`` the array arguments are stand-ins with no data (tracing costs the same
+    at every size); a function that needs a value while traced (see ``abstract``) is traced
+    again on the real arrays, so the graph is the same either way.
 
     >>> import workbench as wb
     >>> t = trace(lambda x: wb.sin(x) * 2.0, (wb.constant(1.0),), (0,))
@@ -207,18 +215,37 @@ def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced
       t2 = mul t1 2.0
       return t2
     }
+    >>> t.shapes_only
+    True
     """
+    if shapes_only and all(np.size(_raw(args[i])) for i in array_args):
+        engine = abstract.ShapeEngine()
+        try:
+            traced = _trace(fn, args, array_args, engine)
+        except Exception:  # noqa: BLE001 - the concrete trace raises the real error, if any
+            traced = None
+        if traced is not None and engine.needed is None and not _holds_stand_in(traced.graph):
+            return traced
+    return _trace(fn, args, array_args, None)
+
+
+def _trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...],
+           engine: abstract.ShapeEngine | None) -> Traced:
     tape = TracingTape()
+    if engine is not None:
+        engine.tape = tape
     names = _param_names(fn, len(args))
     call_args = list(args)
     for i in array_args:
-        value = args[i]._value if isinstance(args[i], Tensor) else args[i]
-        fresh = Tensor(np.asarray(value))
+        value = np.asarray(_raw(args[i]))
+        fresh = (Tensor(value) if engine is None
+                 else engine.stand_in(value.shape, value.dtype))
         tape.add_input(fresh, names[i])
         call_args[i] = fresh
     token = tape_state.ACTIVE.set(tape_state.ACTIVE.get() + (tape,))
     try:
-        result = fn(*call_args)
+        with engine if engine is not None else contextlib.nullcontext():
+            result = fn(*call_args)
     finally:
         tape_state.ACTIVE.reset(token)
         tape.restore()
@@ -236,7 +263,16 @@ def trace(fn: Any, args: tuple[Any, ...], array_args: tuple[int, ...]) -> Traced
     inputs = tuple(tape.inputs) + tuple(s.input for s in state_in)
     graph = Graph(inputs, _live(tape.eqns, outputs), outputs)
     return Traced(graph, len(tape.inputs), tuple(s.var for s in state_in),
-                  tuple(s.var for s in state_out), rebuild, len(outs))
+                  tuple(s.var for s in state_out), rebuild, len(outs), engine is not None)
+
+
+def _holds_stand_in(graph: Graph) -> bool:
+    """Whether a stand-in leaked into the graph as a constant or a parameter (an op built a
+    Tensor of another's raw value): only the concrete trace knows that constant."""
+    literals = [a.value for e in graph.eqns for a in e.inputs if isinstance(a, Literal)]
+    literals += [a.value for a in graph.outputs if isinstance(a, Literal)]
+    return abstract.holds_stand_in(literals) or any(
+        abstract.holds_stand_in(e.params) for e in graph.eqns)
 
 
 def _none(leaves: list) -> None:
