@@ -24,6 +24,7 @@ OVERRIDES: dict[str, Any] = {
     "round": "{T}(rint({0}))",
     "floor": "{T}(math.floor({0}))",
     "ceil": "{T}(math.ceil({0}))",
+    "tanh": "math.tanh({0})",  # the CPU rule calls vecmath, compiled for the host
     "inv": _NO_LAPACK,
     "det": _NO_LAPACK,
     "solve": _NO_LAPACK,
