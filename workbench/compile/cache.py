@@ -55,7 +55,7 @@ def _runtime_hash() -> str:
     if not _RUNTIME:
         folder = os.path.dirname(os.path.abspath(__file__))
         digest = hashlib.sha256()
-        for name in ("runtime.py", "cuda_runtime.py", os.path.join("..", "random.py")):
+        for name in ("runtime.py", "cuda_runtime.py", "vecmath.py", os.path.join("..", "random.py")):
             with open(os.path.join(folder, name), "rb") as f:
                 digest.update(f.read())
         _RUNTIME.append(digest.hexdigest()[:16])

@@ -24,6 +24,11 @@ OVERRIDES: dict[str, Any] = {
     "round": "{T}(rint({0}))",
     "floor": "{T}(math.floor({0}))",
     "ceil": "{T}(math.ceil({0}))",
+    # the CPU rules call workbench/compile/vecmath.py (SIMD on the host); libm on the device
+    "tanh": "math.tanh({0})",
+    "exp": "math.exp({0})",
+    "sigmoid": ("({T}(1) / ({T}(1) + math.exp(-{0})) if {0} >= 0 "
+                "else math.exp({0}) / ({T}(1) + math.exp({0})))"),
     "inv": _NO_LAPACK,
     "det": _NO_LAPACK,
     "solve": _NO_LAPACK,

@@ -304,7 +304,8 @@ def function(fn: Any = None, *, target: str = "cpu", cache: bool = True) -> Any:
     ``sqrt``, ``minimum``/``maximum``, ``where``, comparisons, casts, views and indexing, and
     sums and means (NumPy's pairwise order), hence SGD (with momentum) and RMSprop steps, in
     float32 and float64. Transcendental functions (``exp``, ``log``, ``tanh``, ``sin``, ``pow``,
-    ``sigmoid``...) use Numba's libm and agree within 2 ULP per op; ``matmul`` (BLAS for matrix
+    ``sigmoid``...) agree within 2 ULP per op (on the CPU ``exp``, ``tanh`` and ``sigmoid`` are
+    the SIMD-friendly ones of ``compile/vecmath.py``, the rest Numba's libm); ``matmul`` (BLAS for matrix
     products, k order for small ones): within ``k * eps * (|A| @ |B|)``; Adam (its bias correction is
     a power) agrees to about 1e-13 relative over a few steps. See docs/reliability.md.
 

@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
+from workbench.compile import vecmath
 from workbench.compile.runtime import block_sum, call_block, pairwise_sum, random_bits
 '''
 JIT = '@njit(cache=True, error_model="numpy")'

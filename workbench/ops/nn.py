@@ -28,8 +28,7 @@ sigmoid = defprimitive(
     vjp=(lambda g, ans, x: ew.mul(g, ew.mul(ans, ew.sub(1.0, ans))),),
     sympy=lambda x: 1 / (1 + sympy.exp(-x)),
     kind=EW,
-    numba=("({T}(1) / ({T}(1) + math.exp(-{0})) if {0} >= 0 "
-             "else math.exp({0}) / ({T}(1) + math.exp({0})))"),
+    numba="{T}(vecmath.sigmoid(np.float64({0})))",  # vectorises on the CPU; CUDA: compile/cuda.py
 )
 softplus = defprimitive(
     "softplus", lambda x: np.logaddexp(0.0, x).astype(np.result_type(x)),
