@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,57 @@ class Primitive:
         return self.vjp(argnum)
 
 
-REGISTRY: dict[str, Primitive] = {}
+class Registry(Mapping[str, Primitive]):
+    """The registered primitives by name. Op families load on first use, so listing the registry
+    (iterating, ``len``, a name not yet seen) first imports every family that registers some.
+
+    >>> import workbench as wb
+    >>> wb.REGISTRY["sin"]
+    <primitive sin>
+    """
+
+    def __init__(self, families: tuple[str, ...]) -> None:
+        self._prims: dict[str, Primitive] = {}
+        self._families = families
+        self._complete = False
+
+    def add(self, prim: Primitive) -> None:
+        """Register ``prim`` (``defprimitive`` does); its name must be new."""
+        if prim.name in self._prims:
+            raise ValueError(f"a primitive named '{prim.name}' is already registered")
+        self._prims[prim.name] = prim
+
+    def complete(self) -> None:
+        """Import every built-in op family, so that every built-in primitive is registered."""
+        if not self._complete:
+            self._complete = True
+            for family in self._families:
+                importlib.import_module(family)
+
+    def __getitem__(self, name: str) -> Primitive:
+        prim = self._prims.get(name)
+        if prim is None:
+            self.complete()
+            return self._prims[name]
+        return prim
+
+    def __iter__(self) -> Iterator[str]:
+        self.complete()
+        return iter(self._prims)
+
+    def __len__(self) -> int:
+        self.complete()
+        return len(self._prims)
+
+    def __repr__(self) -> str:
+        return f"Registry({sorted(self)})"
+
+
+#: The op families (modules) whose import registers built-in primitives.
+BUILTIN_FAMILIES = tuple(f"workbench.ops.{family}" for family in (
+    "elementwise", "elementwise_more", "reduce", "shape", "linalg", "nn", "sorting", "einsum",
+    "cumulative", "conv", "decompositions"))
+REGISTRY = Registry(BUILTIN_FAMILIES)
 
 
 def defprimitive(
@@ -127,13 +178,11 @@ def defprimitive(
         batchable=(kind != "custom") if batchable is None else batchable,
     )
     if register:
-        if name in REGISTRY:
-            raise ValueError(f"a primitive named '{name}' is already registered")
-        REGISTRY[name] = prim
+        REGISTRY.add(prim)
     return prim
 
 
-def validate_registry(registry: dict[str, Primitive] | None = None) -> None:
+def validate_registry(registry: Mapping[str, Primitive] | None = None) -> None:
     """Raise ``MissingRule`` if a registered primitive lacks a rule an engine requires."""
     for prim in (registry or REGISTRY).values():
         for rule in REQUIRED_RULES:
