@@ -6,10 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import workbench as wb
-from workbench import _exports
+from workbench import _exports, primitive
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("sympy", "numba", "matplotlib", "workbench.keras", "workbench.compile",
@@ -68,3 +69,12 @@ def test_unknown_attribute_raises_attribute_error_naming_it():
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
         wb.not_a_name  # noqa: B018
     assert len(wb.__all__) == len(set(wb.__all__))
+
+
+def test_builtin_primitive_registered_after_an_engine_loaded_needs_its_rule(monkeypatch):
+    # A family imported after ``workbench.compile`` is checked as it registers, not at import.
+    monkeypatch.setattr(primitive, "REQUIRED_RULES", ["forward", "vjp", "numba"])
+    with pytest.raises(wb.MissingRule, match="'late_sin' has no 'numba' rule"):
+        wb.defprimitive("late_sin", np.sin, vjp=(lambda g, ans, x: g * wb.cos(x),),
+                        kind="elementwise")
+    assert "late_sin" not in wb.REGISTRY

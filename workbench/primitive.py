@@ -84,6 +84,9 @@ class Primitive:
 class Registry(Mapping[str, Primitive]):
     """The registered primitives by name. Op families load on first use, so listing the registry
     (iterating, ``len``, a name not yet seen) first imports every family that registers some.
+    A built-in primitive (any ``kind`` but ``"custom"``) registered after an engine has loaded
+    must already have that engine's rule (``REQUIRED_RULES``), as ``validate_registry`` checks
+    for those registered before.
 
     >>> import workbench as wb
     >>> wb.REGISTRY["sin"]
@@ -99,14 +102,20 @@ class Registry(Mapping[str, Primitive]):
         """Register ``prim`` (``defprimitive`` does); its name must be new."""
         if prim.name in self._prims:
             raise ValueError(f"a primitive named '{prim.name}' is already registered")
+        if prim.kind != "custom":
+            _check_rules(prim)
         self._prims[prim.name] = prim
+
+    def loaded(self) -> list[Primitive]:
+        """The primitives registered so far (no family is imported)."""
+        return list(self._prims.values())
 
     def complete(self) -> None:
         """Import every built-in op family, so that every built-in primitive is registered."""
         if not self._complete:
-            self._complete = True
             for family in self._families:
                 importlib.import_module(family)
+            self._complete = True
 
     def __getitem__(self, name: str) -> Primitive:
         prim = self._prims.get(name)
@@ -183,14 +192,22 @@ def defprimitive(
 
 
 def validate_registry(registry: Mapping[str, Primitive] | None = None) -> None:
-    """Raise ``MissingRule`` if a registered primitive lacks a rule an engine requires."""
-    for prim in (registry or REGISTRY).values():
-        for rule in REQUIRED_RULES:
-            if getattr(prim, rule) is None:
-                raise MissingRule(
-                    f"primitive '{prim.name}' has no '{rule}' rule: give it one, or declare "
-                    f"{rule}=NotSupported('reason')"
-                )
+    """Raise ``MissingRule`` if a registered primitive lacks a rule an engine requires.
+
+    Without an argument: the primitives registered so far; built-in ones registered later are
+    checked as they register (``Registry.add``), so an engine's import loads no op family.
+    """
+    for prim in REGISTRY.loaded() if registry is None else registry.values():
+        _check_rules(prim)
+
+
+def _check_rules(prim: Primitive) -> None:
+    for rule in REQUIRED_RULES:
+        if getattr(prim, rule) is None:
+            raise MissingRule(
+                f"primitive '{prim.name}' has no '{rule}' rule: give it one, or declare "
+                f"{rule}=NotSupported('reason')"
+            )
 
 
 def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
