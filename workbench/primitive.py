@@ -213,12 +213,25 @@ def _check_rules(prim: Primitive) -> None:
 def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
     """Run ``prim`` eagerly on ``args`` and offer the application to every active tape.
 
-    This is the hot path of eager mode: all-Tensor arguments take the short branch.
+    This is the hot path of eager mode: all-Tensor arguments take the short branch, with one
+    and two arguments (nearly every op) unpacked without building a list.
     """
-    for a in args:
-        if type(a) is not Tensor:
+    n = len(args)
+    if n == 2:
+        x, y = args
+        if type(x) is not Tensor or type(y) is not Tensor:
             return _bind_converted(prim, args, params)
-    out = Tensor(prim.forward(*[a._value for a in args], **params))
+        out = Tensor(prim.forward(x._value, y._value, **params))
+    elif n == 1:
+        x = args[0]
+        if type(x) is not Tensor:
+            return _bind_converted(prim, args, params)
+        out = Tensor(prim.forward(x._value, **params))
+    else:
+        for a in args:
+            if type(a) is not Tensor:
+                return _bind_converted(prim, args, params)
+        out = Tensor(prim.forward(*[a._value for a in args], **params))
     tapes = _active_tapes()
     if tapes:
         for tape in tapes:
@@ -228,14 +241,25 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
 
 def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """``bind`` for arguments that are Variables (read them), numbers (kept) or arrays (wrapped)."""
-    inputs = tuple([a if type(a) in _KEPT_AS_IS else as_input(a) for a in args])
-    out = Tensor(prim.forward(*[a._value if type(a) is Tensor else a for a in inputs], **params))
+    inputs, values, origin = [], [], None
     for a in args:
-        if type(a) is Variable:
-            out._origin = a
-            break
+        kind = type(a)
+        if kind is Tensor:
+            values.append(a._value)
+        elif kind is float or kind is int:
+            values.append(a)
+        else:
+            if kind is Variable and origin is None:
+                origin = a
+            a = as_input(a)
+            values.append(a._value if type(a) is Tensor else a)
+        inputs.append(a)
+    out = Tensor(prim.forward(*values, **params))
+    if origin is not None:
+        out._origin = origin
     tapes = _active_tapes()
     if tapes:
+        inputs = tuple(inputs)
         for tape in tapes:
             tape._record(prim, inputs, out, params)
     return out
@@ -246,6 +270,5 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
 from workbench.tensor import Tensor, Variable, as_input
 
 _active_tapes = tape_state.ACTIVE.get
-_KEPT_AS_IS = frozenset((Tensor, float, int))
 # Calling a primitive binds it; set here, once bind exists, so a call costs no extra frame.
 Primitive.__call__ = bind
