@@ -25,7 +25,6 @@ from workbench.dtypes import (
     set_default_dtype,
     uint8,
 )
-from workbench.ir import Eqn, Graph, Literal, Var
 from workbench.ops.axes import AxisError
 from workbench.ops.elementwise import (
     abs,
@@ -105,9 +104,8 @@ truediv = realdiv = divide
 permute_dims, rank = transpose, ndim
 
 __all__ = [
-    "NON_DIFFERENTIABLE", "REGISTRY", "AxisError", "DType", "Eqn", "GradientTape", "Graph",
-    "Literal", "MissingRule", "NotSupported", "Primitive", "Tensor", "TensorShape",
-    "UnconnectedGradients", "Var", "Variable", "abs", "absolute", "acos", "add", "amax",
+    "NON_DIFFERENTIABLE", "REGISTRY", "AxisError", "DType", "GradientTape", "MissingRule",
+    "NotSupported", "Primitive", "Tensor", "TensorShape", "UnconnectedGradients", "Variable", "abs", "absolute", "acos", "add", "amax",
     "amin", "arccos", "arcsin", "arctan", "argmax", "argmin", "around", "as_dtype", "asin",
     "atan", "bool", "broadcast_to", "cast", "ceil", "clip", "concat", "constant",
     "convert_to_tensor", "cos", "cosh", "default_dtype", "defprimitive", "divide", "exp",

@@ -12,6 +12,7 @@ FROM_MODULE: dict[str, tuple[str, ...]] = {
         "hessian_tensor_product", "hessian_vector_product", "jacobian", "make_hvp", "make_jvp",
         "make_vjp", "multigrad_dict", "tensor_jacobian_product", "value_and_grad",
         "vector_jacobian_product"),
+    "workbench.ir": ("Eqn", "Graph", "Literal", "Var"),
     "workbench.ops.arrays": (
         "clip_by_norm", "diff", "flip", "fliplr", "flipud", "moveaxis", "pad", "ravel", "repeat",
         "reverse", "roll", "swapaxes", "tile"),
