@@ -93,7 +93,8 @@ def reverse_pass(
             raise BatchingUnsupported(f"primitive '{prim.name}' does not take batched cotangents")
         rules = prim.vjp if type(prim.vjp) is tuple else None
         for argnum, arg in enumerate(inputs):
-            if id(arg) not in reach:
+            arg_id = id(arg)
+            if arg_id not in reach:
                 continue
             rule = rules[argnum] if rules is not None else prim.vjp_rule(argnum)
             if rule is None:
@@ -101,10 +102,10 @@ def reverse_pass(
             ct = rule(g, out, *inputs, **params)
             if ct is None:
                 continue
-            if ct.shape != batch + arg.shape:
+            if batch or _raw_shape(ct) != _raw_shape(arg):
                 ct = sum_to(ct, batch, arg.shape)
-            prev = adjoint.get(id(arg))
-            adjoint[id(arg)] = ct if prev is None else _ew.add(prev, ct)
+            prev = adjoint.get(arg_id)
+            adjoint[arg_id] = ct if prev is None else _ew.add(prev, ct)
     results: list[Tensor | None] = []
     for group in source_groups:
         parts = [adjoint[i] for i in group if i in adjoint]
@@ -113,6 +114,15 @@ def reverse_pass(
             total = _ew.add(total, part)
         results.append(total)
     return results
+
+
+def _raw_shape(t: Tensor) -> tuple[int, ...]:
+    """``t.shape`` as a plain tuple, without building a TensorShape (the reverse pass's hot
+    path); a Python number (a user primitive's result) has shape ()."""
+    try:
+        return t._value.shape
+    except AttributeError:
+        return ()
 
 
 def _accumulate(adjoint: dict[int, Tensor], key: int, ct: Tensor) -> None:

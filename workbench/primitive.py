@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,66 @@ class Primitive:
         return self.vjp(argnum)
 
 
-REGISTRY: dict[str, Primitive] = {}
+class Registry(Mapping[str, Primitive]):
+    """The registered primitives by name. Op families load on first use, so listing the registry
+    (iterating, ``len``, a name not yet seen) first imports every family that registers some.
+    A built-in primitive (any ``kind`` but ``"custom"``) registered after an engine has loaded
+    must already have that engine's rule (``REQUIRED_RULES``), as ``validate_registry`` checks
+    for those registered before.
+
+    >>> import workbench as wb
+    >>> wb.REGISTRY["sin"]
+    <primitive sin>
+    """
+
+    def __init__(self, families: tuple[str, ...]) -> None:
+        self._prims: dict[str, Primitive] = {}
+        self._families = families
+        self._complete = False
+
+    def add(self, prim: Primitive) -> None:
+        """Register ``prim`` (``defprimitive`` does); its name must be new."""
+        if prim.name in self._prims:
+            raise ValueError(f"a primitive named '{prim.name}' is already registered")
+        if prim.kind != "custom":
+            _check_rules(prim)
+        self._prims[prim.name] = prim
+
+    def loaded(self) -> list[Primitive]:
+        """The primitives registered so far (no family is imported)."""
+        return list(self._prims.values())
+
+    def complete(self) -> None:
+        """Import every built-in op family, so that every built-in primitive is registered."""
+        if not self._complete:
+            for family in self._families:
+                importlib.import_module(family)
+            self._complete = True
+
+    def __getitem__(self, name: str) -> Primitive:
+        prim = self._prims.get(name)
+        if prim is None:
+            self.complete()
+            return self._prims[name]
+        return prim
+
+    def __iter__(self) -> Iterator[str]:
+        self.complete()
+        return iter(self._prims)
+
+    def __len__(self) -> int:
+        self.complete()
+        return len(self._prims)
+
+    def __repr__(self) -> str:
+        return f"Registry({sorted(self)})"
+
+
+#: The op families (modules) whose import registers built-in primitives.
+BUILTIN_FAMILIES = tuple(f"workbench.ops.{family}" for family in (
+    "elementwise", "elementwise_more", "reduce", "shape", "linalg", "nn", "sorting", "einsum",
+    "cumulative", "conv", "decompositions"))
+REGISTRY = Registry(BUILTIN_FAMILIES)
 
 
 def defprimitive(
@@ -127,32 +187,51 @@ def defprimitive(
         batchable=(kind != "custom") if batchable is None else batchable,
     )
     if register:
-        if name in REGISTRY:
-            raise ValueError(f"a primitive named '{name}' is already registered")
-        REGISTRY[name] = prim
+        REGISTRY.add(prim)
     return prim
 
 
-def validate_registry(registry: dict[str, Primitive] | None = None) -> None:
-    """Raise ``MissingRule`` if a registered primitive lacks a rule an engine requires."""
-    for prim in (registry or REGISTRY).values():
-        for rule in REQUIRED_RULES:
-            if getattr(prim, rule) is None:
-                raise MissingRule(
-                    f"primitive '{prim.name}' has no '{rule}' rule: give it one, or declare "
-                    f"{rule}=NotSupported('reason')"
-                )
+def validate_registry(registry: Mapping[str, Primitive] | None = None) -> None:
+    """Raise ``MissingRule`` if a registered primitive lacks a rule an engine requires.
+
+    Without an argument: the primitives registered so far; built-in ones registered later are
+    checked as they register (``Registry.add``), so an engine's import loads no op family.
+    """
+    for prim in REGISTRY.loaded() if registry is None else registry.values():
+        _check_rules(prim)
+
+
+def _check_rules(prim: Primitive) -> None:
+    for rule in REQUIRED_RULES:
+        if getattr(prim, rule) is None:
+            raise MissingRule(
+                f"primitive '{prim.name}' has no '{rule}' rule: give it one, or declare "
+                f"{rule}=NotSupported('reason')"
+            )
 
 
 def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
     """Run ``prim`` eagerly on ``args`` and offer the application to every active tape.
 
-    This is the hot path of eager mode: all-Tensor arguments take the short branch.
+    This is the hot path of eager mode: all-Tensor arguments take the short branch, with one
+    and two arguments (nearly every op) unpacked without building a list.
     """
-    for a in args:
-        if type(a) is not Tensor:
+    n = len(args)
+    if n == 2:
+        x, y = args
+        if type(x) is not Tensor or type(y) is not Tensor:
             return _bind_converted(prim, args, params)
-    out = Tensor(prim.forward(*[a._value for a in args], **params))
+        out = Tensor(prim.forward(x._value, y._value, **params))
+    elif n == 1:
+        x = args[0]
+        if type(x) is not Tensor:
+            return _bind_converted(prim, args, params)
+        out = Tensor(prim.forward(x._value, **params))
+    else:
+        for a in args:
+            if type(a) is not Tensor:
+                return _bind_converted(prim, args, params)
+        out = Tensor(prim.forward(*[a._value for a in args], **params))
     tapes = _active_tapes()
     if tapes:
         for tape in tapes:
@@ -166,14 +245,25 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
         engine = staged_engine(*args)
         if engine is not None:
             return engine.bind(prim, args, params)
-    inputs = tuple([a if type(a) in _KEPT_AS_IS else as_input(a) for a in args])
-    out = Tensor(prim.forward(*[a._value if type(a) is Tensor else a for a in inputs], **params))
+    inputs, values, origin = [], [], None
     for a in args:
-        if type(a) is Variable:
-            out._origin = a
-            break
+        kind = type(a)
+        if kind is Tensor:
+            values.append(a._value)
+        elif kind is float or kind is int:
+            values.append(a)
+        else:
+            if kind is Variable and origin is None:
+                origin = a
+            a = as_input(a)
+            values.append(a._value if type(a) is Tensor else a)
+        inputs.append(a)
+    out = Tensor(prim.forward(*values, **params))
+    if origin is not None:
+        out._origin = origin
     tapes = _active_tapes()
     if tapes:
+        inputs = tuple(inputs)
         for tape in tapes:
             tape._record(prim, inputs, out, params)
     return out
@@ -184,6 +274,5 @@ def _bind_converted(prim: Primitive, args: tuple[Any, ...], params: dict[str, An
 from workbench.tensor import STAGING, Tensor, Variable, as_input, staged_engine
 
 _active_tapes = tape_state.ACTIVE.get
-_KEPT_AS_IS = frozenset((Tensor, float, int))
 # Calling a primitive binds it; set here, once bind exists, so a call costs no extra frame.
 Primitive.__call__ = bind

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench import autodiff, explain, jacobians, tape_graph, tape_state
+from workbench import autodiff, tape_state
 from workbench.dtypes import is_floating
 from workbench.structure import flatten
 from workbench.tape_checks import refuse_complex, refuse_complex_path
@@ -258,6 +258,8 @@ class GradientTape:
         flat_sources, rebuild = flatten(sources)
         groups = [self._source_ids(s) for s in flat_sources]
         refuse_complex_path(self._records, [y], groups)
+        from workbench import jacobians  # loaded on first use, as explain and graph below
+
         grads = jacobians.jacobian_rows(self._records[:], y, groups,
                                         [tuple(s.shape) for s in flat_sources], GradientTape)
         out = []
@@ -302,6 +304,8 @@ class GradientTape:
         shape = (batch,) + inner + source.shape[1:]
         if y.size == 0 or source.size == 0:
             return constant(np.zeros(shape, dtype=source.dtype))
+        from workbench import jacobians
+
         g = jacobians.batch_jacobian_rows(self._records[:], y, group)
         if g is not None:
             g = g.reshape(shape)
@@ -317,6 +321,8 @@ class GradientTape:
         >>> print(tape.explain(y, x))  # doctest: +ELLIPSIS
         No gradient: Tensor (shape (), float64) is not watched...
         """
+        from workbench import explain
+
         return explain.explain(self, target, source)
 
     def expression(self, target: Any, view: str | None = None, budget: Any = None) -> Any:
@@ -341,6 +347,8 @@ class GradientTape:
 
     def graph(self, outputs: Any = None) -> Any:
         """The recorded computation of ``outputs`` (default: everything) as an IR ``Graph``."""
+        from workbench import tape_graph
+
         return tape_graph.tape_graph(self, outputs)
 
 

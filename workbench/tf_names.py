@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from workbench import compile as _compile
 from workbench.dtypes import default_dtype
 from workbench.ops import arrays, creation, elementwise
 from workbench.ops import linalg as _linalg
@@ -55,6 +54,8 @@ def function(func: Any = None, input_signature: Any = None, **kwargs: Any) -> An
     >>> double(wb.constant([1.0, 2.0])).numpy()
     array([2., 4.])
     """
+    from workbench import compile as _compile  # the compiled engine loads on first use
+
     for key in _FUNCTION_KEYWORDS:
         kwargs.pop(key, None)
     if func is None:

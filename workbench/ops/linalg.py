@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.ops import creation
 from workbench.ops import elementwise as ew
 from workbench.ops import numba_rules as nb
 from workbench.ops import reduce as red
@@ -97,7 +96,7 @@ def cofactor(a) -> Tensor:
     """
     n = a.shape[-1]
     if n == 1:
-        return creation.ones(a.shape, dtype=a.dtype)
+        return Tensor(np.ones(a.shape, dtype=a.dtype))
     if n > COFACTOR_BY_MINORS_MAX:
         return ew.mul(column(column(det(a))), swap_last(inv(a)))
     signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
