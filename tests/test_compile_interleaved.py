@@ -34,3 +34,64 @@ def test_interleaved_repeat_map_equals_one_repeat_per_copy():
             assert run.diverged[k] == err.step
             np.testing.assert_array_equal(run.outputs[k], err.values["output"])
         np.testing.assert_array_equal(run.variables["beta"][k], beta.numpy())
+
+
+def _one_repeat_per_copy(step, run, n, rates, starts, var):
+    """Each copy of ``run`` against its own serial ``repeat`` from the same start."""
+    for k, lr in enumerate(rates):
+        var.assign(starts[k])
+        try:
+            history = step.repeat(n, np.float64(lr), record_every=n)
+            assert run.diverged[k] == 0
+            np.testing.assert_array_equal(run.outputs[k], history.outputs[-1])
+        except Diverged as err:
+            assert run.diverged[k] == err.step
+            np.testing.assert_array_equal(run.outputs[k], err.values["output"])
+        np.testing.assert_array_equal(run.variables[var.name][k], var.numpy())
+
+
+def test_interleaved_chunks_last_step_and_late_divergence():
+    """Step counts around the checked-chunk length, divergence at the last step or late."""
+    from workbench.compile.batch import CHUNK
+
+    w = wb.Variable(0.0, name="w")
+
+    @wb.function
+    def step(lr):
+        with wb.GradientTape() as tape:
+            loss = (w * w - 3.0 * w) * 0.5
+        w.assign_sub(lr * tape.gradient(loss, w))
+        return loss
+
+    # the loss overflows first (at |w| ~ 1e154) for the growing runs: a transient non-finite
+    # output the state never sees; rate 2.0 keeps -1 forever; rates past 2 diverge at all steps
+    rates = np.array([0.1, 1.0, 1.9, 2.0, 2.02, 2.2, 2.6, 4.0, 60.0, 0.0] * 7)[:67]
+    starts = np.linspace(-1.0, 1.0, rates.size)
+    for n in (1, 2, CHUNK, CHUNK + 1, 2 * CHUNK + 3, 1800):
+        run = step.repeat_map(n, rates, state={"w": starts})
+        _one_repeat_per_copy(step, run, n, rates, starts, w)
+
+
+def test_interleaved_random_draws_per_copy():
+    """Each copy draws from its own key, as one ``repeat`` per copy from that key does."""
+    from workbench.compile.mapping import KEY_STRIDE
+
+    w = wb.Variable(1.0, name="w")
+
+    @wb.function
+    def step(lr):
+        with wb.GradientTape() as tape:
+            loss = w * w
+        w.assign_sub(lr * (tape.gradient(loss, w) + wb.random.normal(())))
+        return loss
+
+    rates = np.linspace(0.01, 0.3, 9)
+    wb.random.set_seed(5)
+    first = int(wb.random.KEY.numpy())
+    run = step.repeat_map(700, rates)
+    for k, lr in enumerate(rates):
+        w.assign(1.0)
+        wb.random.set_key(first + k * KEY_STRIDE)
+        history = step.repeat(700, np.float64(lr), record_every=700)
+        np.testing.assert_array_equal(run.outputs[k], history.outputs[-1])
+        np.testing.assert_array_equal(run.variables["w"][k], w.numpy())
