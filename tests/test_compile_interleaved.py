@@ -5,6 +5,7 @@ import numpy as np
 
 import workbench as wb
 from workbench.compile import Diverged
+from workbench.compile.batch import CHUNK, LANES
 
 
 def test_interleaved_repeat_map_equals_one_repeat_per_copy():
@@ -18,8 +19,8 @@ def test_interleaved_repeat_map_equals_one_repeat_per_copy():
         return loss
 
     rng = np.random.default_rng(2)
-    lrs = np.concatenate([rng.uniform(0.0, 4.4, 60), [4.5, 5.0, 100.0, -1.0, 0.0]])
-    lrs = np.concatenate([lrs, lrs[:5]])  # 70 copies: a partial second block
+    lrs = np.concatenate([rng.uniform(0.0, 4.4, LANES - 5), [4.5, 5.0, 100.0, -1.0, 0.0]])
+    lrs = np.concatenate([lrs, lrs[:5]])  # a full block, then a partial second one
     starts = rng.normal(size=lrs.size)
     run = step.repeat_map(3000, lrs, np.float64(1.5), in_axes=(0, None),
                           state={"beta": starts})
@@ -52,8 +53,6 @@ def _one_repeat_per_copy(step, run, n, rates, starts, var):
 
 def test_interleaved_chunks_last_step_and_late_divergence():
     """Step counts around the checked-chunk length, divergence at the last step or late."""
-    from workbench.compile.batch import CHUNK
-
     w = wb.Variable(0.0, name="w")
 
     @wb.function
@@ -65,7 +64,7 @@ def test_interleaved_chunks_last_step_and_late_divergence():
 
     # the loss overflows first (at |w| ~ 1e154) for the growing runs: a transient non-finite
     # output the state never sees; rate 2.0 keeps -1 forever; rates past 2 diverge at all steps
-    rates = np.array([0.1, 1.0, 1.9, 2.0, 2.02, 2.2, 2.6, 4.0, 60.0, 0.0] * 7)[:67]
+    rates = np.resize([0.1, 1.0, 1.9, 2.0, 2.02, 2.2, 2.6, 4.0, 60.0, 0.0], LANES + 3)
     starts = np.linspace(-1.0, 1.0, rates.size)
     for n in (1, 2, CHUNK, CHUNK + 1, 2 * CHUNK + 3, 1800):
         run = step.repeat_map(n, rates, state={"w": starts})
