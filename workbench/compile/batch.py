@@ -146,7 +146,7 @@ def repeat_map_source(lowered: Lowered, batched: list[bool], target: str,
 #: Copies run side by side in the inner loop of an interleaved kernel (a block per thread).
 LANES = 128
 #: Steps an interleaved block runs between divergence checks (then replayed exactly if needed).
-CHUNK = 256
+CHUNK = 1024
 
 
 def _scalar_program(lowered: Lowered) -> bool:
