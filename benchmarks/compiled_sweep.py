@@ -122,7 +122,7 @@ def main() -> None:
         elif jax_run is not None:
             fns["jax"] = jax_run
         best = {k: float("inf") for k in fns}
-        for _ in range(5):  # interleaved, so a burst of load hits every column alike
+        for _ in range(15):  # interleaved, so a burst of load hits every column alike
             for k, fn in fns.items():
                 best[k] = min(best[k], best_run(fn, repeats=1))
         t_jax = best.get("jax")
