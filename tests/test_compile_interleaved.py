@@ -96,3 +96,30 @@ def test_interleaved_random_draws_per_copy():
         history = step.repeat(700, np.float64(lr), record_every=700)
         np.testing.assert_array_equal(run.outputs[k], history.outputs[-1])
         np.testing.assert_array_equal(run.variables["w"][k], w.numpy())
+
+
+def test_interleaved_float32_state_bool_output_shared_argument():
+    w = wb.Variable(np.float32(1.0), name="w", dtype=np.float32)
+
+    @wb.function
+    def step(lr, c):
+        with wb.GradientTape() as tape:
+            loss = (w - c) ** 2
+        w.assign_sub(lr * tape.gradient(loss, w))
+        return loss, loss > 0.5
+
+    rates = np.linspace(0.01, 1.5, LANES + 2).astype(np.float32)  # the last ones diverge
+    run = step.repeat_map(500, rates, np.float32(0.25), in_axes=(0, None))
+    assert run.outputs[0].dtype == np.float32 and run.outputs[1].dtype == np.bool_
+    assert (run.diverged > 0).any() and (run.diverged == 0).any()
+    for k, lr in enumerate(rates):
+        w.assign(np.float32(1.0))
+        try:
+            history = step.repeat(500, lr, np.float32(0.25), record_every=500)
+            last = (history.outputs[0][-1], history.outputs[1][-1])
+        except Diverged as err:
+            assert run.diverged[k] == err.step
+            last = (err.values["output0"], err.values["output1"])
+        np.testing.assert_array_equal(run.outputs[0][k], last[0])
+        assert run.outputs[1][k] == last[1]
+        np.testing.assert_array_equal(run.variables["w"][k], w.numpy())
