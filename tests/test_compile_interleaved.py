@@ -5,6 +5,7 @@ import numpy as np
 
 import workbench as wb
 from workbench.compile import Diverged
+from workbench.compile.batch import CHUNK, LANES
 
 
 def test_interleaved_repeat_map_equals_one_repeat_per_copy():
@@ -18,8 +19,8 @@ def test_interleaved_repeat_map_equals_one_repeat_per_copy():
         return loss
 
     rng = np.random.default_rng(2)
-    lrs = np.concatenate([rng.uniform(0.0, 4.4, 60), [4.5, 5.0, 100.0, -1.0, 0.0]])
-    lrs = np.concatenate([lrs, lrs[:5]])  # 70 copies: a partial second block
+    lrs = np.concatenate([rng.uniform(0.0, 4.4, LANES - 5), [4.5, 5.0, 100.0, -1.0, 0.0]])
+    lrs = np.concatenate([lrs, lrs[:5]])  # a full block, then a partial second one
     starts = rng.normal(size=lrs.size)
     run = step.repeat_map(3000, lrs, np.float64(1.5), in_axes=(0, None),
                           state={"beta": starts})
@@ -34,3 +35,91 @@ def test_interleaved_repeat_map_equals_one_repeat_per_copy():
             assert run.diverged[k] == err.step
             np.testing.assert_array_equal(run.outputs[k], err.values["output"])
         np.testing.assert_array_equal(run.variables["beta"][k], beta.numpy())
+
+
+def _one_repeat_per_copy(step, run, n, rates, starts, var):
+    """Each copy of ``run`` against its own serial ``repeat`` from the same start."""
+    for k, lr in enumerate(rates):
+        var.assign(starts[k])
+        try:
+            history = step.repeat(n, np.float64(lr), record_every=n)
+            assert run.diverged[k] == 0
+            np.testing.assert_array_equal(run.outputs[k], history.outputs[-1])
+        except Diverged as err:
+            assert run.diverged[k] == err.step
+            np.testing.assert_array_equal(run.outputs[k], err.values["output"])
+        np.testing.assert_array_equal(run.variables[var.name][k], var.numpy())
+
+
+def test_interleaved_chunks_last_step_and_late_divergence():
+    """Step counts around the checked-chunk length, divergence at the last step or late."""
+    w = wb.Variable(0.0, name="w")
+
+    @wb.function
+    def step(lr):
+        with wb.GradientTape() as tape:
+            loss = (w * w - 3.0 * w) * 0.5
+        w.assign_sub(lr * tape.gradient(loss, w))
+        return loss
+
+    # the loss overflows first (at |w| ~ 1e154) for the growing runs: a transient non-finite
+    # output the state never sees. Rate 2.0 keeps -1 forever; 60, 4, 2.6 and 2.2 diverge at
+    # steps ~90, ~320, ~750 and ~1950: in the first chunk and in a later one
+    rates = np.resize([0.1, 1.0, 1.9, 2.0, 2.02, 2.2, 2.6, 4.0, 60.0, 0.0], LANES + 3)
+    starts = np.linspace(-1.0, 1.0, rates.size)
+    for n in (1, 2, CHUNK, CHUNK + 1, 2 * CHUNK + 3):
+        run = step.repeat_map(n, rates, state={"w": starts})
+        _one_repeat_per_copy(step, run, n, rates, starts, w)
+    assert run.diverged.max() > CHUNK and ((run.diverged > 0) & (run.diverged < CHUNK)).any()
+
+
+def test_interleaved_random_draws_per_copy():
+    """Each copy draws from its own key, as one ``repeat`` per copy from that key does."""
+    from workbench.compile.mapping import KEY_STRIDE
+
+    w = wb.Variable(1.0, name="w")
+
+    @wb.function
+    def step(lr):
+        with wb.GradientTape() as tape:
+            loss = w * w
+        w.assign_sub(lr * (tape.gradient(loss, w) + wb.random.normal(())))
+        return loss
+
+    rates = np.linspace(0.01, 0.3, 9)
+    wb.random.set_seed(5)
+    first = int(wb.random.KEY.numpy())
+    run = step.repeat_map(700, rates)
+    for k, lr in enumerate(rates):
+        w.assign(1.0)
+        wb.random.set_key(first + k * KEY_STRIDE)
+        history = step.repeat(700, np.float64(lr), record_every=700)
+        np.testing.assert_array_equal(run.outputs[k], history.outputs[-1])
+        np.testing.assert_array_equal(run.variables["w"][k], w.numpy())
+
+
+def test_interleaved_float32_state_bool_output_shared_argument():
+    w = wb.Variable(np.float32(1.0), name="w", dtype=np.float32)
+
+    @wb.function
+    def step(lr, c):
+        with wb.GradientTape() as tape:
+            loss = (w - c) ** 2
+        w.assign_sub(lr * tape.gradient(loss, w))
+        return loss, loss > 0.5
+
+    rates = np.linspace(0.01, 1.5, LANES + 2).astype(np.float32)  # the last ones diverge
+    run = step.repeat_map(500, rates, np.float32(0.25), in_axes=(0, None))
+    assert run.outputs[0].dtype == np.float32 and run.outputs[1].dtype == np.bool_
+    assert (run.diverged > 0).any() and (run.diverged == 0).any()
+    for k, lr in enumerate(rates):
+        w.assign(np.float32(1.0))
+        try:
+            history = step.repeat(500, lr, np.float32(0.25), record_every=500)
+            last = (history.outputs[0][-1], history.outputs[1][-1])
+        except Diverged as err:
+            assert run.diverged[k] == err.step
+            last = (err.values["output0"], err.values["output1"])
+        np.testing.assert_array_equal(run.outputs[0][k], last[0])
+        assert run.outputs[1][k] == last[1]
+        np.testing.assert_array_equal(run.variables["w"][k], w.numpy())

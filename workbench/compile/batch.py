@@ -145,7 +145,9 @@ def repeat_map_source(lowered: Lowered, batched: list[bool], target: str,
 
 
 #: Copies run side by side in the inner loop of an interleaved kernel (a block per thread).
-LANES = 64
+LANES = 128
+#: Steps an interleaved block runs between divergence checks (then replayed exactly if needed).
+CHUNK = 1024
 
 
 def _scalar_program(lowered: Lowered) -> bool:
@@ -156,35 +158,84 @@ def _scalar_program(lowered: Lowered) -> bool:
 
 def _interleaved(lowered: Lowered, batched: list[bool], carried: list[tuple[int, int]]) -> str:
     """``repeat_kernel`` (as ``repeat_map_source``) that runs a block of ``LANES`` copies one
-    step at a time (the inner loop over copies vectorizes) and the blocks on all cores.
+    step at a time and the blocks on all cores (``prange``).
 
-    Each copy does the same operations in the same order as in the serial kernel, so results
-    are identical; a copy that diverged keeps its state, outputs and step, as there.
+    A block keeps its copies in lane arrays (the last copy repeated into unused lanes), so the
+    loop over lanes has a fixed length, no negative-index wraparound and vectorizes. Steps run
+    in chunks of ``CHUNK``: fast (state only, one any-lane NaN/infinity flag) from a kept copy of
+    the state; a flagged chunk, the last step and everything after a divergence run checked
+    (per-lane outputs and divergence step). Each copy does the same operations in the same
+    order as in the serial kernel, so results are identical.
     """
     graph, ctx = lowered.graph, lowered.ctx
-    params, setup = _entry(lowered, batched)
     outs = [f"out{k}" for k in range(len(graph.outputs))]
-    init = ["diverged[tid] = 0"] + [f"{o}[tid] = {dtype_expr(a.dtype)}(0)"
-                                    for o, a in zip(outs, graph.outputs, strict=True)]
     values = [ctx.read(a, []) for a in graph.outputs]
-    bad = [f"not math.isfinite({v})" for v, a in zip(values, graph.outputs, strict=True)
-           if np.dtype(a.dtype).kind == "f"]
-    step = list(setup) + list(lowered.body) + ["live = diverged[tid] == 0",
-                                               f"bad = {' or '.join(bad) or 'False'}"]
-    step += [f"{o}[tid] = {v} if live else {o}[tid]" for o, v in zip(outs, values, strict=True)]
-    step.append("diverged[tid] = step + 1 if live and bad else diverged[tid]")
-    for o, i in carried:
-        name = lowered.params[i]
-        step.append(f"{name}__all[tid] = {values[o]} if live and not bad else {name}")
-    args = ["n_steps", "n_batch"] + params + [n for n, _ in lowered.hidden] + outs + ["diverged"]
+    finite = [f"math.isfinite({v})" for v, a in zip(values, graph.outputs, strict=True)
+              if np.dtype(a.dtype).kind == "f"]
+    lane = {i: f"{lowered.params[i]}__lane" for i, b in enumerate(batched) if b}
+    state = [(lowered.params[i], values[o]) for o, i in carried]
+    shared = [f"{n} = {n}__all" for i, n in enumerate(lowered.params) if i not in lane]
+    alloc, load, store = [], [], []
+    for i, arr in lane.items():
+        alloc.append(f"{arr} = np.empty({LANES}, {dtype_expr(graph.inputs[i].dtype)})")
+        load.append(f"    {arr}[lane] = {lowered.params[i]}__all[tid]")
+    for name, _ in state:
+        alloc.append(f"{name}__keep = np.empty({LANES}, {name}__lane.dtype)")
+        store.append(f"    {name}__all[tid] = {name}__lane[lane]")
+    for o, a in zip(outs, graph.outputs, strict=True):
+        alloc.append(f"{o}__lane = np.empty({LANES}, {dtype_expr(a.dtype)})")
+        load.append(f"    {o}__lane[lane] = 0")
+        store.append(f"    {o}[tid] = {o}__lane[lane]")
+    alloc.append(f"diverged__lane = np.empty({LANES}, np.int64)")
+    load.append("    diverged__lane[lane] = 0")
+    store.append("    diverged[tid] = diverged__lane[lane]")
+    reads = [f"{lowered.params[i]} = {arr}[lane]" for i, arr in lane.items()]
+    fast = reads + list(lowered.body)
+    if finite:
+        fast.append(f"bad = bad | {' | '.join(f'(not {f})' for f in finite)}")
+    fast += [f"{name}__lane[lane] = {v}" for name, v in state]
+    checked = reads + list(lowered.body) + [
+        "live = diverged__lane[lane] == 0",
+        f"bad = {' or '.join(f'not {f}' for f in finite) or 'False'}"]
+    checked += [f"{o}__lane[lane] = {v} if live else {o}__lane[lane]"
+                for o, v in zip(outs, values, strict=True)]
+    checked.append("diverged__lane[lane] = step + 1 if live and bad else diverged__lane[lane]")
+    checked += [f"{name}__lane[lane] = {v} if live and not bad else {name}"
+                for name, v in state]
+    keep = [f"{name}__keep[lane] = {name}__lane[lane]" for name, _ in state]
+    back = [f"{name}__lane[lane] = {name}__keep[lane]" for name, _ in state]
+    block = alloc + [
+        f"for lane in range({LANES}):",
+        "    tid = lo + min(lane, width - 1)  # unused lanes repeat the last copy"] + load + [
+        "clean = True  # no copy of this block has diverged",
+        "start = 0",
+        "while start < n_steps:",
+        f"    stop = min(start + {CHUNK}, n_steps - 1)  # the last step runs checked",
+        "    if clean and stop > start:",
+        f"        for lane in range({LANES}):"] + _indent(keep, 3) + [
+        "        bad = False",
+        "        for step in range(start, stop):",
+        f"            for lane in range({LANES}):"] + _indent(fast, 4) + [
+        "        if not bad:",
+        "            start = stop",
+        "            continue",
+        f"        for lane in range({LANES}):  # replay the chunk checked"] + _indent(back, 3) + [
+        f"    stop = min(start + {CHUNK}, n_steps)",
+        "    for step in range(start, stop):",
+        f"        for lane in range({LANES}):"] + _indent(checked, 3) + [
+        "    for lane in range(width):",
+        "        if diverged__lane[lane] != 0:",
+        "            clean = False",
+        "    start = stop",
+        "for lane in range(width):",
+        "    tid = lo + lane"] + store
+    args = (["n_steps", "n_batch"] + [f"{n}__all" for n in lowered.params]
+            + [n for n, _ in lowered.hidden] + outs + ["diverged"])
     lines = _head(lowered, CPU_HEADER.replace("import njit", "import njit, prange")) + [
         "", "", '@njit(cache=True, error_model="numpy", parallel=True)',
-        f"def repeat_kernel({', '.join(args)}):",
+        f"def repeat_kernel({', '.join(args)}):"] + _indent(shared) + [
         f"    for blk in prange((n_batch + {LANES - 1}) // {LANES}):",
         f"        lo = blk * {LANES}",
-        f"        hi = min(lo + {LANES}, n_batch)",
-        "        for tid in range(lo, hi):"]
-    lines += _indent(init, 3) + ["        for step in range(n_steps):",
-                                 "            for tid in range(lo, hi):"]
-    lines += _indent(step, 4)
+        f"        width = min({LANES}, n_batch - lo)"]
+    lines += _indent(block, 2)
     return "\n".join(lines) + "\n"
