@@ -75,6 +75,14 @@ def madd(*terms: Any) -> Any:
     return flat[0] if len(flat) == 1 else sympy.MatAdd(*flat)
 
 
+def kron(a: Any, b: Any) -> Any:
+    """``a ⊗ b`` kept as written; a 1x1 ones or identity factor drops out."""
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, OneMatrix | Identity) and tuple(x.shape) == (1, 1):
+            return y
+    return sympy.KroneckerProduct(a, b)
+
+
 def transpose(e: Any) -> Any:
     """``e.T`` kept as written: ``(y - X*beta).T`` rather than ``-beta.T*X.T + y.T``."""
     if not _is_matrix(e):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sympy import HadamardProduct, MatAdd, MatMul, MatrixExpr, Mul, Transpose
+from sympy import HadamardProduct, Inverse, MatAdd, MatMul, MatrixExpr, Mul, Transpose
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -47,7 +47,8 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
         return f"({text})"
 
     def _print_OneMatrix(self, expr: Any) -> str:
-        return "1.T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
+        rows, cols = expr.shape
+        return "1.T" if rows == 1 and cols != 1 else "1*1.T" if rows != 1 and cols != 1 else "1"
 
     def _print_MatMul(self, expr: Any) -> str:
         coeff = [a for a in expr.args if not isinstance(a, MatrixExpr)]
@@ -68,6 +69,9 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
     def _print_HadamardPower(self, expr: Any) -> str:
         return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'])}.**{self._print(expr.exp)}"
 
+    def _print_KroneckerProduct(self, expr: Any) -> str:
+        return "⊗".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
+
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"diag({self._print(expr.args[0])})"
 
@@ -81,6 +85,19 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
         if isinstance(arg, Transpose):
             return f"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^-T"
         return f"{self.parenthesize(arg, PRECEDENCE['Pow'])}^-1"
+
+    def _print_MatPow(self, expr: Any) -> str:
+        base, exp = expr.base, expr.exp
+        if not exp.is_negative:
+            return super()._print_MatPow(expr)
+        if isinstance(base, Transpose):  # (X.T)^-2 = (X^-2).T, as the Cookbook prints it
+            return f"({self.parenthesize(base.arg, PRECEDENCE['Pow'])}^{self._print(exp)}).T"
+        return f"{self.parenthesize(base, PRECEDENCE['Pow'])}^{self._print(exp)}"
+
+    def _print_Transpose(self, expr: Any) -> str:
+        if isinstance(expr.arg, Inverse):  # (M^-1).T = M^-T
+            return f"{self.parenthesize(expr.arg.arg, PRECEDENCE['Pow'])}^-T"
+        return super()._print_Transpose(expr)
 
     def _print_Determinant(self, expr: Any) -> str:
         return f"det({self._print(expr.arg)})"
@@ -126,7 +143,9 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
         return rf"\left({text}\right)"
 
     def _print_OneMatrix(self, expr: Any) -> str:
-        return r"\mathbf{1}^{T}" if expr.shape[0] == 1 and expr.shape[1] != 1 else r"\mathbf{1}"
+        rows, cols = expr.shape
+        return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else \
+            r"\mathbf{1}\mathbf{1}^{T}" if rows != 1 and cols != 1 else r"\mathbf{1}"
 
     def _print_DiagMatrix(self, expr: Any) -> str:
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
@@ -148,6 +167,18 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
         if isinstance(arg, Transpose):
             return rf"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
         return rf"{self.parenthesize(arg, PRECEDENCE['Pow'])}^{{-1}}"
+
+    def _print_MatPow(self, expr: Any) -> str:
+        base, exp = expr.base, expr.exp
+        if isinstance(base, Transpose) and exp.is_negative:  # (X.T)^-2 = (X^-2).T
+            inner = self.parenthesize(base.arg, PRECEDENCE["Pow"])
+            return rf"\left({inner}^{{{self._print(exp)}}}\right)^{{T}}"
+        return rf"{self.parenthesize(base, PRECEDENCE['Pow'])}^{{{self._print(exp)}}}"
+
+    def _print_Transpose(self, expr: Any) -> str:
+        if isinstance(expr.arg, Inverse):  # (M^-1)^T = M^-T
+            return rf"{self.parenthesize(expr.arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
+        return super()._print_Transpose(expr)
 
     def _print_Determinant(self, expr: Any) -> str:
         return rf"\det\left({self._print(expr.arg)}\right)"

@@ -12,6 +12,8 @@ from sympy import (
     HadamardPower,
     HadamardProduct,
     Identity,
+    Inverse,
+    KroneckerProduct,
     MatAdd,
     MatMul,
     MatrixExpr,
@@ -23,7 +25,7 @@ from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench.symbolic.functions import Elementwise, Softmax
-from workbench.symbolic.matrix import madd, mm, transpose
+from workbench.symbolic.matrix import kron, madd, mm, transpose
 
 
 def textbook(expr: Any) -> Any:
@@ -67,7 +69,7 @@ def scalar_of(e: Any) -> Any:
         return scalar_of(e.base) ** e.exp
     if isinstance(e, Transpose):
         return scalar_of(e.arg)
-    if isinstance(e, sympy.MatPow | sympy.KroneckerProduct):
+    if isinstance(e, sympy.MatPow | KroneckerProduct):
         return scalar_of(_rewrite(e))
     return _element(e)
 
@@ -122,7 +124,7 @@ def _rewrite(e: Any) -> Any:
         return Elementwise(e.name, e.fn, _rewrite(e.arg))
     if isinstance(e, sympy.MatPow) and _is_one_by_one(e.base):
         return mm(scalar_of(_rewrite(e.base)) ** e.exp, OneMatrix(1, 1))
-    if isinstance(e, sympy.KroneckerProduct):
+    if isinstance(e, KroneckerProduct):
         args = [_rewrite(a) for a in e.args]
         small = [a for a in args if _is_one_by_one(a)]
         if small:
@@ -150,15 +152,18 @@ def _ones_coefficient(m: Any) -> Any:
 
 def _product(args: list) -> Any:
     """A product with 1x1 factors as scalars and ``1.T*(u∘u)`` as ``u.T*u``."""
+    flat = [f for a in args for f in (a.args if isinstance(a, MatMul) and
+                                      not _is_one_by_one(a) else [a])]
+    scalars: list = [f for f in flat if not isinstance(f, MatrixExpr)]
+    args = _mixed_products([f for f in flat if isinstance(f, MatrixExpr)])
     out: list = []
-    scalars: list = []
     whole = mm(*args)
     for a in args:
         if isinstance(a, MatrixExpr) and _is_one_by_one(a) and not _is_one_by_one(whole):
             scalars.append(scalar_of(a))
         else:
             out.append(a)
-    out = _diag_times_ones(out)
+    out = _diag_times_ones(_cancel_inverses(out))
     for i, a in enumerate(out[:-1]):
         nxt = out[i + 1]
         if isinstance(a, OneMatrix) and a.shape[0] == 1 and _is_square_of(nxt):
@@ -166,6 +171,64 @@ def _product(args: list) -> Any:
             out[i:i + 2] = [transpose(u), u]
             break
     return _softmax(mm(*scalars, *out))
+
+
+def _cancel_inverses(factors: list) -> list:
+    """``A.T*(A*X*B)^-T*B.T = X^-T``: the inverse of a product of square matrices written as
+    the product of their inverses where that lets a factor cancel against its neighbour (the
+    product is invertible, so each square factor is)."""
+    for i, f in enumerate(factors):
+        parts = _inverse_parts(f)
+        if parts is None:
+            continue
+        out = _cancelled(factors[:i] + parts + factors[i + 1:])
+        if len(out) < len(factors) + len(parts) - 1:
+            return _cancel_inverses(out) if out else [Identity(f.shape[0])]
+    return factors
+
+
+def _inverse_parts(f: Any) -> list | None:
+    """``[C^-1, B^-1, A^-1]`` for ``(A*B*C)^-1``, ``[A^-T, B^-T, C^-T]`` for its transpose,
+    when every factor is square; else None."""
+    flip = isinstance(f, Transpose) and isinstance(f.arg, Inverse)
+    inner = f.arg.arg if flip else f.arg if isinstance(f, Inverse) else None
+    if isinstance(f, Inverse) and isinstance(inner, Transpose):
+        flip, inner = True, inner.arg
+    if not isinstance(inner, MatMul):
+        return None
+    coeff, mats = _split(inner)
+    if coeff != 1 or not all(m.shape[0] == m.shape[1] for m in mats):
+        return None
+    return [Inverse(transpose(m)) for m in mats] if flip else [Inverse(m) for m in mats[::-1]]
+
+
+def _cancelled(factors: list) -> list:
+    """Neighbours ``M*M^-1`` and ``M^-1*M`` removed."""
+    out: list = []
+    for f in factors:
+        prev = out[-1] if out else None
+        if isinstance(prev, MatrixExpr) and isinstance(f, MatrixExpr) and \
+                (isinstance(f, Inverse) and f.arg == prev or
+                 isinstance(prev, Inverse) and prev.arg == f):
+            out.pop()
+        else:
+            out.append(f)
+    return out
+
+
+def _mixed_products(factors: list) -> list:
+    """``(A ⊗ B)*(C ⊗ D) = (A*C) ⊗ (B*D)`` for neighbours whose shapes agree."""
+    out = list(factors)
+    i = 0
+    while i < len(out) - 1:
+        a, b = out[i], out[i + 1]
+        if isinstance(a, KroneckerProduct) and isinstance(b, KroneckerProduct) and \
+                len(a.args) == len(b.args) == 2 and \
+                all(x.shape[1] == y.shape[0] for x, y in zip(a.args, b.args, strict=True)):
+            out[i:i + 2] = [_rewrite(kron(mm(a.args[0], b.args[0]), mm(a.args[1], b.args[1])))]
+        else:
+            i += 1
+    return out
 
 
 def _softmax(e: Any) -> Any:

@@ -29,6 +29,8 @@ def matrix_symbols(*exprs: Any) -> list[MatrixSymbol]:
 def small_dims(*exprs: Any) -> Callable[[int], int]:
     """A map from each dimension to a small one: 1 stays 1, the others become 2, 3, ... in
     order, so distinct dimensions stay distinct and every product remains well formed."""
+    if any(isinstance(e, sympy.Basic) and e.has(sympy.KroneckerProduct) for e in exprs):
+        return int  # a Kronecker product's dimensions are products of others: keep them all
     syms = matrix_symbols(*exprs)
     dims = sorted({int(d) for s in syms for d in s.shape} - {1})
     small = {d: i + 2 for i, d in enumerate(dims)}
