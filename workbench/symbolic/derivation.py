@@ -14,9 +14,11 @@ from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded, count_ops
 from workbench.symbolic.derivation_view import DerivationView, constant_definitions
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.expression import default_view
+from workbench.symbolic.functions import Elementwise
 from workbench.symbolic.matrix import MatrixForm
 from workbench.symbolic.names import unique_inputs
 from workbench.symbolic.numeric import central_differences, lambdify
+from workbench.symbolic.printing import to_str
 from workbench.symbolic.program import (
     PROGRAM_EQNS,
     PROGRAM_OPS,
@@ -40,7 +42,9 @@ class Derivation(DerivationView):
     printed through the same SymPy rules), ``proof`` (how they were shown equal), ``forward``
     (the target's formula), ``view`` ("matrix" or "elements"), ``order``, ``notes`` (fallbacks),
     ``ops`` (operation count of ``expr`` after CSE), ``steps``; numbers: ``value`` (closed form
-    at the recorded values), ``tape_value``, ``fd_value`` (central differences).
+    at the recorded values), ``tape_value``, ``fd_value`` (central differences). The Hessian of
+    a matrix source ``X`` (n x k) is written for ``vec(X)`` (columns stacked; ``vec_form``):
+    ``expr[i + j*n, p + q*n]`` is d²f/dX[i,j]dX[p,q]; the numbers keep the shape (n, k, n, k).
     """
 
     def __init__(self, **fields: Any):
@@ -59,8 +63,18 @@ class Derivation(DerivationView):
         """The closed form as a NumPy function (``lambdify`` with CSE); keyword arguments by
         symbol name, defaulting to the recorded values; ``.source`` holds the generated code."""
         if "fn" not in self._cache:
-            self._cache["fn"] = lambdify(self.expr, self.symbols, self.view == "matrix",
-                                         self.out_shape)
+            if self.vec_form:  # the (n*k, n*k) matrix of vec(X), as the (n, k, n, k) Hessian
+                n, k = self.out_shape[:2]
+                flat = lambdify(self.expr, self.symbols, True, (n * k, n * k))
+
+                def fn(**inputs: Any) -> np.ndarray:
+                    return flat(**inputs).reshape(k, n, k, n).transpose(1, 0, 3, 2)
+
+                fn.source, fn.names, fn.raw = flat.source, flat.names, flat.raw
+                self._cache["fn"] = fn
+            else:
+                self._cache["fn"] = lambdify(self.expr, self.symbols, self.view == "matrix",
+                                             self.out_shape)
         return self._cache["fn"]
 
     @property
@@ -197,7 +211,9 @@ def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
                            [t if order == 1 else jac_inputs[1]])
     out_shape = tuple(source.shape) * order if order <= 2 else ()
-    return Derivation(
+    vec_form = tr.view == "matrix" and isinstance(closed, sympy.MatrixExpr) and \
+        _vec_form(tr.env[src_var].e, order)
+    return Derivation(vec_form=vec_form,
         forward=forward, expr=closed, tape_expr=tape_form, proof=proof, view=tr.view,
         order=order, notes=notes, symbols=tr.values,
         ops=closed.ops() if isinstance(closed, Program) else count_ops(closed),
@@ -311,7 +327,8 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
         vsym = next(a for a in tape.atoms(sympy.MatrixSymbol) if a.name == v.name) \
             if isinstance(tape, sympy.Basic) and tape.has(sympy.MatrixSymbol(v.name, *s.shape)) \
             else sympy.MatrixSymbol(v.name, *s.shape)
-        h = calculus.linear_coefficient(tape, vsym)
+        h = calculus.vec_coefficient(tape, vsym) if _vec_form(s, order) else \
+            calculus.linear_coefficient(tape, vsym)
         if h is None:
             raise _FallBack("the Hessian could not be factored out of the backward graph")
         tape = h
@@ -328,8 +345,8 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
     unique: dict[str, tuple] = {}
     for c, how in candidates:
         c = textbook(c)
-        unique.setdefault(str(c), (c, how))
-    candidates = sorted(unique.values(), key=lambda c: len(str(c[0])))
+        unique.setdefault(to_str(c), (c, how))
+    candidates = sorted(unique.values(), key=lambda c: len(to_str(c[0])))
     if not isinstance(s, sympy.MatrixSymbol):
         # a scalar source: SymPy's derivative of f holds everywhere (Heaviside(x) for relu),
         # while the backward graph follows the branches recorded at the point (1 there)
@@ -350,7 +367,11 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
 
 def _collected(e: Any) -> Any:
     """``e`` in the canonical form (products expanded, like terms collected) when SymPy can do
-    so without growing it much; else with like terms collected; else as printed."""
+    so without growing it much; else with like terms collected; else as printed. A scalar
+    read off a 1x1 product (``(x - a).T*(x - a)``) would be written out element by element:
+    such forms stay as printed."""
+    if verify.reads_products(e):
+        return e
     try:
         out = e.doit()
         expanded = calculus.canonical(out)
@@ -369,26 +390,36 @@ def _scalar_diff(f: Any, s: Any, order: int) -> Any:
     return sympy.diff(f, s, order)
 
 
+def _vec_form(s: Any, order: int) -> bool:
+    """True for the Hessian of a matrix source: written for ``vec`` of it (columns stacked)."""
+    return order == 2 and isinstance(s, sympy.MatrixSymbol) and s.shape[1] != 1
+
+
 def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
                   budget: Budget) -> str:
-    """Matrix forms against the element view on a small instance (resized if large)."""
-    dim = verify.small_dims(f, closed, tape)
+    """Matrix forms against the element view on a small instance (resized if large); at two
+    random points where symbolic equality would be slow (inverses, determinants, Hessians of
+    elementwise functions)."""
+    vec = _vec_form(s, order)
+    dim = int if vec else verify.small_dims(f, closed, tape)  # vec: sizes are products
     shapes = {n: shp for n, (_, shp) in tr.values.items()}
     small = [verify.resize(e, dim) for e in (f, closed, tape, s)]
     fe = verify.explicit(small[0], shapes)
-    ce, te = (None, None) if verify.needs_numeric_witness(closed, tape) else \
+    numeric = verify.needs_numeric_witness(closed, tape) or \
+        (order == 2 and any(isinstance(a, Elementwise) for a in sympy.preorder_traversal(f)))
+    ce, te = (None, None) if numeric else \
         (verify.explicit(e, shapes) for e in small[1:3])
     fe = fe[0, 0] if isinstance(fe, sympy.MatrixBase) else fe
     se = verify.explicit(small[3], shapes) if isinstance(small[3], sympy.MatrixExpr) \
         else small[3]
-    flat = list(se) if isinstance(se, sympy.MatrixBase) else [se]
+    flat = list(se.T if vec else se) if isinstance(se, sympy.MatrixBase) else [se]
     if order == 1:
         ref = np.array([sympy.diff(fe, x) for x in flat], dtype=object)
     else:
         ref = np.array([[sympy.diff(fe, a, b) for b in flat] for a in flat], dtype=object)
     budget.check_time("checking the matrix form against the element view")
     where = "the recorded shapes" if dim is int else "a small instance"
-    if verify.needs_numeric_witness(closed, tape):
+    if numeric:
         failed = verify.mismatch_at_random_points(
             {"closed form": small[1], "tape expression": small[2]}, shapes, ref)
         if failed:

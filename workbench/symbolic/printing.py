@@ -1,11 +1,22 @@
-"""Printing in matrix notation: ``1`` and ``1.T`` for ones, ``∘`` for Hadamard products,
-``diag(u)``, elementwise functions by name; plain text and LaTeX."""
+"""Printing in matrix notation: ``1`` and ``1.T`` for ones, ``∘`` and ``⊗`` for Hadamard and
+Kronecker products, ``diag(u)``, ``X^-T`` and ``(X^-2).T``, norms (``||x - a||``, ``||X||_F``),
+scalar denominators below (``X/||X||_F``), elementwise functions by name; text and LaTeX."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sympy import HadamardProduct, Inverse, MatAdd, MatMul, MatrixExpr, Mul, Transpose
+from sympy import (
+    HadamardProduct,
+    Integer,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    Mul,
+    Trace,
+    Transpose,
+)
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -53,15 +64,27 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
     def _print_MatMul(self, expr: Any) -> str:
         coeff = [a for a in expr.args if not isinstance(a, MatrixExpr)]
         mats = [a for a in expr.args if isinstance(a, MatrixExpr)]
-        sign, parts = "", []
+        sign, parts, den = "", [], Integer(1)
         if coeff:
             c = Mul(*coeff)
             if c.as_coeff_Mul()[0].is_negative:
                 sign, c = "-", -c
+            c, den = _over(c)
             if c != 1:
                 parts.append(self.parenthesize(c, PRECEDENCE["Mul"], strict=True))
         parts += [self.parenthesize(m, PRECEDENCE["Mul"], strict=False) for m in mats]
-        return sign + "*".join(parts)
+        below = "" if den == 1 else "/" + self.parenthesize(den, PRECEDENCE["Mul"])
+        return sign + "*".join(parts) + below
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        norm = _norm(expr.base)
+        if norm is None or not expr.exp.is_number:
+            return super()._print_Pow(expr, rational)
+        u, frobenius = norm
+        text = f"||{self._print(u)}||" + ("_F" if frobenius else "")
+        p = 2 * expr.exp
+        return text if p == 1 else f"1/{text}" if p == -1 else \
+            f"{text}**{self._print(p)}" if p > 0 else f"{text}**({self._print(p)})"
 
     def _print_HadamardProduct(self, expr: Any) -> str:
         return "∘".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
@@ -110,6 +133,35 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
 
     def _print_MatAdd(self, expr: Any) -> str:
         return _join_terms(self, expr)
+
+
+def _over(c: Any) -> tuple[Any, Any]:
+    """A scalar coefficient as (numerator, denominator): factors with negative exponents, and
+    rationals' denominators, go below (``X/||X||_F``, not ``1/||X||_F*X``)."""
+    num, den = [], []
+    for f in Mul.make_args(c):
+        if f.is_Pow and f.exp.is_number and f.exp.is_negative:
+            den.append(f.base ** -f.exp)
+        elif f.is_Rational and f.q != 1:
+            num.append(Integer(f.p))
+            den.append(Integer(f.q))
+        else:
+            num.append(f)
+    return Mul(*num), Mul(*den)
+
+
+def _norm(base: Any) -> tuple[Any, bool] | None:
+    """(u, False) if ``base`` is ``u.T*u`` of a column ``u`` (a squared 2-norm), (X, True) if
+    it is ``tr(X.T*X)`` (a squared Frobenius norm), else None."""
+    inner = base.parent if isinstance(base, MatrixElement) and \
+        tuple(base.parent.shape) == (1, 1) else base.arg if isinstance(base, Trace) else None
+    if not isinstance(inner, MatMul) or len(inner.args) != 2:
+        return None
+    left, right = inner.args
+    if isinstance(left, Transpose) and left.arg == right:
+        return (right, isinstance(base, Trace)) if isinstance(base, Trace) or \
+            right.shape[1] == 1 else None
+    return None
 
 
 def _join_terms(printer: Any, expr: Any) -> str:
@@ -179,6 +231,16 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
         if isinstance(expr.arg, Inverse):  # (M^-1)^T = M^-T
             return rf"{self.parenthesize(expr.arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
         return super()._print_Transpose(expr)
+
+    def _print_Pow(self, expr: Any) -> str:
+        norm = _norm(expr.base)
+        if norm is None or not expr.exp.is_number:
+            return super()._print_Pow(expr)
+        u, frobenius = norm
+        text = rf"\left\|{self._print(u)}\right\|" + ("_{F}" if frobenius else "")
+        p = 2 * expr.exp
+        return text if p == 1 else rf"\frac{{1}}{{{text}}}" if p == -1 else \
+            rf"{text}^{{{self._print(p)}}}"
 
     def _print_Determinant(self, expr: Any) -> str:
         return rf"\det\left({self._print(expr.arg)}\right)"

@@ -342,6 +342,9 @@ def _collect(terms: list) -> Any:
         return ZeroMatrix(*terms[0].shape)
     if len(parts) == 1:
         return mm(parts[0][0], *parts[0][1])
+    grouped = _kron_sums(parts)
+    if grouped is not None:
+        return grouped
     best = None
     for side in (0, -1):
         counts: dict = {}
@@ -364,6 +367,26 @@ def _collect(terms: list) -> Any:
         return grouped
     rest = _collect([mm(c, *m) for c, m in outside])
     return madd(grouped, *(rest.args if isinstance(rest, MatAdd) else [rest]))
+
+
+def _kron_sums(parts: list) -> Any:
+    """``P ⊗ Q1 + P ⊗ Q2 = P ⊗ (Q1 + Q2)`` (and a shared right factor likewise), or None."""
+    krons = [(c, m[0]) for c, m in parts if len(m) == 1 and isinstance(m[0], KroneckerProduct)
+             and len(m[0].args) == 2]
+    for side in (0, 1):
+        counts: dict = {}
+        for _, k in krons:
+            counts[k.args[side]] = counts.get(k.args[side], 0) + 1
+        shared = next((f for f, n in counts.items() if n >= 2), None)
+        if shared is None:
+            continue
+        inside = [mm(c, k.args[1 - side]) for c, k in krons if k.args[side] == shared]
+        summed = _collect(inside)
+        grouped = kron(shared, summed) if side == 0 else kron(summed, shared)
+        rest = [mm(c, *m) for c, m in parts if not (len(m) == 1 and isinstance(
+            m[0], KroneckerProduct) and len(m[0].args) == 2 and m[0].args[side] == shared)]
+        return madd(grouped, _collect(rest)) if rest else grouped
+    return None
 
 
 def _common_coefficient(coeffs: list) -> Any:
