@@ -181,6 +181,25 @@ IDENTITIES = [
     Identity("Hessian ||x - a||", "(I - u*u.T)/||x - a||, u = (x - a)/||x - a||",
              {"x": (N,), "a": (N,)}, "x", lambda v: wb.linalg.norm(v["x"] - v["a"]),
              lambda s: sympy.sqrt(((s["x"] - s["a"]).T * (s["x"] - s["a"]))[0, 0]), order=2),
+    # --- Hessians of matrix sources, for vec(X) (columns stacked) ----------------------------
+    Identity("Hessian tr(X.T A X) (vec)", "I⊗(A + A.T)", {"X": (N, 2), "A": (N, N)}, "X",
+             lambda v: _tr(v["X"].T @ v["A"] @ v["X"]),
+             lambda s: sympy.Trace(s["X"].T * s["A"] * s["X"]), order=2),
+    Identity("Hessian tr(X B X.T) (vec)", "(B + B.T)⊗I", {"X": (N, 2), "B": (2, 2)}, "X",
+             lambda v: _tr(v["X"] @ v["B"] @ v["X"].T),
+             lambda s: sympy.Trace(s["X"] * s["B"] * s["X"].T), order=2),
+    Identity("Hessian ||X||_F^2 (vec)", "2*I", {"X": (N, 2)}, "X",
+             lambda v: wb.sum(v["X"] * v["X"]), lambda s: sympy.Trace(s["X"].T * s["X"]),
+             order=2),
+    Identity("Hessian ||AXb - c||^2 (vec)", "2*(b*b.T)⊗(A.T*A)",
+             {"A": (M, N), "X": (N, 2), "b": (2,), "c": (M,)}, "X",
+             lambda v: wb.sum((v["A"] @ v["X"] @ v["b"] - v["c"]) ** 2), order=2),
+    # --- Kronecker products ------------------------------------------------------------------
+    Identity("sum(tanh(kron(A, X))) wrt A", "(I⊗1.T)*((1 - tanh(A⊗X).**2)∘(1*1.T⊗X))*(I⊗1)",
+             {"A": (2, 2), "X": (2, 3)}, "A", lambda v: wb.sum(wb.tanh(wb.kron(v["A"], v["X"])))),
+    Identity("a.T kron(B, C) b", "(1.T⊗I)*((a*b.T)∘(B⊗1*1.T))*(1⊗I)",
+             {"a": (4,), "B": (2, 2), "C": (2, 3), "b": (6,)}, "C",
+             lambda v: v["a"] @ wb.kron(v["B"], v["C"]) @ v["b"]),
 ]
 
 

@@ -156,5 +156,5 @@ def _vec(e: Any, v: Any) -> Any:
         k = inner[0]
         left = mm(*mats[:k]) if k else Identity(mats[k].shape[0])
         right = mm(*mats[k + 1:]) if k + 1 < len(mats) else Identity(mats[k].shape[1])
-        return mm(coeff, kron(transpose(right), left), _vec(mats[k], v))
+        return mm(coeff, kron(_transpose_of(right), left), _vec(mats[k], v))
     raise _NotLinear

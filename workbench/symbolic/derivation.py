@@ -327,7 +327,7 @@ def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> 
         vsym = next(a for a in tape.atoms(sympy.MatrixSymbol) if a.name == v.name) \
             if isinstance(tape, sympy.Basic) and tape.has(sympy.MatrixSymbol(v.name, *s.shape)) \
             else sympy.MatrixSymbol(v.name, *s.shape)
-        h = calculus.vec_coefficient(tape, vsym) if _vec_form(s, order) else \
+        h = calculus.vec_coefficient(textbook(tape), vsym) if _vec_form(s, order) else \
             calculus.linear_coefficient(tape, vsym)
         if h is None:
             raise _FallBack("the Hessian could not be factored out of the backward graph")
