@@ -67,6 +67,13 @@ def mm(*factors: Any) -> Any:
     return factors[0] if len(factors) == 1 else sympy.MatMul(*factors)
 
 
+def split(term: Any) -> tuple[Any, list]:
+    """A term as (scalar coefficient, matrix factors)."""
+    args = term.args if isinstance(term, sympy.MatMul) else (term,)
+    coeff = sympy.Mul(*[a for a in args if not _is_matrix(a)])
+    return coeff, [a for a in args if _is_matrix(a)]
+
+
 def madd(*terms: Any) -> Any:
     """A matrix sum kept as written, nested sums flattened."""
     flat: list = []

@@ -1,6 +1,7 @@
 """The textbook form of a matrix expression: 1x1 products folded into scalars, ones and
 identities dropped where they are only junk (``diag(1)``, ``1∘X``, ``I`` as the scalar 1),
-``1.T*(u∘u)`` as ``u.T*u``, and common factors of sums pulled out (``2*X.T*(X*b - y)``)."""
+``1.T*(u∘v)`` as ``u.T*v``, softmax from its exp form, Kronecker mixed products and sums,
+inverses of products that cancel, and common factors pulled out (``2*X.T*(X*b - y)``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sympy import (
     HadamardPower,
     HadamardProduct,
     Identity,
-    Inverse,
     KroneckerProduct,
     MatAdd,
     MatMul,
@@ -25,7 +25,8 @@ from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from workbench.symbolic.functions import Elementwise, Softmax
-from workbench.symbolic.matrix import kron, madd, mm, transpose
+from workbench.symbolic.inverses import cancel_inverses
+from workbench.symbolic.matrix import kron, madd, mm, split, transpose
 
 
 def textbook(expr: Any) -> Any:
@@ -116,9 +117,9 @@ def _rewrite(e: Any) -> Any:
         return DiagMatrix(arg)
     if isinstance(e, DiagonalOf):
         arg = _rewrite(e.arg)
-        mats = _split(arg)[1] if isinstance(arg, MatMul) else []
+        mats = split(arg)[1] if isinstance(arg, MatMul) else []
         if len(mats) == 2 and mats[0].shape[1] == 1:  # the diagonal of c*u*v.T is c*u∘v
-            return mm(_split(arg)[0], HadamardProduct(mats[0], transpose(mats[1])))
+            return mm(split(arg)[0], HadamardProduct(mats[0], transpose(mats[1])))
         return DiagonalOf(arg)
     if isinstance(e, Elementwise):
         return Elementwise(e.name, e.fn, _rewrite(e.arg))
@@ -163,57 +164,18 @@ def _product(args: list) -> Any:
             scalars.append(scalar_of(a))
         else:
             out.append(a)
-    out = _diag_times_ones(_cancel_inverses(out))
+    out = _diag_times_ones(cancel_inverses(out))
     for i, a in enumerate(out[:-1]):
         nxt = out[i + 1]
         if isinstance(a, OneMatrix) and a.shape[0] == 1 and _is_square_of(nxt):
             u = _square_base(nxt)
             out[i:i + 2] = [transpose(u), u]
             break
+        if isinstance(a, OneMatrix) and a.shape[0] == 1 and isinstance(nxt, HadamardProduct) \
+                and len(nxt.args) == 2 and nxt.shape[1] == 1:  # 1.T*(u∘v) = u.T*v
+            out[i:i + 2] = [transpose(nxt.args[0]), nxt.args[1]]
+            break
     return _softmax(mm(*scalars, *out))
-
-
-def _cancel_inverses(factors: list) -> list:
-    """``A.T*(A*X*B)^-T*B.T = X^-T``: the inverse of a product of square matrices written as
-    the product of their inverses where that lets a factor cancel against its neighbour (the
-    product is invertible, so each square factor is)."""
-    for i, f in enumerate(factors):
-        parts = _inverse_parts(f)
-        if parts is None:
-            continue
-        out = _cancelled(factors[:i] + parts + factors[i + 1:])
-        if len(out) < len(factors) + len(parts) - 1:
-            return _cancel_inverses(out) if out else [Identity(f.shape[0])]
-    return factors
-
-
-def _inverse_parts(f: Any) -> list | None:
-    """``[C^-1, B^-1, A^-1]`` for ``(A*B*C)^-1``, ``[A^-T, B^-T, C^-T]`` for its transpose,
-    when every factor is square; else None."""
-    flip = isinstance(f, Transpose) and isinstance(f.arg, Inverse)
-    inner = f.arg.arg if flip else f.arg if isinstance(f, Inverse) else None
-    if isinstance(f, Inverse) and isinstance(inner, Transpose):
-        flip, inner = True, inner.arg
-    if not isinstance(inner, MatMul):
-        return None
-    coeff, mats = _split(inner)
-    if coeff != 1 or not all(m.shape[0] == m.shape[1] for m in mats):
-        return None
-    return [Inverse(transpose(m)) for m in mats] if flip else [Inverse(m) for m in mats[::-1]]
-
-
-def _cancelled(factors: list) -> list:
-    """Neighbours ``M*M^-1`` and ``M^-1*M`` removed."""
-    out: list = []
-    for f in factors:
-        prev = out[-1] if out else None
-        if isinstance(prev, MatrixExpr) and isinstance(f, MatrixExpr) and \
-                (isinstance(f, Inverse) and f.arg == prev or
-                 isinstance(prev, Inverse) and prev.arg == f):
-            out.pop()
-        else:
-            out.append(f)
-    return out
 
 
 def _mixed_products(factors: list) -> list:
@@ -235,7 +197,7 @@ def _softmax(e: Any) -> Any:
     """``exp(u)/(1.T*exp(u))`` (a scalar factor times ``exp(u)``) as ``softmax(u)``."""
     if not isinstance(e, MatMul):
         return e
-    coeff, mats = _split(e)
+    coeff, mats = split(e)
     if len(mats) != 1 or not isinstance(mats[0], Elementwise) or mats[0].name != "exp" or \
             mats[0].shape[1] != 1:
         return e
@@ -306,8 +268,33 @@ def _hadamard(args: list) -> Any:
                 other = rest[1 - k]
                 return mm(coeff, other, DiagMatrix(v)) if side == "rows" else \
                     mm(coeff, DiagMatrix(v), other)
+        for k in (0, 1):
+            spread = _over_total_exp(rest[1 - k], rest[k])
+            if spread is not None:
+                return mm(coeff, spread)
     body = rest[0] if len(rest) == 1 else HadamardProduct(*rest)
     return mm(coeff, body)
+
+
+def _over_total_exp(m: Any, e: Any) -> Any:
+    """``(c1*M1 + c2*M2)∘exp(u)`` with every ``ck`` holding ``1/(1.T*exp(u))`` is
+    ``softmax(u)∘M1 + ...`` (a term ``1*(1.T*w)``, a column of equal entries, scales it)."""
+    if not isinstance(e, Elementwise) or e.name != "exp" or e.shape[1] != 1:
+        return None
+    total = MatrixElement(mm(OneMatrix(1, e.shape[0]), e), 0, 0) ** -1
+    terms = []
+    for t in m.args if isinstance(m, MatAdd) else (m,):
+        coeff, mats = split(t)
+        powers = list(sympy.Mul.make_args(coeff))
+        if total not in powers or not mats:
+            return None
+        powers.remove(total)
+        ones = mats[0] if isinstance(mats[0], OneMatrix) and len(mats) > 1 else None
+        scale = scalar_of(mm(OneMatrix(1, ones.shape[1]), *mats[1:])) if ones is not None \
+            else None
+        terms.append(mm(sympy.Mul(*powers), scale, Softmax(e.arg)) if scale is not None else
+                     mm(sympy.Mul(*powers), HadamardProduct(Softmax(e.arg), mm(*mats))))
+    return _collect(terms)
 
 
 def _spread(m: Any) -> tuple[str, Any] | None:
@@ -322,19 +309,12 @@ def _spread(m: Any) -> tuple[str, Any] | None:
     return None
 
 
-def _split(term: Any) -> tuple[Any, list]:
-    """A term as (scalar coefficient, matrix factors)."""
-    args = term.args if isinstance(term, MatMul) else (term,)
-    coeff = sympy.Mul(*[a for a in args if not isinstance(a, MatrixExpr)])
-    return coeff, [a for a in args if isinstance(a, MatrixExpr)]
-
-
 def _collect(terms: list) -> Any:
     """Like terms added (``X + X = 2*X``), then the factor shared by most terms pulled out on
     the left or the right (``A*x + A.T*x = (A + A.T)*x``), recursively."""
     merged: dict = {}
     for t in terms:
-        coeff, mats = _split(t)
+        coeff, mats = split(t)
         key = tuple(mats)
         merged[key] = merged.get(key, 0) + coeff
     parts = [(c, list(k)) for k, c in merged.items() if c != 0]
