@@ -42,7 +42,8 @@ class DerivationView:
     def __str__(self) -> str:
         f, e, tape, clauses = self.where()
         lines = [f"f = {to_str(f)}", f"{self._symbol()} = {to_str(e)}"]
-        lines += [f"  where {to_str(n)} = {to_str(d)}" for n, d in clauses]
+        lines += [f"  {'where' if k == 0 else '     '} {to_str(n)} = {to_str(d)}"
+                  for k, (n, d) in enumerate(clauses)]
         lines += [f"tape's reverse pass: {to_str(tape)}", f"check: {self.proof}"]
         lines += [f"note: {n}" for n in self.notes]
         lines.append(self.table())
@@ -71,8 +72,9 @@ class DerivationView:
             name = rf"\operatorname{{vec}}({name})"
         lhs = rf"\frac{{\partial{sup} f}}{{\partial {name}{sup}}}"
         f, e, _, clauses = self.where()
-        where = "".join(rf" \\ \text{{where }} {to_latex(n)} &= {to_latex(d)}"
-                        for n, d in clauses)
+        lead = [r"\text{where } "] + [""] * len(clauses)
+        where = "".join(rf" \\ {lead[k]}{to_latex(n)} &= {to_latex(d)}"
+                        for k, (n, d) in enumerate(clauses))
         return (r"\begin{aligned}" + rf"f &= {to_latex(f)} \\ "
                 + rf"{lhs} &= {to_latex(e)}" + where + r"\end{aligned}")
 

@@ -4,6 +4,7 @@ scalar denominators below (``X/||X||_F``), elementwise functions by name; text a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sympy import (
@@ -193,6 +194,12 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
 
     def _wrap(self, text: str) -> str:
         return rf"\left({text}\right)"
+
+    def _deal_with_super_sub(self, string: str, style: str = "plain") -> str:
+        node = re.fullmatch(r"([A-Za-z]+)(\d+)bar", string)  # t3bar: the adjoint of node t3
+        if node:
+            return rf"\bar{{{node.group(1)}}}_{{{node.group(2)}}}"
+        return super()._deal_with_super_sub(string, style)
 
     def _print_OneMatrix(self, expr: Any) -> str:
         rows, cols = expr.shape

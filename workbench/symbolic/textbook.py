@@ -249,15 +249,18 @@ def _square_base(e: Any, column: bool = True) -> Any:
 
 
 def _hadamard(args: list) -> Any:
-    """``(c*1)∘X = c*X``; a single factor left is the product itself."""
+    """``(c*1)∘X = c*X`` and ``(2*u - 2*v)∘w = 2*((u - v)∘w)``: numbers and scalars move out;
+    a single factor left is the product itself."""
     coeff = sympy.Integer(1)
     rest = []
     for a in args:
         c = _ones_coefficient(a)
         if c is not None:
             coeff *= c
-        else:
-            rest.append(a)
+            continue
+        c, a = _number_out(a)
+        coeff *= c
+        rest.append(a)
     if not rest:
         return mm(coeff, args[0] if isinstance(args[0], OneMatrix) else OneMatrix(*args[0].shape))
     if len(rest) == 2:  # M∘(1*v.T) = M*diag(v) and (u*1.T)∘M = diag(u)*M
@@ -274,6 +277,19 @@ def _hadamard(args: list) -> Any:
                 return mm(coeff, spread)
     body = rest[0] if len(rest) == 1 else HadamardProduct(*rest)
     return mm(coeff, body)
+
+
+def _number_out(m: Any) -> tuple[Any, Any]:
+    """(c, m/c) for the scalar coefficient ``c`` of a product, or the number every term of a
+    sum shares up to sign; (1, m) otherwise."""
+    if isinstance(m, MatMul):
+        coeff, mats = split(m)
+        return (coeff, mm(*mats)) if coeff != 1 and mats else (sympy.Integer(1), m)
+    if isinstance(m, MatAdd):
+        c = _common_coefficient([split(t)[0] for t in m.args])
+        if c != 1:
+            return c, madd(*[mm(split(t)[0] / c, *split(t)[1]) for t in m.args])
+    return sympy.Integer(1), m
 
 
 def _over_total_exp(m: Any, e: Any) -> Any:

@@ -35,7 +35,7 @@ def where_clauses(exprs: list[Any], taken: set[str]) -> tuple[list[Any], list[tu
     best = _length(exprs, clauses)
     for _ in range(MAX_CLAUSES):
         choice = None
-        for sub in _repeated(exprs):
+        for sub in _repeated(exprs + [d for _, d in clauses]):
             name = _fresh(_hint(sub), taken)
             sym = MatrixSymbol(name, *sub.shape)
             trial = [e.xreplace({sub: sym}) for e in exprs]
