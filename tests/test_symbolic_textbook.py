@@ -22,7 +22,7 @@ mi = importlib.util.module_from_spec(_SPEC)
 sys.modules["matrix_identities"] = mi  # dataclasses look their module up
 _SPEC.loader.exec_module(mi)
 
-#: Identities that still fall back to the element view (listed in the benchmark's notes).
+#: Identities that still fall back to the element view (none today; listed in the README).
 ELEMENT_FALLBACK: set[str] = set()
 MATRIX = [i for i in mi.IDENTITIES if i.name not in ELEMENT_FALLBACK]
 
