@@ -79,6 +79,7 @@ def test_every_identity_is_correct_and_prints(ident):
     ("Hessian tr(X.T A X) (vec)", "I⊗(A + A.T)"),
     ("Hessian tr(X B X.T) (vec)", "(B + B.T)⊗I"),
     ("Hessian ||X||_F^2 (vec)", "2*I"),
+    ("Hessian tr(X X) (vec)", "2*K(3,3)"),
 ])
 def test_textbook_forms(name, text):
     ident = next(i for i in mi.IDENTITIES if i.name == name)
@@ -231,3 +232,13 @@ def test_a_rank_4_constant_falls_back_to_elements_cleanly():
     d = _kron_case(lambda t: wb.trace(wb.kron(t["a"], t["b"])), {"a": (2, 2), "b": (3, 3)}, "b")
     np.testing.assert_allclose(d.value, d.fd_value, atol=1e-8)
     assert str(d) and d.latex()
+
+
+def test_commutation_matrix_transposes_vec():
+    from workbench.symbolic.functions import Commutation
+    from workbench.symbolic.numeric import lambdify
+
+    a = np.arange(6.0).reshape(2, 3)
+    k = np.array(Commutation(2, 3).as_explicit().tolist(), dtype=float)
+    np.testing.assert_array_equal(k @ a.ravel(order="F"), a.T.ravel(order="F"))
+    np.testing.assert_array_equal(lambdify(Commutation(2, 3), {}, True, (6, 6))(), k)

@@ -11,6 +11,7 @@ from sympy import DiagMatrix, HadamardProduct, Identity, MatAdd, MatMul, Transpo
 
 from workbench.symbolic.budget import count_ops
 from workbench.symbolic.deadline import SIMPLIFY_SECONDS, attempt
+from workbench.symbolic.functions import Commutation
 from workbench.symbolic.matrix import Elementwise, kron, madd, mm, transpose
 
 
@@ -127,8 +128,9 @@ def _coef(e: Any, v: Any) -> Any:
 
 def vec_coefficient(expr: Any, v: sympy.MatrixSymbol) -> Any:
     """The matrix ``H`` with ``vec(expr) == H*vec(v)`` (``vec`` stacks columns) for an
-    expression linear in the matrix ``v``: ``vec(L*v*R) = (R.T ⊗ L)*vec(v)``. None where ``v``
-    is not written so (transposed, or inside a Hadamard product).
+    expression linear in the matrix ``v``: ``vec(L*v*R) = (R.T ⊗ L)*vec(v)``, ``vec(v.T) =
+    K*vec(v)`` (the commutation matrix). None where ``v`` is not written so (inside a Hadamard
+    product: that needs ``diag(vec(M))``).
 
     >>> A = sympy.MatrixSymbol("A", 3, 3); V = sympy.MatrixSymbol("V", 3, 2)
     >>> print(vec_coefficient(A * V + A.T * V, V))
@@ -145,6 +147,8 @@ def _vec(e: Any, v: Any) -> Any:
         return Identity(v.shape[0] * v.shape[1])
     if not e.has(v):
         raise _NotLinear
+    if isinstance(e, Transpose):  # vec(M.T) = K*vec(M)
+        return mm(Commutation(*e.arg.shape), _vec(e.arg, v))
     if isinstance(e, MatAdd):
         return madd(*[_vec(t, v) for t in e.args])
     if isinstance(e, MatMul):

@@ -55,6 +55,8 @@ def matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> t
     tape = textbook(calculus.push_transposes(tape))
     candidates = []
     try:
+        if vec_form(s, order):
+            raise calculus.NotMatrixCalculus("SymPy writes matrix Hessians as arrays, not vec")
         candidates.append((calculus.canonical(calculus.matrix_diff(f, s, order))
                            if isinstance(s, sympy.MatrixSymbol) else
                            calculus.canonical(_scalar_diff(f, s, order)), "SymPy matrix calculus"))
@@ -119,13 +121,13 @@ def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
                   budget: Budget) -> str:
     """Matrix forms against the element view on a small instance (resized if large); at two
     random points where symbolic equality would be slow (inverses, determinants, Hessians of
-    elementwise functions)."""
+    elementwise functions, Hessians of matrix sources)."""
     vec = vec_form(s, order)
     dim = int if vec else verify.small_dims(f, closed, tape)  # vec: sizes are products
     shapes = {n: shp for n, (_, shp) in tr.values.items()}
     small = [verify.resize(e, dim) for e in (f, closed, tape, s)]
     fe = verify.explicit(small[0], shapes)
-    numeric = verify.needs_numeric_witness(closed, tape) or \
+    numeric = verify.needs_numeric_witness(closed, tape) or vec or \
         (order == 2 and any(isinstance(a, Elementwise) for a in sympy.preorder_traversal(f)))
     ce, te = (None, None) if numeric else \
         (verify.explicit(e, shapes) for e in small[1:3])
@@ -136,7 +138,8 @@ def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
     if order == 1:
         ref = np.array([sympy.diff(fe, x) for x in flat], dtype=object)
     else:
-        ref = np.array([[sympy.diff(fe, a, b) for b in flat] for a in flat], dtype=object)
+        grads = [sympy.diff(fe, a) for a in flat]  # each first derivative once
+        ref = np.array([[sympy.diff(g, b) for b in flat] for g in grads], dtype=object)
     budget.check_time("checking the matrix form against the element view")
     where = "the recorded shapes" if dim is int else "a small instance"
     if numeric:
