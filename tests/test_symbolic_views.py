@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 import workbench as wb
-from workbench.symbolic import derivation as derivation_module
+from workbench.symbolic import matrix_forms as matrix_forms_module
 from workbench.symbolic import verify
 
 
@@ -59,10 +59,10 @@ def test_unchecked_matrix_form_falls_back_to_elements(monkeypatch):
         tape.watch(x)
         q = x @ A @ x
     def refuse_matrix_forms(*args):  # every matrix-form candidate fails its check
-        raise derivation_module._FallBack("the matrix-notation closed form did not match the "
-                                          "element view")
+        raise matrix_forms_module.FallBack("the matrix-notation closed form did not match the "
+                                           "element view")
 
-    monkeypatch.setattr(derivation_module, "_check_matrix", refuse_matrix_forms)
+    monkeypatch.setattr(matrix_forms_module, "_check_matrix", refuse_matrix_forms)
     d = tape.derive(q, x)
     assert d.view == "elements"
     assert any("did not match the element view" in n for n in d.notes)

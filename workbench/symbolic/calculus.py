@@ -1,5 +1,6 @@
 """Matrix calculus in notation: SymPy's ``diff`` where it works, the canonical form of results,
-and reading a Hessian ``H`` off the backward graph's ``H*v`` (Hadamard products become diag)."""
+and reading a Hessian ``H`` off the backward graph's ``H*v`` (Hadamard products become diag;
+for a matrix source, ``vec(H[V]) = H*vec(V)`` with ``vec(L*V*R) = (R.T ⊗ L)*vec(V)``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sympy import DiagMatrix, HadamardProduct, Identity, MatAdd, MatMul, Transpo
 
 from workbench.symbolic.budget import count_ops
 from workbench.symbolic.deadline import SIMPLIFY_SECONDS, attempt
-from workbench.symbolic.matrix import Elementwise, madd, mm, transpose
+from workbench.symbolic.functions import Commutation
+from workbench.symbolic.matrix import Elementwise, kron, madd, mm, transpose
 
 
 class NotMatrixCalculus(Exception):
@@ -121,4 +123,42 @@ def _coef(e: Any, v: Any) -> Any:
             raise _NotLinear
         u = outer[0] if len(outer) == 1 else HadamardProduct(*outer)
         return mm(DiagMatrix(u), _coef(inner[0], v))
+    raise _NotLinear
+
+
+def vec_coefficient(expr: Any, v: sympy.MatrixSymbol) -> Any:
+    """The matrix ``H`` with ``vec(expr) == H*vec(v)`` (``vec`` stacks columns) for an
+    expression linear in the matrix ``v``: ``vec(L*v*R) = (R.T ⊗ L)*vec(v)``, ``vec(v.T) =
+    K*vec(v)`` (the commutation matrix). None where ``v`` is not written so (inside a Hadamard
+    product: that needs ``diag(vec(M))``).
+
+    >>> A = sympy.MatrixSymbol("A", 3, 3); V = sympy.MatrixSymbol("V", 3, 2)
+    >>> print(vec_coefficient(A * V + A.T * V, V))
+    KroneckerProduct(I, A) + KroneckerProduct(I, A.T)
+    """
+    try:
+        return _vec(push_transposes(expr), v)
+    except _NotLinear:
+        return None
+
+
+def _vec(e: Any, v: Any) -> Any:
+    if e == v:
+        return Identity(v.shape[0] * v.shape[1])
+    if not e.has(v):
+        raise _NotLinear
+    if isinstance(e, Transpose):  # vec(M.T) = K*vec(M)
+        return mm(Commutation(*e.arg.shape), _vec(e.arg, v))
+    if isinstance(e, MatAdd):
+        return madd(*[_vec(t, v) for t in e.args])
+    if isinstance(e, MatMul):
+        coeff = sympy.Mul(*[a for a in e.args if not isinstance(a, sympy.MatrixExpr)])
+        mats = [a for a in e.args if isinstance(a, sympy.MatrixExpr)]
+        inner = [k for k, m in enumerate(mats) if m.has(v)]
+        if len(inner) != 1 or coeff.has(v):
+            raise _NotLinear
+        k = inner[0]
+        left = mm(*mats[:k]) if k else Identity(mats[k].shape[0])
+        right = mm(*mats[k + 1:]) if k + 1 < len(mats) else Identity(mats[k].shape[1])
+        return mm(coeff, kron(_transpose_of(right), left), _vec(mats[k], v))
     raise _NotLinear

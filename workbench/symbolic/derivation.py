@@ -9,12 +9,11 @@ import numpy as np
 import sympy
 
 from workbench import autodiff
-from workbench.symbolic import calculus, verify
 from workbench.symbolic.budget import Budget, SymbolicBudgetExceeded, count_ops
 from workbench.symbolic.derivation_view import DerivationView, constant_definitions
 from workbench.symbolic.elements import Elements
 from workbench.symbolic.expression import default_view
-from workbench.symbolic.matrix import MatrixForm
+from workbench.symbolic.matrix_forms import FallBack, matrix_forms, prove, scalar_target, vec_form
 from workbench.symbolic.names import unique_inputs
 from workbench.symbolic.numeric import central_differences, lambdify
 from workbench.symbolic.program import (
@@ -27,7 +26,6 @@ from workbench.symbolic.program import (
 )
 from workbench.symbolic.records import evaluate, record_backward
 from workbench.symbolic.steps import chain_rule_steps
-from workbench.symbolic.textbook import scalar_of, textbook
 from workbench.symbolic.translate import translate
 from workbench.tape_graph import build_graph, source_groups
 from workbench.tensor import Tensor, constant
@@ -40,7 +38,9 @@ class Derivation(DerivationView):
     printed through the same SymPy rules), ``proof`` (how they were shown equal), ``forward``
     (the target's formula), ``view`` ("matrix" or "elements"), ``order``, ``notes`` (fallbacks),
     ``ops`` (operation count of ``expr`` after CSE), ``steps``; numbers: ``value`` (closed form
-    at the recorded values), ``tape_value``, ``fd_value`` (central differences).
+    at the recorded values), ``tape_value``, ``fd_value`` (central differences). The Hessian of
+    a matrix source ``X`` (n x k) is written for ``vec(X)`` (columns stacked; ``vec_form``):
+    ``expr[i + j*n, p + q*n]`` is d²f/dX[i,j]dX[p,q]; the numbers keep the shape (n, k, n, k).
     """
 
     def __init__(self, **fields: Any):
@@ -59,8 +59,18 @@ class Derivation(DerivationView):
         """The closed form as a NumPy function (``lambdify`` with CSE); keyword arguments by
         symbol name, defaulting to the recorded values; ``.source`` holds the generated code."""
         if "fn" not in self._cache:
-            self._cache["fn"] = lambdify(self.expr, self.symbols, self.view == "matrix",
-                                         self.out_shape)
+            if self.vec_form:  # the (n*k, n*k) matrix of vec(X), as the (n, k, n, k) Hessian
+                n, k = self.out_shape[:2]
+                flat = lambdify(self.expr, self.symbols, True, (n * k, n * k))
+
+                def fn(**inputs: Any) -> np.ndarray:
+                    return flat(**inputs).reshape(k, n, k, n).transpose(1, 0, 3, 2)
+
+                fn.source, fn.names, fn.raw = flat.source, flat.names, flat.raw
+                self._cache["fn"] = fn
+            else:
+                self._cache["fn"] = lambdify(self.expr, self.symbols, self.view == "matrix",
+                                             self.out_shape)
         return self._cache["fn"]
 
     @property
@@ -181,7 +191,7 @@ def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
         if tr.fallback:
             notes.append(tr.fallback)
         if tr.view == "elements" and order == 1 and \
-                count_ops(_scalar_target(tr.outputs[0])) > PROGRAM_OPS:
+                count_ops(scalar_target(tr.outputs[0])) > PROGRAM_OPS:
             notes.append(f"more than {PROGRAM_OPS} operations in the element view: shown as a "
                          "straight-line program (no swell)")
             tr, defs = translate_program(graph, values, budget)
@@ -197,7 +207,9 @@ def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
     fd_graph = build_graph(records if order == 1 else jac_inputs[0], inputs,
                            [t if order == 1 else jac_inputs[1]])
     out_shape = tuple(source.shape) * order if order <= 2 else ()
-    return Derivation(
+    vec = tr.view == "matrix" and isinstance(closed, sympy.MatrixExpr) and \
+        vec_form(tr.env[src_var].e, order)
+    return Derivation(vec_form=vec,
         forward=forward, expr=closed, tape_expr=tape_form, proof=proof, view=tr.view,
         order=order, notes=notes, symbols=tr.values,
         ops=closed.ops() if isinstance(closed, Program) else count_ops(closed),
@@ -209,17 +221,13 @@ def _derive(tape: Any, target: Any, source: Any, order: int, view: str | None,
     )
 
 
-class _FallBack(Exception):
-    pass
-
-
 def _view_forms(tr: Any, graph: Any, values: Any, src_var: Any, order: int, v: Any,
                 budget: Budget, notes: list[str]) -> tuple:
     """Closed form, tape form and proof in ``tr``'s view; the element view if matrix fails."""
-    build = _matrix_forms if tr.view == "matrix" else _element_forms
+    build = matrix_forms if tr.view == "matrix" else _element_forms
     try:
         return build(tr, src_var, order, v, budget), tr
-    except _FallBack as exc:
+    except FallBack as exc:
         notes.append(f"element view used: {exc}")
         tr = translate(graph, values, "elements", budget)
         return _element_forms(tr, src_var, order, v, budget), tr
@@ -253,14 +261,8 @@ def _named_inputs(tape: Any, used: set[int], source: Any) -> tuple[list, str | N
     return inputs, src_name, names
 
 
-def _scalar_target(form: Any) -> Any:
-    if isinstance(form, Elements):
-        return sympy.Add(*form.a.ravel())
-    return form.sum(None, False).e if form.shape else form.e
-
-
 def _element_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> tuple:
-    f = _scalar_target(tr.outputs[0])
+    f = scalar_target(tr.outputs[0])
     budget.check_size(f, "translating the target")
     s = tr.env[src_var].a
     closed = np.empty(s.shape * order, dtype=object)
@@ -277,7 +279,7 @@ def _element_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) ->
                         dtype=object).reshape(s.shape * 2)
     budget.check_size(list(closed.ravel()), "differentiating")
     closed = np.vectorize(lambda e: _tidy(e, budget), otypes=[object])(closed)
-    proof = _prove(closed, tape, tr, budget)
+    proof = prove(closed, tape, tr, budget)
     return f, _sympy_array(closed), _sympy_array(tape), proof
 
 
@@ -291,112 +293,3 @@ def _sympy_array(a: np.ndarray) -> Any:
     return Elements(a).to_sympy()
 
 
-def _prove(closed: Any, tape: Any, tr: Any, budget: Budget) -> str:
-    if verify.equal(closed, tape, budget.simplify_ops):
-        return "symbolic: simplify(expr - tape_expr) == 0"
-    if verify.numerically_equal(closed, tape, verify.element_subs(tr.values)):
-        return ("at the recorded point: the tape's expression follows the branches taken there "
-                "(e.g. relu, max, abs); equal to 30 digits")
-    raise SymbolicBudgetExceeded(
-        "the tape's reverse pass and the closed form could not be shown equal:\n"
-        f"  closed form: {closed}\n  tape: {tape}")
-
-
-def _matrix_forms(tr: Any, src_var: Any, order: int, v: Any, budget: Budget) -> tuple:
-    f = scalar_of(textbook(_scalar_target(tr.outputs[0])))
-    budget.check_size(f, "translating the target")
-    s = tr.env[src_var].e
-    tape = tr.outputs[1].e if isinstance(tr.outputs[1], MatrixForm) else tr.outputs[1]
-    if v is not None:
-        vsym = next(a for a in tape.atoms(sympy.MatrixSymbol) if a.name == v.name) \
-            if isinstance(tape, sympy.Basic) and tape.has(sympy.MatrixSymbol(v.name, *s.shape)) \
-            else sympy.MatrixSymbol(v.name, *s.shape)
-        h = calculus.linear_coefficient(tape, vsym)
-        if h is None:
-            raise _FallBack("the Hessian could not be factored out of the backward graph")
-        tape = h
-    tape = textbook(calculus.push_transposes(tape))
-    candidates = []
-    try:
-        candidates.append((calculus.canonical(calculus.matrix_diff(f, s, order))
-                           if isinstance(s, sympy.MatrixSymbol) else
-                           calculus.canonical(_scalar_diff(f, s, order)), "SymPy matrix calculus"))
-    except calculus.NotMatrixCalculus:
-        pass
-    candidates.append((_collected(tape), "the backward graph in matrix notation"))
-    candidates.append((tape, "the backward graph in matrix notation"))
-    unique: dict[str, tuple] = {}
-    for c, how in candidates:
-        c = textbook(c)
-        unique.setdefault(str(c), (c, how))
-    candidates = sorted(unique.values(), key=lambda c: len(str(c[0])))
-    if not isinstance(s, sympy.MatrixSymbol):
-        # a scalar source: SymPy's derivative of f holds everywhere (Heaviside(x) for relu),
-        # while the backward graph follows the branches recorded at the point (1 there)
-        candidates.sort(key=lambda c: c[1] != "SymPy matrix calculus")
-    failure: Exception | None = None
-    for closed, how in candidates:  # the shorter first; SymPy's diff can be wrong (log det)
-        budget.check_size(closed, "differentiating")
-        try:
-            if not isinstance(s, sympy.MatrixSymbol):
-                return f, closed, tape, _prove(closed, tape, tr, budget)
-            proof = _check_matrix(f, s, closed, tape, order, tr, budget)
-        except (_FallBack, SymbolicBudgetExceeded, IndexError, TypeError, ValueError) as exc:
-            failure = exc  # e.g. SymPy's diff left explicit elements that cannot be resized
-            continue
-        return f, closed, tape, f"{proof}; closed form from {how}"
-    raise _FallBack(str(failure))
-
-
-def _collected(e: Any) -> Any:
-    """``e`` in the canonical form (products expanded, like terms collected) when SymPy can do
-    so without growing it much; else with like terms collected; else as printed."""
-    try:
-        out = e.doit()
-        expanded = calculus.canonical(out)
-    except Exception:  # noqa: BLE001 - keep the printed backward graph as it is
-        return e
-    for candidate, limit in ((expanded, 1.5 * count_ops(e)), (out, count_ops(e))):
-        if isinstance(candidate, sympy.MatrixExpr) and candidate.shape == e.shape and \
-                count_ops(candidate) <= limit and not verify.reads_elements(candidate):
-            return candidate
-    return e
-
-
-def _scalar_diff(f: Any, s: Any, order: int) -> Any:
-    if isinstance(f, sympy.MatrixExpr):
-        raise calculus.NotMatrixCalculus("a matrix-valued scalar")
-    return sympy.diff(f, s, order)
-
-
-def _check_matrix(f: Any, s: Any, closed: Any, tape: Any, order: int, tr: Any,
-                  budget: Budget) -> str:
-    """Matrix forms against the element view on a small instance (resized if large)."""
-    dim = verify.small_dims(f, closed, tape)
-    shapes = {n: shp for n, (_, shp) in tr.values.items()}
-    small = [verify.resize(e, dim) for e in (f, closed, tape, s)]
-    fe = verify.explicit(small[0], shapes)
-    ce, te = (None, None) if verify.needs_numeric_witness(closed, tape) else \
-        (verify.explicit(e, shapes) for e in small[1:3])
-    fe = fe[0, 0] if isinstance(fe, sympy.MatrixBase) else fe
-    se = verify.explicit(small[3], shapes) if isinstance(small[3], sympy.MatrixExpr) \
-        else small[3]
-    flat = list(se) if isinstance(se, sympy.MatrixBase) else [se]
-    if order == 1:
-        ref = np.array([sympy.diff(fe, x) for x in flat], dtype=object)
-    else:
-        ref = np.array([[sympy.diff(fe, a, b) for b in flat] for a in flat], dtype=object)
-    budget.check_time("checking the matrix form against the element view")
-    where = "the recorded shapes" if dim is int else "a small instance"
-    if verify.needs_numeric_witness(closed, tape):
-        failed = verify.mismatch_at_random_points(
-            {"closed form": small[1], "tape expression": small[2]}, shapes, ref)
-        if failed:
-            raise _FallBack(f"the matrix-notation {failed} did not match the element view")
-        return f"matrix forms checked against the element view on {where}, at two random points"
-    for what, e in (("closed form", ce), ("tape expression", te)):
-        got = verify.as_array(e)
-        if got.size != ref.size or not verify.equal(got.ravel(), ref.ravel(),
-                                                    budget.simplify_ops):
-            raise _FallBack(f"the matrix-notation {what} did not match the element view")
-    return f"matrix forms checked against the element view on {where}"

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import sympy
 
 from workbench.symbolic.printing import to_latex, to_str
+from workbench.symbolic.where import abbreviate, where_clauses
 
 _ORDER = {1: "", 2: "²", 3: "³"}
 
@@ -16,16 +19,32 @@ class DerivationView:
 
     def _symbol(self) -> str:
         sup = _ORDER.get(self.order, f"^{self.order}")
-        den = f"∂{self.source_name}{sup}" if self.order > 1 else f"∂{self.source_name}"
+        name = f"vec({self.source_name})" if getattr(self, "vec_form", False) else \
+            self.source_name
+        den = f"∂{name}{sup}" if self.order > 1 else f"∂{name}"
         return f"∂{sup}f/{den}"
 
+    def where(self) -> tuple[Any, Any, Any, list[tuple[Any, Any]]]:
+        """(forward, closed form, tape form, clauses): the formulas as printed, a subexpression
+        that repeats named once (``h = tanh(W*x + b)``) where that reads shorter."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if "where" not in cache:
+            forms = [self.forward, self.expr]
+            try:
+                if self.view != "matrix":
+                    raise ValueError("only matrix notation gets where-clauses")
+                (f, e), clauses = where_clauses(forms, set(self.symbols) | {self.source_name})
+                cache["where"] = (f, e, abbreviate(self.tape_expr, clauses), clauses)
+            except Exception:  # noqa: BLE001 - printing never fails: the formulas as they are
+                cache["where"] = (self.forward, self.expr, self.tape_expr, [])
+        return cache["where"]
+
     def __str__(self) -> str:
-        lines = [
-            f"f = {to_str(self.forward)}",
-            f"{self._symbol()} = {to_str(self.expr)}",
-            f"tape's reverse pass: {to_str(self.tape_expr)}",
-            f"check: {self.proof}",
-        ]
+        f, e, tape, clauses = self.where()
+        lines = [f"f = {to_str(f)}", f"{self._symbol()} = {to_str(e)}"]
+        lines += [f"  {'where' if k == 0 else '     '} {to_str(n)} = {to_str(d)}"
+                  for k, (n, d) in enumerate(clauses)]
+        lines += [f"tape's reverse pass: {to_str(tape)}", f"check: {self.proof}"]
         lines += [f"note: {n}" for n in self.notes]
         lines.append(self.table())
         return "\n".join(lines)
@@ -49,16 +68,22 @@ class DerivationView:
         """The derivation as LaTeX (an ``aligned`` block)."""
         sup = "" if self.order == 1 else f"^{{{self.order}}}"
         name = to_latex(sympy.Symbol(self.source_name))  # Greek names as \beta
+        if getattr(self, "vec_form", False):
+            name = rf"\operatorname{{vec}}({name})"
         lhs = rf"\frac{{\partial{sup} f}}{{\partial {name}{sup}}}"
-        return (r"\begin{aligned}" + rf"f &= {to_latex(self.forward)} \\ "
-                + rf"{lhs} &= {to_latex(self.expr)}" + r"\end{aligned}")
+        f, e, _, clauses = self.where()
+        lead = [r"\text{where } "] + [""] * len(clauses)
+        where = "".join(rf" \\ {lead[k]}{to_latex(n)} &= {to_latex(d)}"
+                        for k, (n, d) in enumerate(clauses))
+        return (r"\begin{aligned}" + rf"f &= {to_latex(f)} \\ "
+                + rf"{lhs} &= {to_latex(e)}" + where + r"\end{aligned}")
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
 
     def _repr_markdown_(self) -> str:
         notes = "".join(f"\n\n*{n}*" for n in self.notes)
-        return (f"$${self.latex()}$$\n\nTape's reverse pass: $${to_latex(self.tape_expr)}$$\n\n"
+        return (f"$${self.latex()}$$\n\nTape's reverse pass: $${to_latex(self.where()[2])}$$\n\n"
                 f"Check: {self.proof}{notes}\n\n```\n{self.table()}\n```")
 
 

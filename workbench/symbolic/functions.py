@@ -1,5 +1,6 @@
-"""Elementwise functions of matrices in matrix notation (``tanh(A*x)``, ``sigmoid(A*x)``), with
-their element-by-element meaning, text and LaTeX."""
+"""Matrix expressions SymPy lacks: elementwise functions of matrices (``tanh(A*x)``,
+``sigmoid(A*x)``), softmax, and the commutation matrix ``K(m,n)`` (``K*vec(A) = vec(A.T)``),
+with their element-by-element meaning, text and LaTeX."""
 
 from __future__ import annotations
 
@@ -103,3 +104,35 @@ class Softmax(MatrixExpr):
 
     def _latex(self, printer: Any) -> str:
         return rf"\operatorname{{softmax}}\left({printer._print(self.arg)}\right)"
+
+
+class Commutation(MatrixExpr):
+    """The commutation matrix ``K(m,n)``: ``K(m,n)*vec(A) = vec(A.T)`` for an m x n matrix ``A``
+    (``vec`` stacks columns).
+
+    >>> Commutation(2, 3).as_explicit()[1, 2]
+    1
+    """
+
+    def __new__(cls, m: Any, n: Any):
+        return MatrixExpr.__new__(cls, sympy.Integer(m), sympy.Integer(n))
+
+    @property
+    def shape(self) -> tuple:
+        m, n = self.args
+        return (m * n, m * n)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sympy.Expr:
+        m, n = (int(a) for a in self.args)  # row i*n + jj of vec(A.T) is A[i, jj] = vec(A)[i + jj*m]
+        row, col = int(i), int(j)
+        return sympy.Integer(int(col == row // n + (row % n) * m))
+
+    def doit(self, **hints: Any) -> Any:
+        return sympy.ImmutableMatrix(self.as_explicit())
+
+    def _sympystr(self, printer: Any) -> str:
+        return f"K({self.args[0]},{self.args[1]})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"K_{{{self.args[0]},{self.args[1]}}}"
+

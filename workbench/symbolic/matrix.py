@@ -67,12 +67,27 @@ def mm(*factors: Any) -> Any:
     return factors[0] if len(factors) == 1 else sympy.MatMul(*factors)
 
 
+def split(term: Any) -> tuple[Any, list]:
+    """A term as (scalar coefficient, matrix factors)."""
+    args = term.args if isinstance(term, sympy.MatMul) else (term,)
+    coeff = sympy.Mul(*[a for a in args if not _is_matrix(a)])
+    return coeff, [a for a in args if _is_matrix(a)]
+
+
 def madd(*terms: Any) -> Any:
     """A matrix sum kept as written, nested sums flattened."""
     flat: list = []
     for t in terms:
         flat.extend(t.args if isinstance(t, sympy.MatAdd) else [t])
     return flat[0] if len(flat) == 1 else sympy.MatAdd(*flat)
+
+
+def kron(a: Any, b: Any) -> Any:
+    """``a ⊗ b`` kept as written; a 1x1 ones or identity factor drops out."""
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x, OneMatrix | Identity) and tuple(x.shape) == (1, 1):
+            return y
+    return sympy.KroneckerProduct(a, b)
 
 
 def transpose(e: Any) -> Any:

@@ -23,6 +23,11 @@ class WorkbenchNumPyPrinter(NumPyPrinter):
         e = f"numpy.exp({self._print(expr.arg)})"
         return f"({e} / numpy.sum({e}, axis=0, keepdims=True))"
 
+    def _print_Commutation(self, expr: Any) -> str:
+        m, n = (int(a) for a in expr.args)
+        rows = f"(numpy.arange({m})[:, None] + {m} * numpy.arange({n})[None, :]).ravel()"
+        return f"numpy.eye({m * n})[{rows}]"
+
     def _print_Trace(self, expr: Any) -> str:
         return f"numpy.trace({self._print(expr.arg)})"
 

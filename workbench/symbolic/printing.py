@@ -1,11 +1,23 @@
-"""Printing in matrix notation: ``1`` and ``1.T`` for ones, ``∘`` for Hadamard products,
-``diag(u)``, elementwise functions by name; plain text and LaTeX."""
+"""Printing in matrix notation: ``1`` and ``1.T`` for ones, ``∘`` and ``⊗`` for Hadamard and
+Kronecker products, ``diag(u)``, ``X^-T`` and ``(X^-2).T``, norms (``||x - a||``, ``||X||_F``),
+scalar denominators below (``X/||X||_F``), elementwise functions by name; text and LaTeX."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sympy import HadamardProduct, MatAdd, MatMul, MatrixExpr, Mul, Transpose
+from sympy import (
+    HadamardProduct,
+    Integer,
+    Inverse,
+    MatAdd,
+    MatMul,
+    MatrixExpr,
+    Mul,
+    Trace,
+    Transpose,
+)
 from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -47,26 +59,42 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
         return f"({text})"
 
     def _print_OneMatrix(self, expr: Any) -> str:
-        return "1.T" if expr.shape[0] == 1 and expr.shape[1] != 1 else "1"
+        rows, cols = expr.shape
+        return "1.T" if rows == 1 and cols != 1 else "1*1.T" if rows != 1 and cols != 1 else "1"
 
     def _print_MatMul(self, expr: Any) -> str:
         coeff = [a for a in expr.args if not isinstance(a, MatrixExpr)]
         mats = [a for a in expr.args if isinstance(a, MatrixExpr)]
-        sign, parts = "", []
+        sign, parts, den = "", [], Integer(1)
         if coeff:
             c = Mul(*coeff)
             if c.as_coeff_Mul()[0].is_negative:
                 sign, c = "-", -c
+            c, den = _over(c)
             if c != 1:
                 parts.append(self.parenthesize(c, PRECEDENCE["Mul"], strict=True))
         parts += [self.parenthesize(m, PRECEDENCE["Mul"], strict=False) for m in mats]
-        return sign + "*".join(parts)
+        below = "" if den == 1 else "/" + self.parenthesize(den, PRECEDENCE["Mul"])
+        return sign + "*".join(parts) + below
+
+    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+        norm = _norm(expr.base)
+        if norm is None or not expr.exp.is_number:
+            return super()._print_Pow(expr, rational)
+        u, frobenius = norm
+        text = f"||{self._print(u)}||" + ("_F" if frobenius else "")
+        p = 2 * expr.exp
+        return text if p == 1 else f"1/{text}" if p == -1 else \
+            f"{text}**{self._print(p)}" if p > 0 else f"{text}**({self._print(p)})"
 
     def _print_HadamardProduct(self, expr: Any) -> str:
         return "∘".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_HadamardPower(self, expr: Any) -> str:
         return f"{self.parenthesize(expr.base, PRECEDENCE['Pow'])}.**{self._print(expr.exp)}"
+
+    def _print_KroneckerProduct(self, expr: Any) -> str:
+        return "⊗".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
     def _print_DiagMatrix(self, expr: Any) -> str:
         return f"diag({self._print(expr.args[0])})"
@@ -82,6 +110,19 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
             return f"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^-T"
         return f"{self.parenthesize(arg, PRECEDENCE['Pow'])}^-1"
 
+    def _print_MatPow(self, expr: Any) -> str:
+        base, exp = expr.base, expr.exp
+        if not exp.is_negative:
+            return super()._print_MatPow(expr)
+        if isinstance(base, Transpose):  # (X.T)^-2 = (X^-2).T, as the Cookbook prints it
+            return f"({self.parenthesize(base.arg, PRECEDENCE['Pow'])}^{self._print(exp)}).T"
+        return f"{self.parenthesize(base, PRECEDENCE['Pow'])}^{self._print(exp)}"
+
+    def _print_Transpose(self, expr: Any) -> str:
+        if isinstance(expr.arg, Inverse):  # (M^-1).T = M^-T
+            return f"{self.parenthesize(expr.arg.arg, PRECEDENCE['Pow'])}^-T"
+        return super()._print_Transpose(expr)
+
     def _print_Determinant(self, expr: Any) -> str:
         return f"det({self._print(expr.arg)})"
 
@@ -93,6 +134,35 @@ class MatrixStrPrinter(_CheapPrecedence, StrPrinter):
 
     def _print_MatAdd(self, expr: Any) -> str:
         return _join_terms(self, expr)
+
+
+def _over(c: Any) -> tuple[Any, Any]:
+    """A scalar coefficient as (numerator, denominator): factors with negative exponents, and
+    rationals' denominators, go below (``X/||X||_F``, not ``1/||X||_F*X``)."""
+    num, den = [], []
+    for f in Mul.make_args(c):
+        if f.is_Pow and f.exp.is_number and f.exp.is_negative:
+            den.append(f.base ** -f.exp)
+        elif f.is_Rational and f.q != 1:
+            num.append(Integer(f.p))
+            den.append(Integer(f.q))
+        else:
+            num.append(f)
+    return Mul(*num), Mul(*den)
+
+
+def _norm(base: Any) -> tuple[Any, bool] | None:
+    """(u, False) if ``base`` is ``u.T*u`` of a column ``u`` (a squared 2-norm), (X, True) if
+    it is ``tr(X.T*X)`` (a squared Frobenius norm), else None."""
+    inner = base.parent if isinstance(base, MatrixElement) and \
+        tuple(base.parent.shape) == (1, 1) else base.arg if isinstance(base, Trace) else None
+    if not isinstance(inner, MatMul) or len(inner.args) != 2:
+        return None
+    left, right = inner.args
+    if isinstance(left, Transpose) and left.arg == right:
+        return (right, isinstance(base, Trace)) if isinstance(base, Trace) or \
+            right.shape[1] == 1 else None
+    return None
 
 
 def _join_terms(printer: Any, expr: Any) -> str:
@@ -125,8 +195,16 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
     def _wrap(self, text: str) -> str:
         return rf"\left({text}\right)"
 
+    def _deal_with_super_sub(self, string: str, style: str = "plain") -> str:
+        node = re.fullmatch(r"([A-Za-z]+)(\d+)bar", string)  # t3bar: the adjoint of node t3
+        if node:
+            return rf"\bar{{{node.group(1)}}}_{{{node.group(2)}}}"
+        return super()._deal_with_super_sub(string, style)
+
     def _print_OneMatrix(self, expr: Any) -> str:
-        return r"\mathbf{1}^{T}" if expr.shape[0] == 1 and expr.shape[1] != 1 else r"\mathbf{1}"
+        rows, cols = expr.shape
+        return r"\mathbf{1}^{T}" if rows == 1 and cols != 1 else \
+            r"\mathbf{1}\mathbf{1}^{T}" if rows != 1 and cols != 1 else r"\mathbf{1}"
 
     def _print_DiagMatrix(self, expr: Any) -> str:
         return rf"\operatorname{{diag}}\left({self._print(expr.args[0])}\right)"
@@ -148,6 +226,28 @@ class MatrixLatexPrinter(_CheapPrecedence, LatexPrinter):
         if isinstance(arg, Transpose):
             return rf"{self.parenthesize(arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
         return rf"{self.parenthesize(arg, PRECEDENCE['Pow'])}^{{-1}}"
+
+    def _print_MatPow(self, expr: Any) -> str:
+        base, exp = expr.base, expr.exp
+        if isinstance(base, Transpose) and exp.is_negative:  # (X.T)^-2 = (X^-2).T
+            inner = self.parenthesize(base.arg, PRECEDENCE["Pow"])
+            return rf"\left({inner}^{{{self._print(exp)}}}\right)^{{T}}"
+        return rf"{self.parenthesize(base, PRECEDENCE['Pow'])}^{{{self._print(exp)}}}"
+
+    def _print_Transpose(self, expr: Any) -> str:
+        if isinstance(expr.arg, Inverse):  # (M^-1)^T = M^-T
+            return rf"{self.parenthesize(expr.arg.arg, PRECEDENCE['Pow'])}^{{-T}}"
+        return super()._print_Transpose(expr)
+
+    def _print_Pow(self, expr: Any) -> str:
+        norm = _norm(expr.base)
+        if norm is None or not expr.exp.is_number:
+            return super()._print_Pow(expr)
+        u, frobenius = norm
+        text = rf"\left\|{self._print(u)}\right\|" + ("_{F}" if frobenius else "")
+        p = 2 * expr.exp
+        return text if p == 1 else rf"\frac{{1}}{{{text}}}" if p == -1 else \
+            rf"{text}^{{{self._print(p)}}}"
 
     def _print_Determinant(self, expr: Any) -> str:
         return rf"\det\left({self._print(expr.arg)}\right)"

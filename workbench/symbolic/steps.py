@@ -86,7 +86,7 @@ class Steps(list):
         for st in self:
             partials = r",\ ".join(_local_latex(st, a, d) for a, d in st.partials.items())
             adj = "" if st.adjoint is None else to_latex(st.adjoint)
-            name = st.name if not st.name.startswith("∂out/∂") else \
+            name = to_latex(sympy.Symbol(st.name)) if not st.name.startswith("∂out/∂") else \
                 rf"\partial f / \partial {to_latex(sympy.Symbol(st.name[6:]))}"
             body.append(rf"{name} & {to_latex(st.definition)} & {partials} & {adj}")
         return (r"\begin{array}{llll} \text{node} & \text{definition} & \text{local derivative}"

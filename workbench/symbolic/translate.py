@@ -130,6 +130,8 @@ def _literal(lit: Literal, cls: Any, named: dict, auto: list, names: SymbolNames
         return MatrixForm.number(flat[0]).broadcast_to(shape)
     if np.asarray(value).dtype.kind not in "fiu":
         raise NoMatrixForm(f"a {np.asarray(value).dtype} constant array is shown by value")
+    if len(shape) > 2:
+        raise NoMatrixForm(f"a rank-{len(shape)} constant has no matrix notation")
     name = names.claim(f"c{auto[0]}", shape, generated=True)
     auto[0] += 1
     named[name] = (value, shape)

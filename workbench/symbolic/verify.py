@@ -29,6 +29,8 @@ def matrix_symbols(*exprs: Any) -> list[MatrixSymbol]:
 def small_dims(*exprs: Any) -> Callable[[int], int]:
     """A map from each dimension to a small one: 1 stays 1, the others become 2, 3, ... in
     order, so distinct dimensions stay distinct and every product remains well formed."""
+    if any(isinstance(e, sympy.Basic) and e.has(sympy.KroneckerProduct) for e in exprs):
+        return int  # a Kronecker product's dimensions are products of others: keep them all
     syms = matrix_symbols(*exprs)
     dims = sorted({int(d) for s in syms for d in s.shape} - {1})
     small = {d: i + 2 for i, d in enumerate(dims)}
@@ -83,9 +85,28 @@ def explicit(expr: Any, shapes: dict[str, tuple[int, ...]] | None = None,
         reps[z] = sympy.ImmutableMatrix.zeros(*z.shape)
     for i in expr.atoms(Identity):
         reps[i] = sympy.ImmutableMatrix.eye(i.shape[0])
-    out = expr.xreplace(reps).doit()
+    out = _evaluated(expr.xreplace(reps))
     if isinstance(out, sympy.MatrixExpr):
         out = out.as_explicit()
+    return out
+
+
+def _evaluated(e: Any) -> Any:
+    """``e`` evaluated bottom-up, so products multiply explicit matrices (``doit`` from the top
+    writes a product's entries as symbolic sums first, which is slow)."""
+    if not isinstance(e, sympy.Basic) or e.is_Atom or isinstance(e, sympy.MatrixBase) or \
+            not e.args:
+        return e
+    try:
+        out = e.func(*[_evaluated(a) for a in e.args])
+    except Exception:  # noqa: BLE001 - a node SymPy cannot rebuild is evaluated as a whole
+        return e.doit()
+    if isinstance(out, sympy.MatrixExpr) and not isinstance(out, MatrixSymbol):
+        out = out.doit()
+        if isinstance(out, sympy.MatrixExpr) and not out.atoms(MatrixSymbol):
+            out = out.as_explicit()
+    elif isinstance(out, sympy.Basic) and any(isinstance(a, sympy.MatrixBase) for a in out.args):
+        out = out.doit()  # det, trace, an element of an explicit matrix
     return out
 
 
@@ -111,6 +132,13 @@ def random_point(exprs: list, seed: int) -> dict[Any, Any]:
 def reads_elements(e: Any) -> bool:
     """True if ``e`` reads single elements of a symbol (``z[2, 0]``): not matrix notation."""
     return any(isinstance(a, MatrixElement) and isinstance(a.parent, MatrixSymbol)
+               for a in sympy.preorder_traversal(e))
+
+
+def reads_products(e: Any) -> bool:
+    """True if ``e`` holds an element of a matrix expression (``((x - a).T*(x - a))[0, 0]``),
+    which ``doit`` writes out element by element."""
+    return any(isinstance(a, MatrixElement) and not isinstance(a.parent, MatrixSymbol)
                for a in sympy.preorder_traversal(e))
 
 
