@@ -287,3 +287,13 @@ def test_compiled_max_pool_gradient_of_tiling_windows_matches_eager(shape):
     np.testing.assert_array_equal(got[:, 2 * oh:], 0)
     np.testing.assert_array_equal(got[:, :, 2 * ow:], 0)
     assert np.count_nonzero(got) <= weights.size  # one pixel per window at most
+
+
+def test_compiled_sum_over_leading_axes_has_numpy_bits():
+    """A bias gradient: the sum over (n, h, w) of an NHWC float32 value, added one row of
+    channels at a time, in NumPy's order."""
+    x = RNG.normal(size=(9, 5, 7, 6)).astype(np.float32)
+    got = wb.function(lambda x: (wb.reduce_sum(x, axis=(0, 1, 2)),
+                                 wb.reduce_sum(x, axis=(0, 1), keepdims=True)))(x)
+    np.testing.assert_array_equal(got[0].numpy(), np.sum(x, axis=(0, 1, 2)))
+    np.testing.assert_array_equal(got[1].numpy(), np.sum(x, axis=(0, 1), keepdims=True))
