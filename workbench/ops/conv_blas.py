@@ -1,7 +1,7 @@
-"""CPU convolutions for compiled code: one call of a precompiled kernel (``conv_kernels``) per
-convolution, through its address, with the geometry in a small array passed to the kernel; the
-patches of a chunk of output lines are packed into a scratch matrix that stays in cache, and each
-chunk is one BLAS call (the full patch matrix is never built)."""
+"""CPU convolutions and max pooling for compiled code: one call of a precompiled kernel
+(``conv_kernels``) per operation, through its address, with the geometry in a small array passed
+to the kernel; a convolution packs the patches of a chunk of output lines into a scratch matrix
+that stays in cache, one BLAS call per chunk (the full patch matrix is never built)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,27 @@ def conv2d_backprop_input(ctx, out, ins, input_shape, strides, pads, dilations):
     (_, oh, ow, co), (kh, kw, _, _) = ctx.shape(g), ctx.shape(f)
     return _call(ctx, "conv2d_backprop_input", out, ins, tuple(input_shape), (oh, ow), (kh, kw),
                  co, strides, pads, dilations)
+
+
+def _pool(ctx, op: str, out: Any, ins: tuple, image, out_hw, ksize, strides, pads) -> list[str]:
+    from workbench.ops import conv_kernels
+
+    geometry = [conv_kernels.address(op, out.dtype), *image, *out_hw, *ksize, *strides,
+                pads[0][0], pads[1][0]]
+    arrays = [_pointer(ctx, a) for a in ins]
+    table = ctx.hidden_array(np.array(geometry, dtype=np.int64))
+    arrays.append(ctx.out(out))
+    return [f"call_block({table}[0], ({', '.join(arrays)}, {table}))"]
+
+
+def max_pool2d(ctx, out, ins, ksize, strides, pads):
+    """The largest real pixel of each window."""
+    return _pool(ctx, "max_pool2d", out, ins, ctx.shape(ins[0]), out.shape[1:3], ksize, strides,
+                 pads)
+
+
+def max_pool2d_grad(ctx, out, ins, ksize, strides, pads):
+    """Each window's cotangent at its first maximum."""
+    x, g = ins
+    return _pool(ctx, "max_pool2d_grad", out, ins, ctx.shape(x), ctx.shape(g)[1:3], ksize,
+                 strides, pads)

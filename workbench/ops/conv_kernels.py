@@ -1,7 +1,7 @@
-"""Precompiled CPU convolution kernels, one per operation and float dtype, shared by every shape:
-the patches of a chunk of output lines are packed into a small scratch matrix (it stays in cache)
-and each chunk is one BLAS call. Numba compiles each kernel once (kept in its disk cache); the
-generated code calls it through its address, so a new model compiles no convolution code.
+"""Precompiled CPU convolution and max-pooling kernels, one per operation and float dtype, shared
+by every shape: convolutions pack the patches of a chunk of output lines into a small scratch
+matrix (it stays in cache), one BLAS call per chunk. Numba compiles each kernel once (kept in its
+disk cache); generated code calls it through its address, so a new model compiles none of this.
 """
 
 from __future__ import annotations
@@ -139,25 +139,96 @@ def _conv2d_backprop_input(pgrad, pw, pout, pg):  # pragma: no cover - runs comp
         _walk(out, cols, t0, tc, g, True)
 
 
-_KERNELS = {"conv2d": _conv2d, "conv2d_backprop_filter": _conv2d_backprop_filter,
-            "conv2d_backprop_input": _conv2d_backprop_input}
+@_jit
+def _window_maxima(x, b, i, j, g, best, at):  # pragma: no cover - runs compiled
+    """Window (b, i, j)'s first maximum per channel, scanning its real pixels in row-major
+    order (the first one taken, then only a larger one): ``best`` and its pixel ``at``."""
+    h, wd, c = g[2], g[3], g[4]
+    kh, kw, sh, sw, pt, pl = g[7], g[8], g[9], g[10], g[11], g[12]
+    first = True
+    for a in range(kh):
+        r = i * sh + a - pt
+        if r < 0 or r >= h:
+            continue
+        for e in range(kw):
+            s = j * sw + e - pl
+            if s < 0 or s >= wd:
+                continue
+            pixel = (b * h + r) * wd + s
+            run = x[pixel * c:(pixel + 1) * c]
+            for q in range(c):
+                if first or run[q] > best[q]:
+                    best[q] = run[q]
+                    at[q] = pixel
+            first = False
+
+
+def _max_pool2d(px, pout, pg):  # pragma: no cover - runs compiled
+    """The largest real pixel of each window."""
+    g = carray(pg, (13,))
+    n, h, wd, c, oh, ow = g[1], g[2], g[3], g[4], g[5], g[6]
+    x = carray(px, (n * h * wd * c,))
+    out = carray(pout, (n * oh * ow * c,))
+    at = np.empty(c, np.int64)
+    for b in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                k = ((b * oh + i) * ow + j) * c
+                _window_maxima(x, b, i, j, g, out[k:k + c], at)
+
+
+def _max_pool2d_grad(px, pgrad, pout, pg):  # pragma: no cover - runs compiled
+    """Each window's cotangent added at its first maximum; windows that tile the image write
+    each of their pixels once (the cotangent at the maximum, zero elsewhere)."""
+    g = carray(pg, (13,))
+    n, h, wd, c, oh, ow, kh, kw, sh, sw, pt, pl = g[1], g[2], g[3], g[4], g[5], g[6], g[7], \
+        g[8], g[9], g[10], g[11], g[12]
+    x = carray(px, (n * h * wd * c,))
+    grad = carray(pgrad, (n * oh * ow * c,))
+    out = carray(pout, (n * h * wd * c,))
+    tiles = sh == kh and sw == kw and pt == 0 and pl == 0
+    if not (tiles and h == oh * kh and wd == ow * kw):  # some pixels lie in no window
+        out[:] = 0
+    best = np.empty(c, x.dtype)
+    at = np.empty(c, np.int64)
+    for b in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                k = ((b * oh + i) * ow + j) * c
+                _window_maxima(x, b, i, j, g, best, at)
+                if tiles:
+                    for a in range(kh):
+                        for e in range(kw):
+                            pixel = (b * h + i * kh + a) * wd + j * kw + e
+                            for q in range(c):
+                                out[pixel * c + q] = grad[k + q] if at[q] == pixel else 0
+                else:
+                    for q in range(c):
+                        out[at[q] * c + q] += grad[k + q]
+
+
+_KERNELS = {"conv2d": (_conv2d, 3), "conv2d_backprop_filter": (_conv2d_backprop_filter, 3),
+            "conv2d_backprop_input": (_conv2d_backprop_input, 3),
+            "max_pool2d": (_max_pool2d, 2), "max_pool2d_grad": (_max_pool2d_grad, 3)}
 
 
 def address(op: str, dtype: np.dtype) -> int:
     """The address of the compiled ``op`` kernel for ``dtype`` (float32 or float64), compiled
-    or loaded from Numba's cache on first use; ``void(T*, T*, T*, int64* geometry)``.
+    or loaded from Numba's cache on first use; ``void(T*, ..., int64* geometry)``, with two
+    or three arrays.
 
     >>> address("conv2d", np.dtype(np.float64)) == address("conv2d", np.dtype(np.float64))
     True
     """
     key = (op, np.dtype(dtype).name)
     if key not in _ADDRESSES:
+        fn, arrays = _KERNELS[op]
         ptr = types.CPointer(getattr(types, key[1]))
-        sig = types.void(ptr, ptr, ptr, types.CPointer(types.int64))
+        sig = types.void(*([ptr] * arrays), types.CPointer(types.int64))
         try:
-            kernel = cfunc(sig, cache=True, error_model="numpy")(_KERNELS[op])
+            kernel = cfunc(sig, cache=True, error_model="numpy")(fn)
         except RuntimeError:  # no cache locator: compiled once per process
-            kernel = cfunc(sig, error_model="numpy")(_KERNELS[op])
+            kernel = cfunc(sig, error_model="numpy")(fn)
         _KEEP.append(kernel)
         _ADDRESSES[key] = kernel.address
     return _ADDRESSES[key]

@@ -190,7 +190,9 @@ def _argmax(w: Writer, x: Any, idx: tuple[str, str, str, str], out_hw, ksize, st
 
 
 def max_pool2d(ctx, out, ins, ksize, strides, pads):
-    """The largest real pixel of each window."""
+    """The largest real pixel of each window (a precompiled kernel on the CPU)."""
+    if blas_ok(ctx, out, ins):
+        return conv_blas.max_pool2d(ctx, out, ins, ksize, strides, pads)
     (x,) = ins
     n, oh, ow, c = out.shape
     ctx.out(out)
@@ -204,7 +206,9 @@ def max_pool2d(ctx, out, ins, ksize, strides, pads):
 def max_pool2d_grad(ctx, out, ins, ksize, strides, pads):
     """Each window's cotangent added at its first maximum. Windows that tile the image
     (strides equal to the window, no padding) write each pixel once: the cotangent at the
-    maximum, zero elsewhere."""
+    maximum, zero elsewhere. A precompiled kernel on the CPU."""
+    if blas_ok(ctx, out, ins):
+        return conv_blas.max_pool2d_grad(ctx, out, ins, ksize, strides, pads)
     x, g = ins
     n, oh, ow, c = ctx.shape(g)
     _, h, wd, _ = ctx.shape(x)
