@@ -3,7 +3,8 @@ backward, Adam; batch 128 of 28x28x1, float32), eager and compiled, against PyTo
 same thread count in the same run; then epochs and wall time to 97% on the 8x8 digits.
 
 PyTorch comes from a benchmark-only environment (never a dependency of the package); without it
-the PyTorch column says so. The table gives medians of single steps (the load average is printed
+the PyTorch column says so. The table gives medians of single steps, workbench's and PyTorch's
+alternating (the Dense rows take 20 times as many; the load average is printed
 with it: on a shared machine the numbers are noisy, and multi-threaded BLAS on an oversubscribed
 machine stalls on its barriers, so compare with ``--threads 1`` there). Run:
 ``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--no-compiled]
@@ -28,15 +29,18 @@ BATCH = 128
 L = keras.layers
 
 
-def median_run(fn, steps: int) -> float:
-    """Median seconds of ``steps`` single calls of ``fn`` after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
+def median_runs(fns: list, steps: int) -> list[float]:
+    """Median seconds of ``steps`` single calls of each of ``fns`` after one warm-up call each;
+    the calls alternate, so a change in the machine's load hits every column alike."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(steps):
+        for column, fn in zip(times, fns, strict=True):
+            start = time.perf_counter()
+            fn()
+            column.append(time.perf_counter() - start)
+    return [statistics.median(column) for column in times]
 
 
 # --- workbench ------------------------------------------------------------------------------
@@ -77,8 +81,9 @@ def batch() -> tuple[np.ndarray, np.ndarray]:
     return x, keras.utils.to_categorical(rng.integers(0, 10, BATCH), 10).astype(np.float32)
 
 
-def time_wb(layers: list, compiled: bool, steps: int) -> tuple[float, float]:
-    """(median seconds per step, seconds of the first call: tracing and compiling)."""
+def time_wb(layers: list, compiled: bool, steps: int, reference=None) -> tuple:
+    """(median seconds per step, seconds of the first call: tracing and compiling, median
+    seconds of ``reference`` timed alternately with it, or None)."""
     x, y = batch()
     step = wb_step(layers, compiled)
     start = time.perf_counter()
@@ -86,7 +91,9 @@ def time_wb(layers: list, compiled: bool, steps: int) -> tuple[float, float]:
     first = time.perf_counter() - start
     if np.dtype(loss.dtype) != np.float32:
         raise AssertionError(f"the float32 step computed a {loss.dtype} loss")
-    return median_run(lambda: step(x, y), steps), first
+    fns = [lambda: step(x, y)] + ([reference] if reference else [])
+    times = median_runs(fns, steps)
+    return times[0], first, times[1] if reference else None
 
 
 # --- PyTorch --------------------------------------------------------------------------------
@@ -164,23 +171,13 @@ def blas_info() -> tuple[str, int]:
 
 
 def ms(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds * 1e3:.0f}"
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1e3:.0f}" if seconds >= 0.01 else f"{seconds * 1e3:.2f}"
 
 
 def ratio(a: float | None, b: float | None) -> str:
     return "—" if a is None or b is None else f"{a / b:.2f}x"
-
-
-def compiled_time(layers_fn, steps: int) -> tuple[float | None, float | None, str]:
-    """Compiled step of the model, or of the model without Dropout where that cannot compile."""
-    try:
-        t, first = time_wb(layers_fn(True), True, steps)
-        return t, first, ""
-    except Exception as exc:  # dropout inside wb.function may not be supported yet
-        if "dropout" not in str(exc):
-            raise
-    t, first = time_wb(layers_fn(False), True, steps)
-    return t, first, "no Dropout (random masks do not compile yet)"
 
 
 def main() -> None:
@@ -208,26 +205,22 @@ def main() -> None:
                          else "not importable: PyTorch column skipped (install it in a "
                               "benchmark-only venv, see benchmarks/README.md)"))
 
-    def torch_ms(dense: bool, dropout: bool) -> float | None:
-        return median_run(torch_step(torch, dense, dropout), args.steps) if torch else None
+    def ref(dense: bool):
+        return torch_step(torch, dense, not dense) if torch else None
 
     rows = []
-    cnn = wb_cnn
-    eager, _ = time_wb(cnn(True), False, args.steps)
-    t_drop = torch_ms(False, True)
-    rows.append(("seed CNN", "eager", ms(eager), ms(t_drop), ratio(eager, t_drop), "≤ 2.5x", ""))
+    eager, _, t_ref = time_wb(wb_cnn(True), False, args.steps, ref(False))
+    rows.append(("seed CNN", "eager", ms(eager), ms(t_ref), ratio(eager, t_ref), "≤ 2.5x", ""))
     if not args.no_compiled:
-        comp, first, note = compiled_time(cnn, args.steps)
-        t_ref = t_drop if not note else torch_ms(False, False)
+        comp, first, t_ref = time_wb(wb_cnn(True), True, args.steps, ref(False))
         rows.append(("seed CNN", "compiled", ms(comp), ms(t_ref), ratio(comp, t_ref), "≤ 1.5x",
-                     f"{note}; " * bool(note) + f"first call {first:.1f} s"))
-    dense, _ = time_wb(wb_dense(), False, args.steps)
-    t_dense = torch_ms(True, False)
-    rows.append(("Dense 784-128-10", "eager", ms(dense), ms(t_dense), ratio(dense, t_dense),
+                     f"first call {first:.1f} s"))
+    dense, _, t_ref = time_wb(wb_dense(), False, 20 * args.steps, ref(True))
+    rows.append(("Dense 784-128-10", "eager", ms(dense), ms(t_ref), ratio(dense, t_ref),
                  "≤ 1x", ""))
     if not args.no_compiled:
-        comp, first = time_wb(wb_dense(), True, args.steps)
-        rows.append(("Dense 784-128-10", "compiled", ms(comp), ms(t_dense), ratio(comp, t_dense),
+        comp, first, t_ref = time_wb(wb_dense(), True, 20 * args.steps, ref(True))
+        rows.append(("Dense 784-128-10", "compiled", ms(comp), ms(t_ref), ratio(comp, t_ref),
                      "≤ 1x", f"first call {first:.1f} s"))
     load = os.getloadavg()
     print(table(f"ms per training step, batch {BATCH}, float32 (median of {args.steps}); "

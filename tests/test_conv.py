@@ -237,23 +237,63 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_only():
     np.testing.assert_array_equal(g, [[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
 
 
-@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
-def test_compiled_conv_gradients_with_dilation_and_padding_match_eager(dtype, rtol):
-    """The compiled rules (one BLAS call on packed patches) against the eager tape."""
+def _dilated_strided_value_and_grads(x, w):
+    with wb.GradientTape() as tape:
+        tape.watch([x, w])
+        y = wb.nn.conv2d(x, w, 1, "SAME", dilations=(2, 1))
+        y = wb.nn.conv2d(wb.tanh(y), wb.transpose(w, (0, 1, 3, 2)), (2, 1), "VALID")
+        loss = wb.reduce_sum(y * y)
+    return (loss, *tape.gradient(loss, [x, w]))
+
+
+@pytest.mark.parametrize("dtype, rtol, patch", [
+    (np.float64, 1e-12, None), (np.float32, 2e-6, None),
+    (np.float64, 1e-12, 350),  # chunks of 3 and 2 output lines: padding moves between chunks
+])
+def test_compiled_conv_gradients_with_dilation_and_padding_match_eager(dtype, rtol, patch,
+                                                                       monkeypatch):
+    """The compiled rules (packed patches and BLAS, one chunk of output lines per call)
+    against the eager tape; the sums of chunks differ from one product in the last bits."""
+    from workbench.ops import conv_blas
+
+    if patch is not None:
+        monkeypatch.setattr(conv_blas, "PATCH_ELEMENTS", patch)
     x = RNG.normal(size=(2, 7, 6, 3)).astype(dtype)
     w = RNG.normal(size=(3, 2, 3, 4)).astype(dtype)
-
-    def value_and_grads(x, w):
-        with wb.GradientTape() as tape:
-            tape.watch([x, w])
-            y = wb.nn.conv2d(x, w, 1, "SAME", dilations=(2, 1))
-            y = wb.nn.conv2d(wb.tanh(y), wb.transpose(w, (0, 1, 3, 2)), (2, 1), "VALID")
-            loss = wb.reduce_sum(y * y)
-        return (loss, *tape.gradient(loss, [x, w]))
-
+    value_and_grads = _dilated_strided_value_and_grads
     got = wb.function(value_and_grads)(x, w)
     want = value_and_grads(wb.constant(x), wb.constant(w))
     for g, e in zip(got, want, strict=True):
         assert g.dtype == dtype
         scale = np.max(np.abs(e.numpy()))  # float32 sums cancel: compare on the array's scale
         np.testing.assert_allclose(g.numpy(), e.numpy(), rtol=0, atol=rtol * scale)
+
+
+@pytest.mark.parametrize("shape", [(2, 6, 4, 3), (2, 5, 7, 3)])  # tiled; a row and column left
+def test_compiled_max_pool_gradient_of_tiling_windows_matches_eager(shape):
+    """Windows that tile the image write each pixel once; pixels in no window get zero."""
+    x = np.round(RNG.normal(size=shape), 1)  # rounding makes ties: the first maximum wins
+    oh, ow = shape[1] // 2, shape[2] // 2
+    weights = RNG.normal(size=(shape[0], oh, ow, shape[3]))
+
+    def grad(x):
+        with wb.GradientTape() as tape:
+            tape.watch(x)
+            loss = wb.reduce_sum(wb.nn.max_pool2d(x * x, 2, 2, "VALID") * weights)
+        return tape.gradient(loss, x)
+
+    got = wb.function(grad)(x).numpy()
+    np.testing.assert_allclose(got, grad(wb.constant(x)).numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(got[:, 2 * oh:], 0)
+    np.testing.assert_array_equal(got[:, :, 2 * ow:], 0)
+    assert np.count_nonzero(got) <= weights.size  # one pixel per window at most
+
+
+def test_compiled_sum_over_leading_axes_has_numpy_bits():
+    """A bias gradient: the sum over (n, h, w) of an NHWC float32 value, added one row of
+    channels at a time, in NumPy's order."""
+    x = RNG.normal(size=(9, 5, 7, 6)).astype(np.float32)
+    got = wb.function(lambda x: (wb.reduce_sum(x, axis=(0, 1, 2)),
+                                 wb.reduce_sum(x, axis=(0, 1), keepdims=True)))(x)
+    np.testing.assert_array_equal(got[0].numpy(), np.sum(x, axis=(0, 1, 2)))
+    np.testing.assert_array_equal(got[1].numpy(), np.sum(x, axis=(0, 1), keepdims=True))

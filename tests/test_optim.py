@@ -242,3 +242,26 @@ def test_learning_rate_may_be_a_scalar_tensor():
     opt.apply_gradients([(wb.constant(np.float32(1.0)), w)])
     assert w.dtype == np.float32
     np.testing.assert_allclose(w.numpy(), 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_eager_adam_without_ops_has_the_bits_of_the_recorded_rule(dtype):
+    """Eagerly, Adam updates with NumPy (``adam_numpy``); under a tape it records
+    ``adam_rule``'s ops. Both must give the same bits, step after step."""
+    rng = np.random.default_rng(3)
+    start = [rng.normal(size=s).astype(dtype) for s in ((5, 4), (4,), (3, 2, 2))]
+    fast = [wb.Variable(v.copy()) for v in start]
+    recorded = [wb.Variable(v.copy()) for v in start]
+    opt_fast, opt_rec = optim.Adam(0.01), optim.Adam(0.01)
+    for _ in range(6):
+        grads = [wb.constant(rng.normal(size=v.shape).astype(dtype) * 10.0 ** rng.integers(-6, 3))
+                 for v in start]
+        opt_fast.apply_gradients(zip(grads, fast))
+        with wb.GradientTape():  # a recording tape: the update runs as ops
+            opt_rec.apply_gradients(zip(grads, recorded))
+    for a, b in zip(fast, recorded, strict=True):
+        assert a.dtype == dtype
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        for name in ("m", "v"):
+            np.testing.assert_array_equal(opt_fast.get_slot(a, name).numpy(),
+                                          opt_rec.get_slot(b, name).numpy())

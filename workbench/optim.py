@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench import tape_state
 from workbench.ops import elementwise as ew
 from workbench.tape import GradientTape
 from workbench.tensor import Tensor, Variable, constant
@@ -68,6 +69,36 @@ def adam_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
     alpha = learning_rate * ew.sqrt(1.0 - beta_2**step) / (1.0 - beta_1**step)
     alpha = ew.cast(alpha, ew.dtype_of(value))
     return value - alpha * m / (ew.sqrt(v) + epsilon), (m, v)
+
+
+def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
+               learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
+               epsilon: float = 1e-7) -> tuple[np.ndarray, Slots]:
+    """``adam_rule`` on NumPy arrays: the same ufuncs on the same operands in the same order,
+    so the same bits, without recording an op (Adam's eager update of one variable).
+
+    >>> import numpy as np
+    >>> args = (np.array([1.0]), np.array([5.0]), (np.zeros(1), np.zeros(1)), 1)
+    >>> bool(adam_numpy(*args, learning_rate=0.1)[0] == adam_rule(*args, learning_rate=0.1)[0])
+    True
+    """
+    m_old, v_old = slots
+    m = np.subtract(grad, m_old)  # each line one op of adam_rule, into the same fresh buffers
+    np.multiply(m, 1.0 - beta_1, out=m)
+    np.add(m_old, m, out=m)
+    v = np.multiply(grad, grad)
+    np.subtract(v, v_old, out=v)
+    np.multiply(v, 1.0 - beta_2, out=v)
+    np.add(v_old, v, out=v)
+    step = np.asarray(step).astype(np.float64)
+    alpha = np.true_divide(np.multiply(learning_rate, np.sqrt(np.subtract(1.0, np.power(
+        beta_2, step)))), np.subtract(1.0, np.power(beta_1, step)))
+    alpha = np.asarray(alpha).astype(value.dtype)
+    root = np.sqrt(v)
+    np.add(root, epsilon, out=root)
+    new = np.multiply(alpha, m)
+    np.true_divide(new, root, out=new)
+    return np.subtract(value, new, out=new), (m, v)
 
 
 def rmsprop_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
@@ -126,6 +157,8 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
     #: A pure update ``rule(value, grad, slots, step, **hyperparameters) -> (value, slots)``.
     rule: Callable[..., tuple[Any, Slots]] | None = None
+    #: ``rule`` on NumPy arrays with the same bits, used eagerly when no tape records.
+    numpy_rule: Callable[..., tuple[Any, Slots]] | None = None
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.01,
                  name: str | None = None):
@@ -193,8 +226,13 @@ class Optimizer:
                 f"{type(self).__name__} must define update_step(grad, var) or a pure `rule`"
             )
         slots = tuple(self.get_slot(var, n) for n in self.slot_names)
-        value, new_slots = type(self).rule(
-            var, grad, slots, self._iterations + 1, **self.hyperparameters())
+        hyper = self.hyperparameters()
+        if self.numpy_rule is not None and _plain_eager(var, grad, hyper):
+            value, new_slots = type(self).numpy_rule(
+                var._value, grad._value, tuple(s._value for s in slots),
+                self._iterations._value + 1, **hyper)
+        else:
+            value, new_slots = type(self).rule(var, grad, slots, self._iterations + 1, **hyper)
         for slot, new in zip(slots, new_slots, strict=True):
             slot.assign(new)
         var.assign(value)
@@ -313,6 +351,7 @@ class Adam(Optimizer):
     """
 
     rule = staticmethod(adam_rule)
+    numpy_rule = staticmethod(adam_numpy)
     slot_names = ("m", "v")
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
@@ -353,6 +392,13 @@ class RMSprop(Optimizer):
                 "momentum": self.momentum, "epsilon": self.epsilon}
 
 
+def _plain_eager(var: Variable, grad: Any, hyper: dict[str, Any]) -> bool:
+    """Whether an update may skip the ops: eager (no tape records, none traces), a float
+    Variable, a Tensor gradient, and hyperparameters that are plain Python numbers."""
+    return (not tape_state.ACTIVE.get() and type(grad) is Tensor and var.dtype.kind == "f"
+            and var.ndim > 0 and all(type(h) in (float, int, bool) for h in hyper.values()))
+
+
 def _in_unit_interval(optimizer: str, name: str, value: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{optimizer} {name} must be in [0, 1], got {value}")
@@ -370,4 +416,5 @@ def _describe(var: Any) -> str:
     return f"{kind} '{name}'" if name else f"unnamed {kind}"
 
 
-__all__ = ["SGD", "Adam", "Optimizer", "RMSprop", "adam_rule", "rmsprop_rule", "sgd_rule"]
+__all__ = ["SGD", "Adam", "Optimizer", "RMSprop", "adam_numpy", "adam_rule", "rmsprop_rule",
+           "sgd_rule"]

@@ -114,6 +114,8 @@ class Layer:
         return KerasTensor((None,) + tuple(out.shape[1:]), self, inputs)
 
     def _cast(self, x: Any) -> Any:
+        if type(x) is Tensor and x.dtype == self.dtype:  # the common case, first
+            return x
         if isinstance(x, list | tuple | dict):
             return x
         if not isinstance(x, Tensor):
@@ -139,7 +141,7 @@ class Layer:
     def _sublayers(self) -> list[Layer]:
         found: list[Layer] = []
         for key, value in vars(self).items():
-            if key in _OWN_STATE or isinstance(value, _LEAVES):
+            if key in _OWN_STATE or not isinstance(value, Layer | list | tuple | dict):
                 continue
             for item in _flatten(value):
                 if isinstance(item, Layer) and item is not self and item not in found:
@@ -224,4 +226,3 @@ def _parameters(fn: Any) -> tuple[str, ...]:
 _PARAMS: dict[Any, tuple[str, ...]] = {}
 _OWN_STATE = frozenset(("_weights", "_batch_input_shape", "output_shape", "name", "_dtype",
                         "_losses", "_regularized", "activity_regularizer"))
-_LEAVES = (Tensor, np.ndarray, str, int, float, bool, type(None))

@@ -4,7 +4,6 @@ Keras APIs (Keras 3: ``build``/``update_step``/``add_variable_from_reference``; 
 
 from __future__ import annotations
 
-import inspect
 import numbers
 import warnings
 from typing import Any
@@ -13,6 +12,7 @@ import numpy as np
 
 from workbench import optim
 from workbench.keras import initializers, schedules  # noqa: F401 (keras.optimizers.schedules)
+from workbench.keras.layer import _parameters  # cached: every update asks
 from workbench.ops import elementwise as ew
 from workbench.tensor import Tensor, Variable, constant
 
@@ -231,10 +231,6 @@ def _initial(initializer: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray
     if isinstance(initializer, numbers.Real):
         return np.full(shape, initializer, dtype=dtype)
     return initializers.get(initializer)(shape, dtype=dtype)
-
-
-def _parameters(fn: Any) -> list[str]:
-    return list(inspect.signature(fn).parameters)
 
 
 def _first_parameter(fn: Any) -> str | None:

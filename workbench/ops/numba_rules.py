@@ -46,6 +46,8 @@ def reduce_sum(ctx, out, ins, axis, keepdims):
         helper = "block_sum" if reduced <= 128 else "pairwise_sum"
         call = f"{helper}({ref.name}, {start}, {reduced}, {stride}, {zero})"
         return ohead + [f"{opad}{target} = {zero} + {call}"]
+    if axes == tuple(range(len(axes))) and kept and ctx.target.name == "cpu":
+        return _leading_sum(ctx, x, out, shape, axes, keepdims, dtype)
     acc = ctx.fresh("acc")
     ridx, rhead, rpad = ctx.loops(tuple(shape[k] for k in axes))
     full = list(oidx)
@@ -55,6 +57,20 @@ def reduce_sum(ctx, out, ins, axis, keepdims):
     lines = ohead + [f"{opad}{acc} = {zero}"]
     lines += [opad + h for h in rhead] + [f"{opad}{rpad}{acc} += {item}"]
     return lines + [f"{opad}{target} = {acc}"]
+
+
+def _leading_sum(ctx, x, out, shape, axes, keepdims, dtype) -> list[str]:
+    """A sum over leading axes, adding one row of the kept axes at a time into the output (the
+    same order per element as a column walk, read in memory order)."""
+    oref, zero = ctx.refs[id(out)], ctx.const(0, dtype)
+    kept = tuple(d for k, d in enumerate(shape) if k not in axes)
+    oidx, ohead, opad = ctx.loops(kept)
+    lines = ohead + [f"{opad}{oref.index(_out_index(oidx, axes, keepdims))} = {zero}"]
+    ridx, rhead, rpad = ctx.loops(tuple(shape[k] for k in axes))
+    kidx, khead, kpad = ctx.loops(kept)
+    target = oref.index(_out_index(kidx, axes, keepdims))
+    lines += rhead + [rpad + h for h in khead]
+    return lines + [f"{rpad}{kpad}{target} += {ctx.read(x, ridx + kidx, dtype)}"]
 
 
 def _single_stride(ref, axes) -> int | None:
