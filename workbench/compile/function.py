@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from workbench.compile import blocks, cache, kernel
+from workbench.compile.arena import rebuild, rebuild_exprs
 from workbench.compile.loop import History, run_repeat
 from workbench.compile.target import native
 from workbench.compile.trace import Traced, trace
@@ -76,6 +77,11 @@ class Concrete:
             self._repeat = cache.load(self.repeat_source, self.use_disk).repeat
         return self._repeat
 
+    def repeat_outputs(self, values: tuple) -> list[Any]:
+        """The last step's outputs from what the ``repeat`` kernel returns after the state."""
+        split = self.repeat_split
+        return list(values) if split is None else rebuild(split.how, values)
+
     def call(self, arrays: list[Any]) -> Any:
         if self._call is None:
             self._call = self._make_call()
@@ -120,13 +126,15 @@ class Concrete:
         guard += [f"    if not ({' and '.join(conds) or 'True'}):", "        return MISS",
                   f"    return call({', '.join(passed)})"]
         outs = []
+        got = (rebuild_exprs(self.split.how, "r") if self.split is not None
+               else [f"r[{k}]" for k in range(len(self.out_dtypes))])
         for k in range(n_out):
             env[f"t{k}"] = self.out_dtypes[k].type
-            outs.append(f"Tensor(t{k}(r[{k}]))" if self.out_scalar[k] else f"Tensor(r[{k}])")
+            outs.append(f"Tensor(t{k}({got[k]}))" if self.out_scalar[k] else f"Tensor({got[k]})")
         for k, var in enumerate(traced.state_out):
             j = n_out + k
             env[f"u{k}"], env[f"d{k}"] = var, self.out_dtypes[j]
-            value = f"make(r[{j}], dtype=d{k})" if self.out_scalar[j] else f"r[{j}]"
+            value = f"make({got[j]}, dtype=d{k})" if self.out_scalar[j] else got[j]
             lines += [f"    v = {value}", f"    u{k}._value = v",
                       f"    u{k}._snapshot = Tensor(v, u{k}.name)"]
         lines.append(f"    return rebuild([{', '.join(outs)}])")

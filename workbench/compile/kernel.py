@@ -22,7 +22,8 @@ import math
 import numpy as np
 from numba import njit
 
-from workbench.compile.runtime import block_sum, call_block, pairwise_sum, random_bits
+from workbench.compile.runtime import (block_sum, call_block, pairwise_sum, random_bits,
+                                       store_addresses)
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 
@@ -85,11 +86,14 @@ def step_source(lowered: Lowered, split: Split | None = None) -> str:
     """
     args = lowered.params + [n for n, _ in lowered.hidden] + (["blocks"] if split else [])
     lines = _head(lowered) + ["", "", JIT, f"def step({', '.join(args)}):"]
+    returned = lowered.outputs
     if split:
-        lines += _indent(lowered.allocs + split.allocs + split.lines)
+        shapes = [tuple(a.shape) for a in lowered.graph.outputs]
+        body, returned = split.driver(split.lines, lowered.outputs, shapes)
+        lines += _indent(body)
     else:
         lines += _indent(lowered.allocs + lowered.body)
-    lines += _indent([f"return ({', '.join(lowered.outputs)},)"])
+    lines += _indent([f"return ({', '.join(returned)},)"])
     return "\n".join(lines) + "\n"
 
 
@@ -111,13 +115,13 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     args = (["n_steps", "record_every"] + lowered.params + [n for n, _ in lowered.hidden]
             + (["blocks"] if split else []) + hist)
     lines = _head(lowered) + ["", "", JIT, f"def repeat({', '.join(args)}):"]
-    body = list(lowered.allocs)
+    body = [] if split else list(lowered.allocs)
     names = [f"out_{k}" for k in range(len(outs))]
     carried = "".join(f"{lowered.params[i]}, " for _, i in state)
     for name, atom, expr in zip(names, outs, lowered.outputs, strict=True):
         if tuple(atom.shape) == ():
             body.append(f"{name} = {dtype_expr(atom.dtype)}(0)")
-        else:
+        elif not split:  # a split driver returns its array outputs as it does in ``step``
             body.append(f"{name} = {expr}")
     body.append("n_rows = 0")
     body.append("bad = -1")
@@ -140,6 +144,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     for o, i in state:
         if tuple(graph.inputs[i].shape) == ():
             loop.append(f"{lowered.params[i]} = {names[o]}")
+            loop += split.store(lowered.params[i]) if split else []
     loop.append("countdown -= 1")
     loop.append("if countdown == 0:")
     loop.append("    countdown = record_every")
@@ -149,9 +154,12 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
             loop.append(f"    {h}[n_rows] = {names[o]}")
     loop.append("    n_rows += 1")
     body += ["for step in range(n_steps):"] + _indent(loop)
-    body.append(f"return bad, n_rows, {carried}{', '.join(names)}")
-    if split:  # one-element buffers of the scalars blocks write (the tail's too)
-        body[len(lowered.allocs):len(lowered.allocs)] = split.allocs
+    returned = names
+    if split:  # the arenas (holding the tail's buffers too), then the other outputs
+        finals = [names[k] if tuple(a.shape) == () else lowered.outputs[k]
+                  for k, a in enumerate(outs)]
+        body, returned = split.driver(body, finals, [tuple(a.shape) for a in outs])
+    body.append(f"return bad, n_rows, {carried}{', '.join(returned)}")
     lines += _indent(body)
     return "\n".join(lines) + "\n"
 

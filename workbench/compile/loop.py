@@ -71,7 +71,7 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
     result = concrete.repeat_kernel(n, record_every, *arrays, *state, *concrete.repeat_hidden, *hist)
     bad, nrows = int(result[0]), int(result[1])
     carried = result[2:2 + len(concrete.carried)]
-    last = result[2 + len(concrete.carried):]
+    last = concrete.repeat_outputs(result[2 + len(concrete.carried):])
     names = state_names(traced.state_in)
     for (o, i), value in zip(concrete.carried, carried, strict=True):
         k = i - traced.n_args
