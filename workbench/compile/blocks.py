@@ -32,6 +32,7 @@ from workbench.compile.runtime import block_sum, pairwise_sum, pointer, random_b
 GEMM = "runtime.gemm:"
 _MATRIX = r"(\w+)(?:\[(\d+):\d+\])?\.reshape\(\((\d+), (\d+)\)\)(\.T)?"
 _DOT = re.compile(rf"^np\.dot\({_MATRIX}, {_MATRIX}, (\w+)\.reshape\(\((\d+), (\d+)\)\)\)$")
+ROW = "plan__row("  # ``plan__row(base, array, row)``: the base is the address of array[row]
 CALL = "plan__call("  # a marker line, ``plan__call(k)``: the plan calls block call k here
 _ALLOC = re.compile(r"^(\w+) = np\.empty\((\d+), np\.(\w+)\)$")
 
@@ -55,7 +56,8 @@ class Split:
         self.how: list[tuple] = []  # how to rebuild the outputs (see ``driver``)
         self.ok = True  # every unit of the program became a block
         self._index: dict[str, int] = {}
-        units = ([list(ctx.prologue)] if ctx.prologue else []) + ctx.units
+        units = [part for unit in ([list(ctx.prologue)] if ctx.prologue else []) + ctx.units
+                 for part in _parts(unit)]
         used = [_names(lines) for lines in units]
         extra = set(_ordered(lowered.outputs))
         self.lines: list[str] = []
@@ -67,7 +69,8 @@ class Split:
 
     def call(self, unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
         """Driver lines running ``unit`` as a block (or ``unit`` itself where a pointer cannot
-        carry its values); ``rows`` maps extra array names to (driver expression, size, dtype)."""
+        carry its values); ``rows`` maps extra array names to ((driver array, row index
+        expression), size, dtype)."""
         rows = rows or {}
         arrays = _Arrays()
         arrays.update(self.arrays)
@@ -90,10 +93,11 @@ class Split:
             self.sources.append(source)
         pre, args = [], []
         for n in shared:
-            if n in rows:  # an array the driver names afresh (a history row): its own base
-                pre.append(f"store_addresses(plan__bases, {len(self.bases)}, ({rows[n][0]},))")
+            if n in rows:  # a row of a driver array (history): a base the driver sets
+                (array, row), _, _ = rows[n]
+                pre.append(f"{ROW}{len(self.bases)}, {array}, {row})")
                 args.append((len(self.bases), 0))
-                self.bases.append(rows[n][0])
+                self.bases.append(f"{array}[{row}]")
                 continue
             if n in scalars and n not in self.arenas.slots:
                 self.arenas.add(f"{n} = np.empty(1, np.{scalars[n]})", scalar=True)
@@ -120,6 +124,12 @@ class Split:
             nbytes = self.arenas.itemsize[self.arenas.dtype[arena]]
             return self._base(arena), start * nbytes + offset
         return self._base(name), offset
+
+    def buffer(self, name: str, size: int, dtype: str) -> None:
+        """Add a driver buffer ``name`` (in an arena) that blocks may read and write."""
+        if name not in self.arrays:
+            self.arrays[name], self.arrays.sizes[name] = dtype, size
+            self.arenas.add(f"{name} = np.empty({size}, np.{dtype})")
 
     def _base(self, name: str) -> int:
         if name not in self.bases:
@@ -154,16 +164,21 @@ class Split:
         followed by reads of the scalars those blocks wrote that the driver uses."""
         code = "\n".join(line.split("#", 1)[0] for line in lines if CALL not in line)
         used = set(re.findall(r"\b\w+\b", code + " " + " ".join(outputs)))
-        out, run = [], []
+        out, run, rows = [], [], []
         for line in lines + [""]:
             if CALL in line:
                 run.append(int(line.split(CALL)[1].rstrip(")")))
                 pad = line[:len(line) - len(line.lstrip())]
                 continue
+            if line.lstrip().startswith(ROW):  # set before the run's call (one per run)
+                rows.append(line.strip()[len(ROW):-1].split(", "))
+                continue
             if line.lstrip().startswith("#"):  # a comment: kept, before the run's one call
                 out.append(line)
                 continue
             if run:
+                out += [pad + store for store in _store_rows(rows)]
+                rows = []
                 out.append(f"{pad}call_block(blocks[0], (blocks, "
                            f"{self._segment_start(run)}, plan__bases,))")
                 out += [f"{pad}{n} = {self.arenas.element(n)}"
@@ -200,6 +215,69 @@ class Split:
         return self.table([f.address for f in functions]), functions
 
 
+def _parts(unit: list[str]) -> list[list[str]]:
+    """``unit`` as several units where it is one loop nest over independent computations of
+    which some repeat (the k updates of an optimizer step): each repeated computation gets a
+    loop of its own (one shared block, called k times), the others stay together. Statements
+    that share a value written in the loop stay together, in their order."""
+    tree = ast.parse("\n".join(line for line in unit if not line.strip().startswith("#")) or "pass")
+    nest = tree.body
+    while len(nest) == 1 and isinstance(nest[0], ast.For) and not nest[0].orelse:
+        nest = nest[0].body
+    if nest is tree.body or not all(isinstance(s, ast.Assign | ast.AugAssign) for s in nest):
+        return [unit]
+    written = set()
+    for stmt in nest:
+        for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
+            base = target.value if isinstance(target, ast.Subscript) else target
+            if not isinstance(base, ast.Name):
+                return [unit]
+            written.add(base.id)
+    group = list(range(len(nest)))  # union-find over statements joined by a written name
+
+    def find(k: int) -> int:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    first: dict[str, int] = {}
+    for k, stmt in enumerate(nest):
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and node.id in written:
+                group[find(k)] = find(first.setdefault(node.id, k))
+    roots = [find(k) for k in range(len(nest))]
+    members = {r: [k for k in range(len(nest)) if roots[k] == r] for r in dict.fromkeys(roots)}
+    keys = {r: _canonical([nest[k] for k in ks]) for r, ks in members.items()}
+    shared = [r for r in members if list(keys.values()).count(keys[r]) > 1]
+    if not shared:
+        return [unit]
+    rest = sorted(k for r, ks in members.items() if r not in shared for k in ks)
+    return [_nest_lines(tree, [nest[k] for k in ks]) for ks in [members[r] for r in shared]
+            + ([rest] if rest else [])]
+
+
+def _canonical(stmts: list[ast.stmt]) -> str:
+    """The text of ``stmts`` with variables renamed in order of appearance."""
+    text = ast.unparse(ast.Module(body=stmts, type_ignores=[]))
+    rename: dict[str, str] = {}
+    for node in _name_nodes(ast.parse(text)):
+        rename.setdefault(node.id, f"v{len(rename)}")
+    return re.sub(r"\b[A-Za-z_]\w*\b", lambda m: rename.get(m.group(0), m.group(0)), text)
+
+
+def _nest_lines(tree: ast.Module, stmts: list[ast.stmt]) -> list[str]:
+    """The loop nest of ``tree`` holding only ``stmts``, as lines."""
+    loops, node = [], tree.body[0]
+    while isinstance(node, ast.For):
+        loops.append(node)
+        node = node.body[0]
+    lines = []
+    for depth, loop in enumerate(loops):
+        lines.append("    " * depth + f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}:")
+    pad = "    " * len(loops)
+    return lines + [pad + line for s in stmts for line in ast.unparse(s).splitlines()]
+
+
 def _product(unit: list[str], arrays: dict) -> tuple | None:
     """(dtype, [(array, element offset)] of A, B, C, [m, n, k, A transposed, B transposed])
     if ``unit`` is one BLAS product ``np.dot(A, B, C)`` as the matmul emitter writes it."""
@@ -221,6 +299,19 @@ def _product(unit: list[str], arrays: dict) -> tuple | None:
         return None
     dtype = dtypes.pop()
     return (dtype, operands, [mm, nn, kk] + flips) if dtype in ("float64", "float32") else None
+
+
+def _store_rows(rows: list[list[str]]) -> list[str]:
+    """Driver lines setting the bases of history rows (``ROW`` markers' ``[base, array,
+    row]``), one ``store_rows`` per run of consecutive bases."""
+    lines, group = [], []
+    for base, array, row in rows + [["-1", "", ""]]:
+        if group and (int(base) != int(group[0][0]) + len(group) or row != group[0][2]):
+            arrays = "".join(f"{a}, " for _, a, _ in group)
+            lines.append(f"store_rows(plan__bases, {group[0][0]}, ({arrays}), {group[0][2]})")
+            group = []
+        group.append([base, array, row])
+    return lines
 
 
 def _segment_size(calls: list, run: list[int]) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from workbench.compile.runtime import (block_sum, call_block, pairwise_sum, random_bits,
-                                       store_addresses)
+                                       store_addresses, store_rows)
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 
@@ -102,7 +102,8 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     """A module with ``repeat(n_steps, record_every, inputs..., constants..., blocks...,
     histories...)`` (``blocks...`` only with ``split``, as in ``step_source``).
 
-    It returns ``(bad_step or -1, rows recorded, carried state..., last step's outputs...)``
+    It returns ``(bad_step or -1, rows recorded, carried 0-d state..., last step's outputs...)``
+    (carried arrays are updated in place)
     from its one ``return`` (the loop breaks at a bad step).
 
     ``state`` pairs output positions with the input positions they feed on the next step. The
@@ -117,7 +118,8 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     lines = _head(lowered) + ["", "", JIT, f"def repeat({', '.join(args)}):"]
     body = [] if split else list(lowered.allocs)
     names = [f"out_{k}" for k in range(len(outs))]
-    carried = "".join(f"{lowered.params[i]}, " for _, i in state)
+    carried = "".join(f"{lowered.params[i]}, " for _, i in state  # arrays: updated in place
+                      if tuple(graph.inputs[i].shape) == ())
     for name, atom, expr in zip(names, outs, lowered.outputs, strict=True):
         if tuple(atom.shape) == ():
             body.append(f"{name} = {dtype_expr(atom.dtype)}(0)")
@@ -164,41 +166,45 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     return "\n".join(lines) + "\n"
 
 
-def _inline(unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
-    """``unit`` as plain lines (``Split.call`` without a split): rows bound as flat views."""
-    return [f"{n} = {expr}.reshape({size})" for n, (expr, size, _) in (rows or {}).items()] + unit
-
-
 def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: list,
                 hist: list[str], recorded: list[int],
                 checks: list[str]) -> tuple[tuple[list, list], list[str]]:
     """The per-step work on array outputs as loops over their buffers (Numba compiles these far
     faster than array expressions): (lines checking them and copying the carried state, lines
     writing history rows) and the scalar checks left to the caller."""
-    call = split.call if split else _inline
     outs = lowered.graph.outputs
     buffer = {k: lowered.outputs[k].split(".")[0] for k in range(len(outs)) if outs[k].shape}
     size = {k: math.prod(outs[k].shape) for k in buffer}
-    check = ["finite__ok = 1"]
-    for k in buffer:
-        if names[k] in checks:
-            check += [f"for k in range({size[k]}):", f"    if not math.isfinite({buffer[k]}[k]):",
-                      "        finite__ok = 0"]
-    if split:
-        split.scalars["finite__ok"] = "int64"
-    lines = call(check, {"finite__ok"}) if len(check) > 1 else []
-    if len(check) > 1:
-        lines += ["if finite__ok == 0:", "    bad = step", "    break"]
-    copy = []
-    for o, i in state:
-        if o in buffer:
-            copy += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
-    lines += call(copy, set()) if copy else []
-    rows, write = {}, []
-    for h, o in zip(hist, recorded, strict=True):
-        if o in buffer:
-            rows[f"{h}__row"] = (f"{h}[n_rows]", size[o], np.dtype(outs[o].dtype).name)
-            write += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
-    history = call(write, set(), rows) if write else []
+    checked = [k for k in buffer if names[k] in checks]
+    copies = [(o, i) for o, i in state if o in buffer]
+    rows = [(h, o) for h, o in zip(hist, recorded, strict=True) if o in buffer]
+    if split:  # one block per array (the same block for arrays of one size and dtype)
+        split.buffer("finite__ok", 1, "int64")
+        lines = ["finite__ok[0] = 1"] if checked else []
+        for k in checked:
+            lines += split.call([f"for k in range({size[k]}):",
+                                 f"    if not math.isfinite({buffer[k]}[k]):",
+                                 "        finite__ok[0] = 0"], set())
+        if checked:
+            lines += ["if finite__ok[0] == 0:", "    bad = step", "    break"]
+        for o, i in copies:
+            lines += split.call([f"for k in range({size[o]}):",
+                                 f"    {lowered.params[i]}[k] = {buffer[o]}[k]"], set())
+        history = []
+        for h, o in rows:
+            row = {f"{h}__row": ((h, "n_rows"), size[o], np.dtype(outs[o].dtype).name)}
+            history += split.call([f"for k in range({size[o]}):",
+                                   f"    {h}__row[k] = {buffer[o]}[k]"], set(), row)
+    else:
+        check = ["finite__ok = 1"]
+        for k in checked:
+            check += [f"for k in range({size[k]}):",
+                      f"    if not math.isfinite({buffer[k]}[k]):", "        finite__ok = 0"]
+        lines = check + ["if finite__ok == 0:", "    bad = step", "    break"] if checked else []
+        for o, i in copies:
+            lines += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
+        history = [f"{h}__row = {h}[n_rows].reshape({size[o]})" for h, o in rows]
+        for h, o in rows:
+            history += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
     scalar_checks = [n for k, n in enumerate(names) if n in checks and k not in buffer]
     return (lines, history), scalar_checks

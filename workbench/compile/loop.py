@@ -70,8 +70,11 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
         state.append(value.reshape(-1) if value.ndim else value[()])
     result = concrete.repeat_kernel(n, record_every, *arrays, *state, *concrete.repeat_hidden, *hist)
     bad, nrows = int(result[0]), int(result[1])
-    carried = result[2:2 + len(concrete.carried)]
-    last = concrete.repeat_outputs(result[2 + len(concrete.carried):])
+    scalar = [tuple(graph.inputs[i].shape) == () for _, i in concrete.carried]
+    back = iter(result[2:2 + sum(scalar)])  # 0-d state comes back; arrays change in place
+    carried = [next(back) if s else state[i - traced.n_args]
+               for s, (_, i) in zip(scalar, concrete.carried, strict=True)]
+    last = concrete.repeat_outputs(result[2 + sum(scalar):])
     names = state_names(traced.state_in)
     for (o, i), value in zip(concrete.carried, carried, strict=True):
         k = i - traced.n_args

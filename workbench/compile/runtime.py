@@ -161,6 +161,25 @@ def store_addresses(typingctx, bases, start, arrays):
     return types.void(bases, start, arrays), codegen
 
 
+@intrinsic
+def store_rows(typingctx, bases, start, arrays, row):
+    """``bases[start + k] = address of arrays[k][row]`` (a history row) for each array."""
+    def codegen(context, builder, signature, llargs):
+        out = _data(context, builder, bases, llargs[0])
+        for k, ty in enumerate(arrays):
+            value = builder.extract_value(llargs[2], k)
+            model = context.data_model_manager[ty]
+            stride = builder.extract_value(
+                builder.extract_value(value, model.get_field_position("strides")), 0)
+            data = builder.ptrtoint(_data(context, builder, ty, value), ir.IntType(64))
+            address = builder.add(data, builder.mul(llargs[3], stride))
+            slot = builder.gep(out, [builder.add(llargs[1], ir.Constant(llargs[1].type, k))])
+            builder.store(address, slot)
+        return context.get_dummy_value()
+
+    return types.void(bases, start, arrays, row), codegen
+
+
 def run_plan_body(table, start, bases):  # pragma: no cover - runs compiled
     """Run the block calls of one plan segment: ``table[start]`` calls, the largest of
     ``table[start + 1]`` arguments, then per call the table index of the block's address,
