@@ -32,7 +32,10 @@ from workbench.compile.runtime import block_sum, pairwise_sum, pointer, random_b
 GEMM = "runtime.gemm:"
 _MATRIX = r"(\w+)(?:\[(\d+):\d+\])?\.reshape\(\((\d+), (\d+)\)\)(\.T)?"
 _DOT = re.compile(rf"^np\.dot\({_MATRIX}, {_MATRIX}, (\w+)\.reshape\(\((\d+), (\d+)\)\)\)$")
-ROW = "plan__row("  # ``plan__row(base, array, row)``: the base is the address of array[row]
+#: ``plan__row(row)``: the plan's row arguments (history rows) are at row ``row`` now.
+ROW = "plan__row("
+#: The driver argument holding the addresses of the arrays given by address (histories).
+GIVEN = "plan__given"
 CALL = "plan__call("  # a marker line, ``plan__call(k)``: the plan calls block call k here
 _ALLOC = re.compile(r"^(\w+) = np\.empty\((\d+), np\.(\w+)\)$")
 
@@ -50,7 +53,9 @@ class Split:
         self.arenas = Arenas({t: np.dtype(t).itemsize for t in POINTER_TYPES})
         for line in ctx.allocs:
             self.arenas.add(line)
-        self.bases: list[str] = list(self.arenas.totals)  # arrays whose addresses the plan uses
+        # the arrays whose addresses the plan uses; bases[0] is the current history row
+        self.bases: list[str] = ["plan__row"] + list(self.arenas.totals)
+        self.given: list[str] = []  # arrays the driver gets as addresses (``GIVEN``)
         self.calls: list[tuple[int, list[tuple[int, int]], list[str]]] = []
         self.segments: list[list[int]] = []  # the plan's segments: calls in table order
         self.how: list[tuple] = []  # how to rebuild the outputs (see ``driver``)
@@ -69,8 +74,8 @@ class Split:
 
     def call(self, unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
         """Driver lines running ``unit`` as a block (or ``unit`` itself where a pointer cannot
-        carry its values); ``rows`` maps extra array names to ((driver array, row index
-        expression), size, dtype)."""
+        carry its values); ``rows`` maps extra array names to ((a ``given`` array, row index
+        expression), size, dtype): the row of that array."""
         rows = rows or {}
         arrays = _Arrays()
         arrays.update(self.arrays)
@@ -93,11 +98,10 @@ class Split:
             self.sources.append(source)
         pre, args = [], []
         for n in shared:
-            if n in rows:  # a row of a driver array (history): a base the driver sets
-                (array, row), _, _ = rows[n]
-                pre.append(f"{ROW}{len(self.bases)}, {array}, {row})")
-                args.append((len(self.bases), 0))
-                self.bases.append(f"{array}[{row}]")
+            if n in rows:  # row bases[0] of a given array: the runner adds bases[0] * bytes
+                (array, row), size, dtype = rows[n]
+                pre.append(f"{ROW}{row})")
+                args.append((-2 - self.bases.index(array), size * np.dtype(dtype).itemsize))
                 continue
             if n in scalars and n not in self.arenas.slots:
                 self.arenas.add(f"{n} = np.empty(1, np.{scalars[n]})", scalar=True)
@@ -124,6 +128,12 @@ class Split:
             nbytes = self.arenas.itemsize[self.arenas.dtype[arena]]
             return self._base(arena), start * nbytes + offset
         return self._base(name), offset
+
+    def give(self, names: list[str]) -> None:
+        """The driver gets the arrays ``names`` (histories) as addresses, in the int64 array
+        ``GIVEN``, rather than as arguments (each argument costs Numba compile time)."""
+        self.given += names
+        self.bases += names
 
     def buffer(self, name: str, size: int, dtype: str) -> None:
         """Add a driver buffer ``name`` (in an arena) that blocks may read and write."""
@@ -156,6 +166,10 @@ class Split:
             if run:
                 head.append(f"store_addresses(plan__bases, {k - len(run)}, ({', '.join(run)},))")
             run = []
+        if self.given:
+            first = self.bases.index(self.given[0])
+            head += [f"for plan__k in range({len(self.given)}):",
+                     f"    plan__bases[{first} + plan__k] = {GIVEN}[plan__k]"]
         head += [line for n in self.params if n in self.scalars for line in self.store(n)]
         return head + body, returned
 
@@ -171,13 +185,13 @@ class Split:
                 pad = line[:len(line) - len(line.lstrip())]
                 continue
             if line.lstrip().startswith(ROW):  # set before the run's call (one per run)
-                rows.append(line.strip()[len(ROW):-1].split(", "))
+                rows.append(line.strip()[len(ROW):-1])
                 continue
             if line.lstrip().startswith("#"):  # a comment: kept, before the run's one call
                 out.append(line)
                 continue
             if run:
-                out += [pad + store for store in _store_rows(rows)]
+                out += [f"{pad}plan__bases[0] = {row}" for row in dict.fromkeys(rows)]
                 rows = []
                 out.append(f"{pad}call_block(blocks[0], (blocks, "
                            f"{self._segment_start(run)}, plan__bases,))")
@@ -299,19 +313,6 @@ def _product(unit: list[str], arrays: dict) -> tuple | None:
         return None
     dtype = dtypes.pop()
     return (dtype, operands, [mm, nn, kk] + flips) if dtype in ("float64", "float32") else None
-
-
-def _store_rows(rows: list[list[str]]) -> list[str]:
-    """Driver lines setting the bases of history rows (``ROW`` markers' ``[base, array,
-    row]``), one ``store_rows`` per run of consecutive bases."""
-    lines, group = [], []
-    for base, array, row in rows + [["-1", "", ""]]:
-        if group and (int(base) != int(group[0][0]) + len(group) or row != group[0][2]):
-            arrays = "".join(f"{a}, " for _, a, _ in group)
-            lines.append(f"store_rows(plan__bases, {group[0][0]}, ({arrays}), {group[0][2]})")
-            group = []
-        group.append([base, array, row])
-    return lines
 
 
 def _segment_size(calls: list, run: list[int]) -> int:

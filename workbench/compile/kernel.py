@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.compile.blocks import Split
+from workbench.compile.blocks import GIVEN, Split
 from workbench.compile.codegen import CPU, Lowering, Target, comment, dtype_expr
 from workbench.ir import Graph, pretty
 
@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from workbench.compile.runtime import (block_sum, call_block, pairwise_sum, random_bits,
-                                       store_addresses, store_rows)
+                                       store_addresses)
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 
@@ -100,7 +100,8 @@ def step_source(lowered: Lowered, split: Split | None = None) -> str:
 def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
                   split: Split | None = None) -> str:
     """A module with ``repeat(n_steps, record_every, inputs..., constants..., blocks...,
-    histories...)`` (``blocks...`` only with ``split``, as in ``step_source``).
+    histories...)`` (``blocks...`` only with ``split``, as in ``step_source``; a split one takes
+    its array histories' addresses in one last array, see ``history_args``).
 
     It returns ``(bad_step or -1, rows recorded, carried 0-d state..., last step's outputs...)``
     (carried arrays are updated in place)
@@ -113,8 +114,12 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     outs = graph.outputs
     hist = [f"hist_{k}" for k in range(n_out)] + [f"hist__{lowered.params[i]}" for _, i in state]
     recorded = list(range(n_out)) + [o for o, _ in state]
+    given = [h for h, o in zip(hist, recorded, strict=True) if outs[o].shape] if split else []
     args = (["n_steps", "record_every"] + lowered.params + [n for n, _ in lowered.hidden]
-            + (["blocks"] if split else []) + hist)
+            + (["blocks"] if split else []) + [h for h in hist if h not in given]
+            + ([GIVEN] if given else []))
+    if given:  # array histories come as addresses (see ``history_args``)
+        split.give(given)
     lines = _head(lowered) + ["", "", JIT, f"def repeat({', '.join(args)}):"]
     body = [] if split else list(lowered.allocs)
     names = [f"out_{k}" for k in range(len(outs))]
@@ -208,3 +213,14 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
             history += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
     scalar_checks = [n for k, n in enumerate(names) if n in checks and k not in buffer]
     return (lines, history), scalar_checks
+
+
+def history_args(graph: Graph, recorded: list[int], hist: list[np.ndarray],
+                 split: Split | None) -> list:
+    """The history arguments of a ``repeat`` kernel: the arrays ``hist`` (of the outputs at
+    ``recorded``), those of array outputs as one array of addresses when ``split``."""
+    if split is None or not split.given:
+        return list(hist)
+    arrays = [h for h, o in zip(hist, recorded, strict=True) if graph.outputs[o].shape]
+    return [h for h, o in zip(hist, recorded, strict=True) if not graph.outputs[o].shape] + [
+        np.array([h.ctypes.data for h in arrays], dtype=np.int64)]

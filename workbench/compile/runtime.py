@@ -161,38 +161,24 @@ def store_addresses(typingctx, bases, start, arrays):
     return types.void(bases, start, arrays), codegen
 
 
-@intrinsic
-def store_rows(typingctx, bases, start, arrays, row):
-    """``bases[start + k] = address of arrays[k][row]`` (a history row) for each array."""
-    def codegen(context, builder, signature, llargs):
-        out = _data(context, builder, bases, llargs[0])
-        for k, ty in enumerate(arrays):
-            value = builder.extract_value(llargs[2], k)
-            model = context.data_model_manager[ty]
-            stride = builder.extract_value(
-                builder.extract_value(value, model.get_field_position("strides")), 0)
-            data = builder.ptrtoint(_data(context, builder, ty, value), ir.IntType(64))
-            address = builder.add(data, builder.mul(llargs[3], stride))
-            slot = builder.gep(out, [builder.add(llargs[1], ir.Constant(llargs[1].type, k))])
-            builder.store(address, slot)
-        return context.get_dummy_value()
-
-    return types.void(bases, start, arrays, row), codegen
-
-
 def run_plan_body(table, start, bases):  # pragma: no cover - runs compiled
     """Run the block calls of one plan segment: ``table[start]`` calls, the largest of
     ``table[start + 1]`` arguments, then per call the table index of the block's address,
     its argument count and, per argument, a ``bases`` index and a byte offset (or -1 and a
-    number)."""
+    number, or ``-2 - index`` and the bytes of a row: row ``bases[0]`` of that array)."""
     n, p = table[start], start + 2
     argv = np.empty(max(table[start + 1], 1), np.int64)
     for _ in range(n):
         block, m = table[p], table[p + 1]
         p += 2
-        for k in range(m):  # a base index of -1: the number itself (a shape, a flag)
-            base = table[p]
-            argv[k] = table[p + 1] if base < 0 else bases[base] + table[p + 1]
+        for k in range(m):
+            base, value = table[p], table[p + 1]
+            if base >= 0:  # an address: a base plus a byte offset
+                argv[k] = bases[base] + value
+            elif base == -1:  # the number itself (a shape, a flag)
+                argv[k] = value
+            else:  # row bases[0] of the array at base -2 - base, rows of ``value`` bytes
+                argv[k] = bases[-2 - base] + bases[0] * value
             p += 2
         call_argv(table[block], argv)
 
