@@ -36,6 +36,7 @@ _DOT = re.compile(rf"^np\.dot\({_MATRIX}, {_MATRIX}, (\w+)\.reshape\(\((\d+), (\
 ROW = "plan__row("
 #: The driver argument holding the addresses of the arrays given by address (histories).
 GIVEN = "plan__given"
+LENGTH = "plan__n"  # the name of a block's length argument (see ``Split.call``)
 CALL = "plan__call("  # a marker line, ``plan__call(k)``: the plan calls block call k here
 _ALLOC = re.compile(r"^(\w+) = np\.empty\((\d+), np\.(\w+)\)$")
 
@@ -72,10 +73,12 @@ class Split:
             self.ok = self.ok and lines is not unit
             self.lines += lines
 
-    def call(self, unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
+    def call(self, unit: list[str], outside: set[str], rows: dict | None = None,
+             length: int | None = None) -> list[str]:
         """Driver lines running ``unit`` as a block (or ``unit`` itself where a pointer cannot
         carry its values); ``rows`` maps extra array names to ((a ``given`` array, row index
-        expression), size, dtype): the row of that array."""
+        expression), size, dtype): the row of that array. With ``length``, ``unit`` names it
+        ``LENGTH`` and its arrays of that size are that long: one block for every length."""
         rows = rows or {}
         arrays = _Arrays()
         arrays.update(self.arrays)
@@ -92,12 +95,18 @@ class Split:
         stores = _names(unit)[1]
         outs = [n for n in shared if n in scalars and n in stores and n in outside]
         shared = [n for n in shared if n in arrays or n in outs or n not in stores]
-        source = block_source(unit, shared, arrays, scalars, outs, self.const_lines)
+        sized = {n for n in shared if n in arrays and arrays.sizes[n] == length}
+        if length is not None:
+            shared.insert(0, LENGTH)
+        source = block_source(unit, shared, arrays, scalars, outs, self.const_lines, sized)
         index = self._index.setdefault(source, len(self.sources))
         if index == len(self.sources):
             self.sources.append(source)
         pre, args = [], []
         for n in shared:
+            if n == LENGTH:
+                args.append((-1, length))
+                continue
             if n in rows:  # row bases[0] of a given array: the runner adds bases[0] * bytes
                 (array, row), size, dtype = rows[n]
                 pre.append(f"{ROW}{row})")
@@ -337,15 +346,21 @@ def split(lowered: Any) -> Split | None:
 
 
 def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict,
-                 outs: list[str], const_lines: list[str]) -> str:
+                 outs: list[str], const_lines: list[str], sized: set[str] = frozenset()) -> str:
     """A module defining ``block(argv)``: ``unit`` with its names made canonical (``a0``,
     ``p1``, ``l2``...); ``argv[k]`` is the address of the ``k``-th shared value (an array, or
-    the one-element slot of a 0-d value, written back at the end for ``outs``)."""
+    the one-element slot of a 0-d value, written back at the end for ``outs``), or for
+    ``LENGTH`` the number itself: the length of the arrays in ``sized``."""
     rename: dict[str, str] = {}
     head, tail = [], []
     for k, n in enumerate(shared):
+        if n == LENGTH:
+            rename[n] = f"p{k}"
+            head.append(f"p{k} = argv[{k}]")
+            continue
         kind = POINTER_TYPES[arrays[n] if n in arrays else scalars[n]]
-        view = f"carray(pointer(argv[{k}], np.{kind}), ({_size(arrays, n) if n in arrays else 1},))"
+        size = rename[LENGTH] if n in sized else _size(arrays, n) if n in arrays else 1
+        view = f"carray(pointer(argv[{k}], np.{kind}), ({size},))"
         if n in arrays:
             rename[n] = f"a{k}"
             head.append(f"a{k} = {view}")

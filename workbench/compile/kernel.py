@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.compile.blocks import GIVEN, Split
+from workbench.compile.blocks import GIVEN, LENGTH, Split
 from workbench.compile.codegen import CPU, Lowering, Target, comment, dtype_expr
 from workbench.ir import Graph, pretty
 
@@ -183,23 +183,25 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
     checked = [k for k in buffer if names[k] in checks]
     copies = [(o, i) for o, i in state if o in buffer]
     rows = [(h, o) for h, o in zip(hist, recorded, strict=True) if o in buffer]
-    if split:  # one block per array (the same block for arrays of one size and dtype)
+    if split:  # a block call per array
         split.buffer("finite__ok", 1, "int64")
         lines = ["finite__ok[0] = 1"] if checked else []
+        n = LENGTH  # one block per kind of work, whatever the array's size
         for k in checked:
-            lines += split.call([f"for k in range({size[k]}):",
+            lines += split.call([f"for k in range({n}):",
                                  f"    if not math.isfinite({buffer[k]}[k]):",
-                                 "        finite__ok[0] = 0"], set())
+                                 "        finite__ok[0] = 0"], set(), length=size[k])
         if checked:
             lines += ["if finite__ok[0] == 0:", "    bad = step", "    break"]
         for o, i in copies:
-            lines += split.call([f"for k in range({size[o]}):",
-                                 f"    {lowered.params[i]}[k] = {buffer[o]}[k]"], set())
+            lines += split.call([f"for k in range({n}):",
+                                 f"    {lowered.params[i]}[k] = {buffer[o]}[k]"], set(),
+                                length=size[o])
         history = []
         for h, o in rows:
             row = {f"{h}__row": ((h, "n_rows"), size[o], np.dtype(outs[o].dtype).name)}
-            history += split.call([f"for k in range({size[o]}):",
-                                   f"    {h}__row[k] = {buffer[o]}[k]"], set(), row)
+            history += split.call([f"for k in range({n}):", f"    {h}__row[k] = {buffer[o]}[k]"],
+                                  set(), row, length=size[o])
     else:
         check = ["finite__ok = 1"]
         for k in checked:
