@@ -47,7 +47,7 @@ def compiled():
 
 
 def test_a_large_step_is_split_into_shared_blocks(compiled):
-    fn, variables, x, y = compiled
+    fn, _, x, y = compiled
     concrete = fn.concrete(x, y)
     calls = len(concrete.split.calls)
     assert concrete.split is not None and calls > 0

@@ -1,6 +1,7 @@
-"""Large programs as small kernels: each loop block of a lowered graph becomes its own ``cfunc``
-(named by its canonical text, so repeated layers share one compiled block), called through a
-function pointer from a short driver; Numba then compiles many small functions, never one huge one.
+"""Large programs as small kernels: each block of a lowered graph becomes its own ``cfunc``
+(named by its canonical text, so repeated layers share one compiled block, also across programs
+and processes) taking its arguments as one table of addresses; a plan (numbers in an array) says
+which block runs with which buffers, and a short driver runs it through one compiled runner.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from workbench.compile import cache, runtime
 from workbench.compile.arena import Arenas
+from workbench.compile.units import blas_product, name_nodes, parts
 
 #: Graphs with at least this many loop blocks (or any BLAS call) are split into blocks.
 MIN_BLOCKS = 12
@@ -30,8 +32,6 @@ from workbench.compile.runtime import block_sum, pairwise_sum, pointer, random_b
 '''
 #: The name of the runtime's matrix product of a dtype among a split's ``sources``.
 GEMM = "runtime.gemm:"
-_MATRIX = r"(\w+)(?:\[(\d+):\d+\])?\.reshape\(\((\d+), (\d+)\)\)(\.T)?"
-_DOT = re.compile(rf"^np\.dot\({_MATRIX}, {_MATRIX}, (\w+)\.reshape\(\((\d+), (\d+)\)\)\)$")
 #: ``plan__row(row)``: the plan's row arguments (history rows) are at row ``row`` now.
 ROW = "plan__row("
 #: The driver argument holding the addresses of the arrays given by address (histories).
@@ -63,7 +63,7 @@ class Split:
         self.ok = True  # every unit of the program became a block
         self._index: dict[str, int] = {}
         units = [part for unit in ([list(ctx.prologue)] if ctx.prologue else []) + ctx.units
-                 for part in _parts(unit)]
+                 for part in parts(unit)]
         used = [_names(lines) for lines in units]
         extra = set(_ordered(lowered.outputs))
         self.lines: list[str] = []
@@ -89,7 +89,7 @@ class Split:
         shared = [n for n in _ordered(unit) if n in arrays or n in scalars]
         if any((arrays.get(n) or scalars.get(n)) not in POINTER_TYPES for n in shared):
             return unit
-        product = _product(unit, arrays)
+        product = blas_product(unit, arrays)
         if product is not None:
             return self._gemm(*product)
         stores = _names(unit)[1]
@@ -238,100 +238,14 @@ class Split:
         return self.table([f.address for f in functions]), functions
 
 
-def _parts(unit: list[str]) -> list[list[str]]:
-    """``unit`` as several units where it is one loop nest over independent computations of
-    which some repeat (the k updates of an optimizer step): each repeated computation gets a
-    loop of its own (one shared block, called k times), the others stay together. Statements
-    that share a value written in the loop stay together, in their order."""
-    tree = ast.parse("\n".join(line for line in unit if not line.strip().startswith("#")) or "pass")
-    nest = tree.body
-    while len(nest) == 1 and isinstance(nest[0], ast.For) and not nest[0].orelse:
-        nest = nest[0].body
-    if nest is tree.body or not all(isinstance(s, ast.Assign | ast.AugAssign) for s in nest):
-        return [unit]
-    written = set()
-    for stmt in nest:
-        for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]):
-            base = target.value if isinstance(target, ast.Subscript) else target
-            if not isinstance(base, ast.Name):
-                return [unit]
-            written.add(base.id)
-    group = list(range(len(nest)))  # union-find over statements joined by a written name
-
-    def find(k: int) -> int:
-        while group[k] != k:
-            k = group[k]
-        return k
-
-    first: dict[str, int] = {}
-    for k, stmt in enumerate(nest):
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and node.id in written:
-                group[find(k)] = find(first.setdefault(node.id, k))
-    roots = [find(k) for k in range(len(nest))]
-    members = {r: [k for k in range(len(nest)) if roots[k] == r] for r in dict.fromkeys(roots)}
-    keys = {r: _canonical([nest[k] for k in ks]) for r, ks in members.items()}
-    shared = [r for r in members if list(keys.values()).count(keys[r]) > 1]
-    if not shared:
-        return [unit]
-    rest = sorted(k for r, ks in members.items() if r not in shared for k in ks)
-    return [_nest_lines(tree, [nest[k] for k in ks]) for ks in [members[r] for r in shared]
-            + ([rest] if rest else [])]
-
-
-def _canonical(stmts: list[ast.stmt]) -> str:
-    """The text of ``stmts`` with variables renamed in order of appearance."""
-    text = ast.unparse(ast.Module(body=stmts, type_ignores=[]))
-    rename: dict[str, str] = {}
-    for node in _name_nodes(ast.parse(text)):
-        rename.setdefault(node.id, f"v{len(rename)}")
-    return re.sub(r"\b[A-Za-z_]\w*\b", lambda m: rename.get(m.group(0), m.group(0)), text)
-
-
-def _nest_lines(tree: ast.Module, stmts: list[ast.stmt]) -> list[str]:
-    """The loop nest of ``tree`` holding only ``stmts``, as lines."""
-    loops, node = [], tree.body[0]
-    while isinstance(node, ast.For):
-        loops.append(node)
-        node = node.body[0]
-    lines = []
-    for depth, loop in enumerate(loops):
-        lines.append("    " * depth + f"for {ast.unparse(loop.target)} in {ast.unparse(loop.iter)}:")
-    pad = "    " * len(loops)
-    return lines + [pad + line for s in stmts for line in ast.unparse(s).splitlines()]
-
-
-def _product(unit: list[str], arrays: dict) -> tuple | None:
-    """(dtype, [(array, element offset)] of A, B, C, [m, n, k, A transposed, B transposed])
-    if ``unit`` is one BLAS product ``np.dot(A, B, C)`` as the matmul emitter writes it."""
-    code = [line.strip() for line in unit if not line.strip().startswith("#")]
-    m = _DOT.match(code[0]) if len(code) == 1 else None
-    if m is None:
-        return None
-    operands, shapes, flips = [], [], []
-    for name, start, rows, cols, flip in (m.group(1, 2, 3, 4, 5), m.group(6, 7, 8, 9, 10)):
-        operands.append((name, int(start or 0)))
-        r, c = int(rows), int(cols)
-        shapes.append((c, r) if flip else (r, c))
-        flips.append(1 if flip else 0)
-    name, rows, cols = m.group(11, 12, 13)
-    operands.append((name, 0))
-    (mm, kk), (_, nn) = shapes
-    dtypes = {arrays.get(n) for n, _ in operands}
-    if (mm, nn) != (int(rows), int(cols)) or len(dtypes) != 1 or dtypes & {None}:
-        return None
-    dtype = dtypes.pop()
-    return (dtype, operands, [mm, nn, kk] + flips) if dtype in ("float64", "float32") else None
-
-
 def _segment_size(calls: list, run: list[int]) -> int:
     return 2 + sum(2 + 2 * len(calls[c][1]) for c in run)
 
 
 def wanted(lowered: Any) -> bool:
-    """Split this program? CPU programs with BLAS calls (each ``np.dot`` site is costly to
-    compile; a shared block compiles it once) or many loop blocks. Each block is a compile of
-    its own (about 0.1 s), so a small loop program compiles faster whole."""
+    """Split this program? CPU programs with BLAS calls (the runtime's one compiled product
+    runs them all) or many loop blocks. Each block is a compile of its own (about 0.1 s), so a
+    small loop program compiles faster whole."""
     units = lowered.ctx.units
     loops = sum(1 for lines in units if _loopy(lines))
     return lowered.ctx.target.name == "cpu" and (
@@ -373,7 +287,7 @@ def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict
     consts = {line.split(" = ")[0]: line for line in const_lines}
     keep = HELPERS | set(consts) | set(dir(builtins))
     tree = ast.parse("\n".join(unit))
-    for node in _name_nodes(tree):  # variables only: not attributes, keywords or strings
+    for node in name_nodes(tree):  # variables only: not attributes, keywords or strings
         if node.id not in keep:
             node.id = rename.setdefault(node.id, f"l{len(rename)}")
     body = ast.unparse(tree).splitlines()
@@ -393,16 +307,10 @@ def _loopy(lines: list[str]) -> bool:
     return any(line.lstrip().startswith("for ") or "np.dot(" in line for line in lines)
 
 
-def _name_nodes(tree: ast.AST) -> list[ast.Name]:
-    """The variable names of ``tree`` in source order."""
-    nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
-    return sorted(nodes, key=lambda n: (n.lineno, n.col_offset))
-
-
 def _ordered(lines: list[str]) -> list[str]:
     """The variables ``lines`` use, in order of first appearance."""
     tree = ast.parse("\n".join(lines) or "pass")
-    return list(dict.fromkeys(n.id for n in _name_nodes(tree)))
+    return list(dict.fromkeys(n.id for n in name_nodes(tree)))
 
 
 def _names(lines: list[str]) -> tuple[set[str], set[str]]:
