@@ -267,6 +267,8 @@ def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict
     ``LENGTH`` the number itself: the length of the arrays in ``sized``."""
     rename: dict[str, str] = {}
     head, tail = [], []
+    tree = ast.parse("\n".join(unit))
+    indexed = _only_indexed(tree)
     for k, n in enumerate(shared):
         if n == LENGTH:
             rename[n] = f"p{k}"
@@ -274,19 +276,18 @@ def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict
             continue
         kind = POINTER_TYPES[arrays[n] if n in arrays else scalars[n]]
         size = rename[LENGTH] if n in sized else _size(arrays, n) if n in arrays else 1
-        view = f"carray(pointer(argv[{k}], np.{kind}), ({size},))"
-        if n in arrays:
+        ptr = f"pointer(argv[{k}], np.{kind})"
+        if n in arrays:  # a raw pointer where the block only indexes it (cheaper to compile)
             rename[n] = f"a{k}"
-            head.append(f"a{k} = {view}")
+            head.append(f"a{k} = {ptr}" if n in indexed else f"a{k} = carray({ptr}, ({size},))")
         elif n in outs:
             rename[n] = f"s{k}"
-            tail.append(f"{view}[0] = s{k}")
+            tail.append(f"{ptr}[0] = s{k}")
         else:
             rename[n] = f"p{k}"
-            head.append(f"p{k} = {view}[0]")
+            head.append(f"p{k} = {ptr}[0]")
     consts = {line.split(" = ")[0]: line for line in const_lines}
     keep = HELPERS | set(consts) | set(dir(builtins))
-    tree = ast.parse("\n".join(unit))
     for node in name_nodes(tree):  # variables only: not attributes, keywords or strings
         if node.id not in keep:
             node.id = rename.setdefault(node.id, f"l{len(rename)}")
@@ -297,6 +298,18 @@ def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict
         "def block(argv):"]
     lines += ["    " + line for line in head + body + tail] or ["    pass"]
     return "\n".join(lines) + "\n"
+
+
+def _only_indexed(tree: ast.AST) -> set[str]:
+    """The names that ``tree`` uses only as ``name[index]`` (one index, no slice)."""
+    parent = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    names, other = set(), set()
+    for node in name_nodes(tree):
+        up = parent.get(id(node))
+        single = (isinstance(up, ast.Subscript) and up.value is node
+                  and not isinstance(up.slice, ast.Slice | ast.Tuple))
+        (names if single else other).add(node.id)
+    return names - other
 
 
 def _size(arrays: dict, name: str) -> int:
