@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from workbench.compile import blocks, cache, kernel
+from workbench.compile.arena import rebuild, rebuild_exprs
 from workbench.compile.loop import History, run_repeat
 from workbench.compile.target import native
 from workbench.compile.trace import Traced, trace
@@ -36,14 +37,10 @@ class Concrete:
         self.arg_kinds = arg_kinds  # per argument: ("array", shape, dtype), ("var", v), ("py", x)
         self.fast = None
         self.use_disk = use_disk
-        self.lowered = kernel.lower(traced.graph)
-        self.split = blocks.split(self.lowered) if blocks.wanted(self.lowered) else None
-        self.source = kernel.step_source(self.lowered, self.split)
         self._step = None
         self._repeat = None
         self._call = None
         self.batched: dict[tuple, Any] = {}  # (target, kind, batched inputs) -> kernel
-        self.hidden = tuple(v for _, v in self.lowered.hidden)
         self.out_dtypes = [np.dtype(a.dtype) for a in traced.graph.outputs]
         self.out_scalar = [tuple(a.shape) == () for a in traced.graph.outputs]
         n_state = len(traced.state_in)
@@ -51,30 +48,66 @@ class Concrete:
         state_index = {id(v): k for k, v in enumerate(traced.state_in)}
         self.carried = [(traced.n_outputs + k, traced.n_args + state_index[id(v)])
                         for k, v in enumerate(traced.state_out) if id(v) in state_index]
-        repeat_lowered = kernel.lower(traced.graph, fuse_sums=True)
-        self.repeat_split = (blocks.split(repeat_lowered) if blocks.wanted(repeat_lowered)
-                             else None)
-        self.repeat_hidden = tuple(v for _, v in repeat_lowered.hidden)
-        self.repeat_source = kernel.repeat_source(repeat_lowered, traced.n_outputs, self.carried,
-                                                  self.repeat_split)
+
+    # the step's and the loop's programs are lowered when first needed (each costs codegen)
+    @functools.cached_property
+    def lowered(self) -> kernel.Lowered:
+        return kernel.lower(self.traced.graph)
+
+    @functools.cached_property
+    def split(self) -> blocks.Split | None:
+        return blocks.split(self.lowered) if blocks.wanted(self.lowered) else None
+
+    @functools.cached_property
+    def source(self) -> str:
+        return kernel.step_source(self.lowered, self.split)
+
+    @functools.cached_property
+    def hidden(self) -> tuple:
+        return tuple(v for _, v in self.lowered.hidden)
+
+    @functools.cached_property
+    def repeat_lowered(self) -> kernel.Lowered:
+        return kernel.lower(self.traced.graph, fuse_sums=True)
+
+    @functools.cached_property
+    def repeat_split(self) -> blocks.Split | None:
+        lowered = self.repeat_lowered
+        return blocks.split(lowered) if blocks.wanted(lowered) else None
+
+    @functools.cached_property
+    def repeat_source(self) -> str:
+        return kernel.repeat_source(self.repeat_lowered, self.traced.n_outputs, self.carried,
+                                    self.repeat_split)
+
+    @functools.cached_property
+    def repeat_hidden(self) -> tuple:
+        return tuple(v for _, v in self.repeat_lowered.hidden)
 
     @property
     def step_kernel(self) -> Any:
         if self._step is None:
+            source = self.source  # made first: it lays out the plan that ``load`` writes
             if self.split is not None:  # the blocks' addresses are the last argument
                 addresses, self.block_fns = self.split.load(self.use_disk)
                 self.hidden += (addresses,)
-            self._step = cache.load(self.source, self.use_disk).step
+            self._step = cache.load(source, self.use_disk).step
         return self._step
 
     @property
     def repeat_kernel(self) -> Any:
         if self._repeat is None:
+            source = self.repeat_source  # made first, as in ``step_kernel``
             if self.repeat_split is not None:
                 addresses, self.repeat_block_fns = self.repeat_split.load(self.use_disk)
                 self.repeat_hidden += (addresses,)
-            self._repeat = cache.load(self.repeat_source, self.use_disk).repeat
+            self._repeat = cache.load(source, self.use_disk).repeat
         return self._repeat
+
+    def repeat_outputs(self, values: tuple) -> list[Any]:
+        """The last step's outputs from what the ``repeat`` kernel returns after the state."""
+        split = self.repeat_split
+        return list(values) if split is None else rebuild(split.how, values)
 
     def call(self, arrays: list[Any]) -> Any:
         if self._call is None:
@@ -120,13 +153,15 @@ class Concrete:
         guard += [f"    if not ({' and '.join(conds) or 'True'}):", "        return MISS",
                   f"    return call({', '.join(passed)})"]
         outs = []
+        got = (rebuild_exprs(self.split.how, "r") if self.split is not None
+               else [f"r[{k}]" for k in range(len(self.out_dtypes))])
         for k in range(n_out):
             env[f"t{k}"] = self.out_dtypes[k].type
-            outs.append(f"Tensor(t{k}(r[{k}]))" if self.out_scalar[k] else f"Tensor(r[{k}])")
+            outs.append(f"Tensor(t{k}({got[k]}))" if self.out_scalar[k] else f"Tensor({got[k]})")
         for k, var in enumerate(traced.state_out):
             j = n_out + k
             env[f"u{k}"], env[f"d{k}"] = var, self.out_dtypes[j]
-            value = f"make(r[{j}], dtype=d{k})" if self.out_scalar[j] else f"r[{j}]"
+            value = f"make({got[j]}, dtype=d{k})" if self.out_scalar[j] else got[j]
             lines += [f"    v = {value}", f"    u{k}._value = v",
                       f"    u{k}._snapshot = Tensor(v, u{k}.name)"]
         lines.append(f"    return rebuild([{', '.join(outs)}])")

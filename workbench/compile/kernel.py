@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.compile.blocks import Split
+from workbench.compile.blocks import GIVEN, LENGTH, Split
 from workbench.compile.codegen import CPU, Lowering, Target, comment, dtype_expr
 from workbench.ir import Graph, pretty
 
@@ -23,7 +23,8 @@ import numpy as np
 from numba import njit
 
 from workbench.compile import vecmath
-from workbench.compile.runtime import block_sum, call_block, pairwise_sum, random_bits
+from workbench.compile.runtime import (block_sum, call_block, pairwise_sum, random_bits,
+                                       store_addresses)
 '''
 JIT = '@njit(cache=True, error_model="numpy")'
 
@@ -86,20 +87,25 @@ def step_source(lowered: Lowered, split: Split | None = None) -> str:
     """
     args = lowered.params + [n for n, _ in lowered.hidden] + (["blocks"] if split else [])
     lines = _head(lowered) + ["", "", JIT, f"def step({', '.join(args)}):"]
+    returned = lowered.outputs
     if split:
-        lines += _indent(lowered.allocs + split.allocs + split.lines)
+        shapes = [tuple(a.shape) for a in lowered.graph.outputs]
+        body, returned = split.driver(split.lines, lowered.outputs, shapes)
+        lines += _indent(body)
     else:
         lines += _indent(lowered.allocs + lowered.body)
-    lines += _indent([f"return ({', '.join(lowered.outputs)},)"])
+    lines += _indent([f"return ({', '.join(returned)},)"])
     return "\n".join(lines) + "\n"
 
 
 def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
                   split: Split | None = None) -> str:
     """A module with ``repeat(n_steps, record_every, inputs..., constants..., blocks...,
-    histories...)`` (``blocks...`` only with ``split``, as in ``step_source``).
+    histories...)`` (``blocks...`` only with ``split``, as in ``step_source``; a split one takes
+    its array histories' addresses in one last array, see ``history_args``).
 
-    It returns ``(bad_step or -1, rows recorded, carried state..., last step's outputs...)``
+    It returns ``(bad_step or -1, rows recorded, carried 0-d state..., last step's outputs...)``
+    (carried arrays are updated in place)
     from its one ``return`` (the loop breaks at a bad step).
 
     ``state`` pairs output positions with the input positions they feed on the next step. The
@@ -109,16 +115,21 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     outs = graph.outputs
     hist = [f"hist_{k}" for k in range(n_out)] + [f"hist__{lowered.params[i]}" for _, i in state]
     recorded = list(range(n_out)) + [o for o, _ in state]
+    given = [h for h, o in zip(hist, recorded, strict=True) if outs[o].shape] if split else []
     args = (["n_steps", "record_every"] + lowered.params + [n for n, _ in lowered.hidden]
-            + (["blocks"] if split else []) + hist)
+            + (["blocks"] if split else []) + [h for h in hist if h not in given]
+            + ([GIVEN] if given else []))
+    if given:  # array histories come as addresses (see ``history_args``)
+        split.give(given)
     lines = _head(lowered) + ["", "", JIT, f"def repeat({', '.join(args)}):"]
-    body = list(lowered.allocs)
+    body = [] if split else list(lowered.allocs)
     names = [f"out_{k}" for k in range(len(outs))]
-    carried = "".join(f"{lowered.params[i]}, " for _, i in state)
+    carried = "".join(f"{lowered.params[i]}, " for _, i in state  # arrays: updated in place
+                      if tuple(graph.inputs[i].shape) == ())
     for name, atom, expr in zip(names, outs, lowered.outputs, strict=True):
         if tuple(atom.shape) == ():
             body.append(f"{name} = {dtype_expr(atom.dtype)}(0)")
-        else:
+        elif not split:  # a split driver returns its array outputs as it does in ``step``
             body.append(f"{name} = {expr}")
     body.append("n_rows = 0")
     body.append("bad = -1")
@@ -141,6 +152,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     for o, i in state:
         if tuple(graph.inputs[i].shape) == ():
             loop.append(f"{lowered.params[i]} = {names[o]}")
+            loop += split.store(lowered.params[i]) if split else []
     loop.append("countdown -= 1")
     loop.append("if countdown == 0:")
     loop.append("    countdown = record_every")
@@ -150,16 +162,14 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
             loop.append(f"    {h}[n_rows] = {names[o]}")
     loop.append("    n_rows += 1")
     body += ["for step in range(n_steps):"] + _indent(loop)
-    body.append(f"return bad, n_rows, {carried}{', '.join(names)}")
-    if split:  # one-element buffers of the scalars blocks write (the tail's too)
-        body[len(lowered.allocs):len(lowered.allocs)] = split.allocs
+    returned = names
+    if split:  # the arenas (holding the tail's buffers too), then the other outputs
+        finals = [names[k] if tuple(a.shape) == () else lowered.outputs[k]
+                  for k, a in enumerate(outs)]
+        body, returned = split.driver(body, finals, [tuple(a.shape) for a in outs])
+    body.append(f"return bad, n_rows, {carried}{', '.join(returned)}")
     lines += _indent(body)
     return "\n".join(lines) + "\n"
-
-
-def _inline(unit: list[str], outside: set[str], rows: dict | None = None) -> list[str]:
-    """``unit`` as plain lines (``Split.call`` without a split): rows bound as flat views."""
-    return [f"{n} = {expr}.reshape({size})" for n, (expr, size, _) in (rows or {}).items()] + unit
 
 
 def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: list,
@@ -168,30 +178,52 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
     """The per-step work on array outputs as loops over their buffers (Numba compiles these far
     faster than array expressions): (lines checking them and copying the carried state, lines
     writing history rows) and the scalar checks left to the caller."""
-    call = split.call if split else _inline
     outs = lowered.graph.outputs
     buffer = {k: lowered.outputs[k].split(".")[0] for k in range(len(outs)) if outs[k].shape}
     size = {k: math.prod(outs[k].shape) for k in buffer}
-    check = ["finite__ok = 1"]
-    for k in buffer:
-        if names[k] in checks:
-            check += [f"for k in range({size[k]}):", f"    if not math.isfinite({buffer[k]}[k]):",
-                      "        finite__ok = 0"]
-    if split:
-        split.scalars["finite__ok"] = "int64"
-    lines = call(check, {"finite__ok"}) if len(check) > 1 else []
-    if len(check) > 1:
-        lines += ["if finite__ok == 0:", "    bad = step", "    break"]
-    copy = []
-    for o, i in state:
-        if o in buffer:
-            copy += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
-    lines += call(copy, set()) if copy else []
-    rows, write = {}, []
-    for h, o in zip(hist, recorded, strict=True):
-        if o in buffer:
-            rows[f"{h}__row"] = (f"{h}[n_rows]", size[o], np.dtype(outs[o].dtype).name)
-            write += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
-    history = call(write, set(), rows) if write else []
+    checked = [k for k in buffer if names[k] in checks]
+    copies = [(o, i) for o, i in state if o in buffer]
+    rows = [(h, o) for h, o in zip(hist, recorded, strict=True) if o in buffer]
+    if split:  # a block call per array
+        split.buffer("finite__ok", 1, "int64")
+        lines = ["finite__ok[0] = 1"] if checked else []
+        n = LENGTH  # one block per kind of work, whatever the array's size
+        for k in checked:
+            lines += split.call([f"for k in range({n}):",
+                                 f"    if not math.isfinite({buffer[k]}[k]):",
+                                 "        finite__ok[0] = 0"], set(), length=size[k])
+        if checked:
+            lines += ["if finite__ok[0] == 0:", "    bad = step", "    break"]
+        for o, i in copies:
+            lines += split.call([f"for k in range({n}):",
+                                 f"    {lowered.params[i]}[k] = {buffer[o]}[k]"], set(),
+                                length=size[o])
+        history = []
+        for h, o in rows:
+            row = {f"{h}__row": ((h, "n_rows"), size[o], np.dtype(outs[o].dtype).name)}
+            history += split.call([f"for k in range({n}):", f"    {h}__row[k] = {buffer[o]}[k]"],
+                                  set(), row, length=size[o])
+    else:
+        check = ["finite__ok = 1"]
+        for k in checked:
+            check += [f"for k in range({size[k]}):",
+                      f"    if not math.isfinite({buffer[k]}[k]):", "        finite__ok = 0"]
+        lines = check + ["if finite__ok == 0:", "    bad = step", "    break"] if checked else []
+        for o, i in copies:
+            lines += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
+        history = [f"{h}__row = {h}[n_rows].reshape({size[o]})" for h, o in rows]
+        for h, o in rows:
+            history += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
     scalar_checks = [n for k, n in enumerate(names) if n in checks and k not in buffer]
     return (lines, history), scalar_checks
+
+
+def history_args(graph: Graph, recorded: list[int], hist: list[np.ndarray],
+                 split: Split | None) -> list:
+    """The history arguments of a ``repeat`` kernel: the arrays ``hist`` (of the outputs at
+    ``recorded``), those of array outputs as one array of addresses when ``split``."""
+    if split is None or not split.given:
+        return list(hist)
+    arrays = [h for h, o in zip(hist, recorded, strict=True) if graph.outputs[o].shape]
+    return [h for h, o in zip(hist, recorded, strict=True) if not graph.outputs[o].shape] + [
+        np.array([h.ctypes.data for h in arrays], dtype=np.int64)]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from workbench import random
+from workbench.compile.kernel import history_args
 from workbench.compile.trace import state_names
 from workbench.tensor import Tensor
 
@@ -68,10 +69,15 @@ def run_repeat(concrete: Any, n: int, arrays: list[Any], record_every: int) -> H
     for var in traced.state_in:
         value = np.array(var._value)
         state.append(value.reshape(-1) if value.ndim else value[()])
-    result = concrete.repeat_kernel(n, record_every, *arrays, *state, *concrete.repeat_hidden, *hist)
+    kernel = concrete.repeat_kernel
+    given = history_args(graph, recorded, hist, concrete.repeat_split)  # alive during the call
+    result = kernel(n, record_every, *arrays, *state, *concrete.repeat_hidden, *given)
     bad, nrows = int(result[0]), int(result[1])
-    carried = result[2:2 + len(concrete.carried)]
-    last = result[2 + len(concrete.carried):]
+    scalar = [tuple(graph.inputs[i].shape) == () for _, i in concrete.carried]
+    back = iter(result[2:2 + sum(scalar)])  # 0-d state comes back; arrays change in place
+    carried = [next(back) if s else state[i - traced.n_args]
+               for s, (_, i) in zip(scalar, concrete.carried, strict=True)]
+    last = concrete.repeat_outputs(result[2 + sum(scalar):])
     names = state_names(traced.state_in)
     for (o, i), value in zip(concrete.carried, carried, strict=True):
         k = i - traced.n_args

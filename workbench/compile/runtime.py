@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import carray, cfunc, njit, types
 from numba.extending import intrinsic
 
 from workbench.random import random_bits_body
@@ -108,18 +108,141 @@ def pairwise_sum(a, start, n, stride, zero):  # pragma: no cover - runs compiled
 @intrinsic
 def call_block(typingctx, address, args):
     """Call the C function at ``address`` (an integer) with ``args`` (a tuple): arrays go as
-    their data pointers, numbers by value. The generated drivers call their loop blocks (each a
-    ``cfunc``) this way, so Numba compiles a call, never the block again."""
+    their data pointers, numbers by value. The generated drivers call their plan runner (a
+    ``cfunc``) this way, so Numba compiles a call, never the blocks again."""
     def codegen(context, builder, signature, llargs):
         addr, packed = llargs
         values = []
         for k, ty in enumerate(args):
             value = builder.extract_value(packed, k)
             if isinstance(ty, types.Array):
-                value = context.make_array(ty)(context, builder, value).data
+                value = _data(context, builder, ty, value)
             values.append(value)
         fnty = ir.FunctionType(ir.VoidType(), [v.type for v in values])
         builder.call(builder.inttoptr(addr, fnty.as_pointer()), values)
         return context.get_dummy_value()
 
     return types.void(address, args), codegen
+
+@intrinsic
+def pointer(typingctx, address, dtype):
+    """The integer ``address`` as a pointer to ``dtype`` (a block reads its arguments so)."""
+    ptr = types.CPointer(dtype.dtype)
+
+    def codegen(context, builder, signature, llargs):
+        return builder.inttoptr(llargs[0], context.get_value_type(ptr))
+
+    return ptr(address, dtype), codegen
+
+
+@intrinsic
+def call_argv(typingctx, address, argv):
+    """Call ``void f(int64 *argv)`` at ``address`` with the data of the int64 array ``argv``."""
+    def codegen(context, builder, signature, llargs):
+        data = _data(context, builder, argv, llargs[1])
+        fnty = ir.FunctionType(ir.VoidType(), [data.type])
+        builder.call(builder.inttoptr(llargs[0], fnty.as_pointer()), [data])
+        return context.get_dummy_value()
+
+    return types.void(address, argv), codegen
+
+
+@intrinsic
+def store_addresses(typingctx, bases, start, arrays):
+    """``bases[start + k] = address of arrays[k]`` for each array of the tuple ``arrays``."""
+    def codegen(context, builder, signature, llargs):
+        out = _data(context, builder, bases, llargs[0])
+        for k, ty in enumerate(arrays):
+            data = _data(context, builder, ty, builder.extract_value(llargs[2], k))
+            slot = builder.gep(out, [builder.add(llargs[1], ir.Constant(llargs[1].type, k))])
+            builder.store(builder.ptrtoint(data, ir.IntType(64)), slot)
+        return context.get_dummy_value()
+
+    return types.void(bases, start, arrays), codegen
+
+
+def run_plan_body(table, start, bases):  # pragma: no cover - runs compiled
+    """Run the block calls of one plan segment: ``table[start]`` calls, the largest of
+    ``table[start + 1]`` arguments, then per call the table index of the block's address,
+    its argument count and, per argument, a ``bases`` index and a byte offset (or -1 and a
+    number, or ``-2 - index`` and the bytes of a row: row ``bases[0]`` of that array)."""
+    n, p = table[start], start + 2
+    argv = np.empty(max(table[start + 1], 1), np.int64)
+    for _ in range(n):
+        block, m = table[p], table[p + 1]
+        p += 2
+        for k in range(m):
+            base, value = table[p], table[p + 1]
+            if base >= 0:  # an address: a base plus a byte offset
+                argv[k] = bases[base] + value
+            elif base == -1:  # the number itself (a shape, a flag)
+                argv[k] = value
+            else:  # row bases[0] of the array at base -2 - base, rows of ``value`` bytes
+                argv[k] = bases[-2 - base] + bases[0] * value
+            p += 2
+        call_argv(table[block], argv)
+
+
+_RUNNER: list = []
+
+
+def plan_runner():
+    """The compiled ``run_plan_body`` (a ``cfunc``: drivers call it at its address), compiled
+    on first use and kept in Numba's cache next to this file where it can be."""
+    if not _RUNNER:
+        sig = types.void(types.CPointer(types.int64), types.int64, types.CPointer(types.int64))
+        _RUNNER.append(_cfunc(sig, run_plan_body))
+    return _RUNNER[0]
+
+
+
+
+@_jit
+def _gemm_body(argv, dtype):  # pragma: no cover - runs compiled
+    """``C = op(A) @ op(B)`` by ``np.dot`` (BLAS) for ``argv`` = addresses of A, B, C, then
+    m, n, k and whether A and B are stored transposed: one compiled product for every shape."""
+    m, n, k = argv[3], argv[4], argv[5]
+    a = carray(pointer(argv[0], dtype), (m * k,))
+    b = carray(pointer(argv[1], dtype), (k * n,))
+    c = carray(pointer(argv[2], dtype), (m * n,)).reshape((m, n))
+    if argv[6] == 0 and argv[7] == 0:
+        np.dot(a.reshape((m, k)), b.reshape((k, n)), c)
+    elif argv[6] == 0:
+        np.dot(a.reshape((m, k)), b.reshape((n, k)).T, c)
+    elif argv[7] == 0:
+        np.dot(a.reshape((k, m)).T, b.reshape((k, n)), c)
+    else:
+        np.dot(a.reshape((k, m)).T, b.reshape((n, k)).T, c)
+
+
+def _gemm_float64(argv):  # pragma: no cover - runs compiled
+    _gemm_body(argv, np.float64)
+
+
+def _gemm_float32(argv):  # pragma: no cover - runs compiled
+    _gemm_body(argv, np.float32)
+
+
+_GEMM: dict = {}
+
+
+def gemm(dtype: str):
+    """The compiled matrix product of ``dtype`` (float64 or float32) that split programs call
+    for their BLAS-shaped products (see ``_gemm_body``), compiled on first use and cached."""
+    if dtype not in _GEMM:
+        body = {"float64": _gemm_float64, "float32": _gemm_float32}[dtype]
+        _GEMM[dtype] = _cfunc(types.void(types.CPointer(types.int64)), body)
+    return _GEMM[dtype]
+
+
+def _cfunc(sig, fn):
+    """``cfunc`` with Numba's disk cache where it has a locator (as ``_jit``)."""
+    try:
+        return cfunc(sig, cache=True, error_model="numpy")(fn)
+    except RuntimeError:  # no cache locator (a read-only installation): compiled each process
+        return cfunc(sig, error_model="numpy")(fn)
+
+
+def _data(context, builder, ty, value):
+    """The data pointer of an array value (read from its struct: no proxy, cheap to lower)."""
+    return builder.extract_value(value, context.data_model_manager[ty].get_field_position("data"))
