@@ -64,7 +64,7 @@ class GradientTape:
         self._recording = True
         return self
 
-    def __exit__(self, exc_type: Any = None, *exc: object) -> None:
+    def __exit__(self, exc_type: object = None, *exc: object) -> None:
         # This tape leaves the stack whatever the order, so no other tape is stopped or
         # restarted by it; exiting before tapes entered inside it is an error.
         stack = tape_state.ACTIVE.get()

@@ -276,8 +276,8 @@ def matmul(ctx, out, ins):
     if blas_shaped(ctx, out, ins):
         name = ctx.out(out)
         m, n = ctx.shape(x)[0], ctx.shape(y)[1]
-        return [f"np.dot({blas_matrix(ctx, x)}, {blas_matrix(ctx, y)}, "
-                f"{name}.reshape(({m}, {n})))"]
+        return [(f"np.dot({blas_matrix(ctx, x)}, {blas_matrix(ctx, y)}, "
+                 f"{name}.reshape(({m}, {n})))")]
     xs, ys = ctx.shape(x), ctx.shape(y)
     vec_x, vec_y = len(xs) == 1, len(ys) == 1
     xr = ctx.ref(x).reshape((1,) + xs) if vec_x else ctx.ref(x)
