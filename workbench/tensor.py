@@ -26,7 +26,8 @@ class Tensor(ArrayMethods):
     array([3., 5.])
     """
 
-    __slots__ = ("_name", "_origin", "_value")
+    # ``_keras_logits``: set by Keras's softmax/sigmoid activations (keras/activations.py).
+    __slots__ = ("_keras_logits", "_name", "_origin", "_value")
     # ndarray (op) Tensor defers to Tensor's reflected operator, as TensorFlow's tensors do.
     __array_priority__ = 100
     __hash__ = None  # == is elementwise, as in NumPy

@@ -7,6 +7,7 @@ from typing import Any
 
 from workbench.ops import elementwise as ew
 from workbench.ops import nn
+from workbench.tensor import Tensor
 
 
 def linear(x: Any) -> Any:
@@ -14,8 +15,39 @@ def linear(x: Any) -> Any:
     return x
 
 
+def _with_logits(out: Any, logits: Any) -> Any:
+    """``out`` remembering the logits it came from: the cross-entropy losses then compute from
+    the logits (log-softmax, softplus), as Keras does for its own activations: exact where the
+    probabilities would be clipped, and fewer ops."""
+    if isinstance(out, Tensor):
+        out._keras_logits = logits
+    return out
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """``softmax`` along ``axis``; along the last axis its output keeps its logits for the losses.
+
+    >>> import workbench as wb
+    >>> p = softmax(wb.constant([[0.0, 0.0]]))
+    >>> p.numpy(), p._keras_logits.numpy()
+    (array([[0.5, 0.5]]), array([[0., 0.]]))
+    """
+    out = nn.softmax(x, axis=axis)
+    return _with_logits(out, x) if axis == -1 else out
+
+
+def sigmoid(x: Any) -> Any:
+    """``sigmoid``; its output keeps its logits for ``binary_crossentropy``.
+
+    >>> import workbench as wb
+    >>> float(sigmoid(wb.constant(0.0)))
+    0.5
+    """
+    return _with_logits(nn.sigmoid(x), x)
+
+
 _NAMES: dict[str, Callable[[Any], Any]] = {
-    "linear": linear, "relu": nn.relu, "sigmoid": nn.sigmoid, "softmax": nn.softmax,
+    "linear": linear, "relu": nn.relu, "sigmoid": sigmoid, "softmax": softmax,
     "softplus": nn.softplus, "tanh": ew.tanh, "elu": nn.elu, "log_softmax": nn.log_softmax,
 }
 
@@ -39,4 +71,4 @@ def get(identifier: Any) -> Callable[[Any], Any]:
     raise TypeError(f"cannot use {identifier!r} as an activation")
 
 
-relu, sigmoid, softmax, tanh = nn.relu, nn.sigmoid, nn.softmax, ew.tanh
+relu, tanh = nn.relu, ew.tanh

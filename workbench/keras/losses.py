@@ -44,13 +44,18 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
 
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                              axis: int = -1) -> Tensor:
-    """``-sum(y_true * log(p))`` per sample; ``p`` is renormalized and clipped, as Keras does.
+    """``-sum(y_true * log(p))`` per sample; ``p`` is renormalized and clipped, as Keras does,
+    except for the output of a Keras ``softmax`` activation, whose logits are used instead
+    (``log_softmax``: as Keras does too).
 
     >>> round(float(categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])[0]), 6)
     0.693147
     """
     p = _pred(y_pred)
     t = _true(y_true, p)
+    logits = getattr(p, "_keras_logits", None)
+    if logits is not None and not from_logits and axis == -1:  # a Keras softmax's output
+        p, from_logits = logits, True
     if from_logits:
         logp = nn.log_softmax(p, axis=axis)
     else:
@@ -86,6 +91,9 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> 
     """
     p = _pred(y_pred)
     t = _true(y_true, p)
+    logits = getattr(p, "_keras_logits", None)
+    if logits is not None and not from_logits:  # a Keras sigmoid's output
+        p, from_logits = logits, True
     if from_logits:  # softplus(x) - x y never overflows
         per = ew.sub(nn.softplus(p), ew.mul(p, t))
     else:
