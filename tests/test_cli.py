@@ -217,6 +217,8 @@ def test_demo_prints_closed_form_values_and_agreeing_runs(capsys):
     assert re.search(r"compile \(trace \+ Numba, or cache load\): \S+ s", text)
     assert re.search(r"run: 100,000 steps in \S+ ms", text)
     assert "a deliberately wrong custom gradient is caught" in text
+    loop = text.split("first lines of its loop:\n", 1)[1].splitlines()
+    assert loop[0].strip().startswith("for ") and "# t1 = " in loop[1]  # the kernel's own loop
     accuracy = re.search(r"held-out \d+ digits: loss \S+, accuracy (\S+)%", text)
     assert accuracy and float(accuracy.group(1)) > 85.0  # chance: 10%
 

@@ -153,8 +153,9 @@ def compiled(out: Callable[[str], None]) -> None:
         "absolute error the gradient is a sum of signs, so a fixed learning rate settles into "
         "a small cycle near a = 10, b = 5 instead of converging)")
     out("the generated kernel (step.source), first lines of its loop:")
-    body = [line for line in step.source.splitlines() if line.startswith("    ")]
-    for line in body[:8]:
+    lines = step.source.splitlines()
+    loop = next((k for k, line in enumerate(lines) if line.lstrip().startswith("for ")), 0)
+    for line in lines[loop:loop + 8]:
         out("  " + line)
 
 
