@@ -105,7 +105,7 @@ def test_huge_powers_overflow_instead_of_hanging():
 # --- workbench diff ----------------------------------------------------------------------------
 
 def _numbers(label, text):
-    return float(re.search(rf"^{label}:\s+(\S+)", text, re.M).group(1))
+    return float(re.search(rf"^{label}:\s+(\S+)", text, re.MULTILINE).group(1))
 
 
 def test_diff_prints_closed_form_value_and_check(capsys):
@@ -129,7 +129,7 @@ def test_diff_second_order_several_variables_and_latex(capsys):
 def test_diff_on_an_array_variable(capsys):
     assert main(["diff", "sum(x * x)", "--shape", "x=3", "--at", "x=1,2,3"]) == 0
     out = capsys.readouterr().out
-    values = re.search(r"^tape value:\s+\[([^\]]+)\]", out, re.M).group(1).split()
+    values = re.search(r"^tape value:\s+\[([^\]]+)\]", out, re.MULTILINE).group(1).split()
     np.testing.assert_allclose([float(v) for v in values], [2.0, 4.0, 6.0], rtol=1e-12)
 
 
