@@ -138,7 +138,7 @@ def main(ks: list[int]) -> None:
     for k in ks:
         step_s, repeat_s = cold(k, "step"), cold(k, "repeat")
         step, x, y = workbench_step(k)
-        ours = best_time(lambda: step(x, y), repeat=5)
+        ours = best_time(lambda step=step, x=x, y=y: step(x, y), repeat=5)
         jax_r, torch_r = jax_reference(k), torch_reference(k)
         jax_c, jax_t = jax_r if jax_r else (None, None)
         rows.append((k, f"{step_s:.2f}", f"{repeat_s:.2f}", _s(jax_c), f"{ours * 1e6:.0f}",

@@ -19,7 +19,7 @@ import time
 import warnings
 
 import numpy as np
-from keras_cnn import BATCH, wb_cnn
+from keras_cnn import BATCH, seed_step, wb_cnn
 
 import workbench as wb
 from workbench import keras
@@ -39,17 +39,7 @@ def load() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]
 def train_epoch(model, train: tuple, compiled: bool, batches: int | None) -> tuple[int, float,
                                                                                        float]:
     """The seed's loop over one shuffled epoch: (steps, wall s, s of the first step)."""
-    optimizer = keras.optimizers.Adam(learning_rate=0.001)
-    loss_fn = keras.losses.categorical_crossentropy
-
-    def step(x, y):
-        with wb.GradientTape() as tape:
-            loss = wb.reduce_mean(loss_fn(y, model(x, training=True)))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
-
-    run = wb.function(step) if compiled else step
+    run = seed_step(model, compiled)
     dataset = wb.data.Dataset.from_tensor_slices(train).shuffle(60_000, seed=0).batch(BATCH)
     steps, first, start = 0, 0.0, time.perf_counter()
     for x, y in dataset.take(batches) if batches else dataset:

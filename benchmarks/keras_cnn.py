@@ -60,8 +60,12 @@ def wb_dense() -> list:
 
 
 def wb_step(layers: list, compiled: bool):
-    """One Adam step on the categorical cross-entropy, as the seed writes it."""
-    model = keras.Sequential(layers)
+    """One Adam step of a Sequential model of ``layers`` (see ``seed_step``)."""
+    return seed_step(keras.Sequential(layers), compiled)
+
+
+def seed_step(model, compiled: bool):
+    """One Adam step of ``model`` on the categorical cross-entropy, as the seed writes it."""
     optimizer = keras.optimizers.Adam(learning_rate=0.001)
     loss_fn = keras.losses.categorical_crossentropy
 
