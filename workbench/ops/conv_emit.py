@@ -26,6 +26,20 @@ class Writer:
         self.line(head)
         self.depth += 1
 
+    def loops(self, *dims: tuple[str, int]) -> tuple[str, ...]:
+        """Open one loop per ``(prefix, extent)``, outermost first; their index names."""
+        return tuple(self.loop(prefix, n) for prefix, n in dims)
+
+    def accumulator(self, dtype: Any) -> tuple[str, int]:
+        """A zeroed accumulator here: (its name, the depth to return to before storing it)."""
+        acc = self.ctx.fresh("acc")
+        self.line(f"{acc} = {self.ctx.const(0, dtype)}")
+        return acc, self.depth
+
+    def store(self, out: Any, index: list[str], value: str) -> None:
+        """``out[index] = value``."""
+        self.line(f"{self.ctx.refs[id(out)].index(index)} = {value}")
+
 
 def tap_inside(n_out: int, k: int, stride: int, dil: int, pad: int, size: int) -> bool:
     """Whether every tap of every window lies inside the image (no guard needed)."""

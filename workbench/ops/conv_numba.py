@@ -45,16 +45,14 @@ def _conv2d_loops(ctx, out, ins, strides, pads, dilations):
     ctx.out(out)
     dtype = out.dtype
     w = Writer(ctx)
-    b, i, j, o = (w.loop(p, s) for p, s in (("n", n), ("i", oh), ("j", ow), ("o", co)))
-    acc = ctx.fresh("acc")
-    w.line(f"{acc} = {ctx.const(0, dtype)}")
-    top = w.depth
+    b, i, j, o = w.loops(("n", n), ("i", oh), ("j", ow), ("o", co))
+    acc, top = w.accumulator(dtype)
     a, r = tap(w, i, oh, kh, strides[0], dilations[0], pads[0][0], h, "h")
     e, s = tap(w, j, ow, kw, strides[1], dilations[1], pads[1][0], wd, "w")
     ch = w.loop("c", c)
     w.line(f"{acc} += {ctx.read(x, [b, r, s, ch], dtype)} * {ctx.read(f, [a, e, ch, o], dtype)}")
     w.depth = top
-    w.line(f"{ctx.refs[id(out)].index([b, i, j, o])} = {acc}")
+    w.store(out, [b, i, j, o], acc)
     return w.lines
 
 
@@ -66,10 +64,8 @@ def _conv2d_backprop_input_loops(ctx, out, ins, input_shape, strides, pads, dila
     ctx.out(out)
     dtype = out.dtype
     w = Writer(ctx)
-    b, r, s, ch = (w.loop(p, d) for p, d in (("n", n), ("r", h), ("s", wd), ("c", c)))
-    acc = ctx.fresh("acc")
-    w.line(f"{acc} = {ctx.const(0, dtype)}")
-    top = w.depth
+    b, r, s, ch = w.loops(("n", n), ("r", h), ("s", wd), ("c", c))
+    acc, top = w.accumulator(dtype)
     a = w.loop("kh", kh)
     i = source(w, r, a, strides[0], dilations[0], pads[0][0], oh, "h")
     e = w.loop("kw", kw)
@@ -77,7 +73,7 @@ def _conv2d_backprop_input_loops(ctx, out, ins, input_shape, strides, pads, dila
     o = w.loop("o", co)
     w.line(f"{acc} += {ctx.read(g, [b, i, j, o], dtype)} * {ctx.read(f, [a, e, ch, o], dtype)}")
     w.depth = top
-    w.line(f"{ctx.refs[id(out)].index([b, r, s, ch])} = {acc}")
+    w.store(out, [b, r, s, ch], acc)
     return w.lines
 
 
@@ -89,10 +85,8 @@ def _conv2d_backprop_filter_loops(ctx, out, ins, filter_shape, strides, pads, di
     ctx.out(out)
     dtype = out.dtype
     w = Writer(ctx)
-    a, e, ch, o = (w.loop(p, d) for p, d in (("kh", kh), ("kw", kw), ("c", c), ("o", co)))
-    acc = ctx.fresh("acc")
-    w.line(f"{acc} = {ctx.const(0, dtype)}")
-    top = w.depth
+    a, e, ch, o = w.loops(("kh", kh), ("kw", kw), ("c", c), ("o", co))
+    acc, top = w.accumulator(dtype)
     b = w.loop("n", n)
     i = w.loop("i", oh)
     r = ctx.fresh("r")
@@ -104,7 +98,7 @@ def _conv2d_backprop_filter_loops(ctx, out, ins, filter_shape, strides, pads, di
     w.block(f"if {s} >= 0 and {s} < {wd}:")
     w.line(f"{acc} += {ctx.read(x, [b, r, s, ch], dtype)} * {ctx.read(g, [b, i, j, o], dtype)}")
     w.depth = top
-    w.line(f"{ctx.refs[id(out)].index([a, e, ch, o])} = {acc}")
+    w.store(out, [a, e, ch, o], acc)
     return w.lines
 
 
@@ -125,9 +119,8 @@ def avg_pool2d(ctx, out, ins, ksize, strides, pads):
     ctx.out(out)
     dtype = out.dtype
     w = Writer(ctx)
-    b, i, j, ch = (w.loop(p, d) for p, d in (("n", n), ("i", oh), ("j", ow), ("c", c)))
-    acc = ctx.fresh("acc")
-    w.line(f"{acc} = {ctx.const(0, dtype)}")
+    b, i, j, ch = w.loops(("n", n), ("i", oh), ("j", ow), ("c", c))
+    acc, _ = w.accumulator(dtype)
     rows = _count(w, i, ksize[0], strides[0], pads[0][0], h)
     cols = _count(w, j, ksize[1], strides[1], pads[1][0], wd)
     top = w.depth
@@ -136,7 +129,7 @@ def avg_pool2d(ctx, out, ins, ksize, strides, pads):
     w.line(f"{acc} += {ctx.read(x, [b, r, s, ch], dtype)}")
     w.depth = top
     denom = f"np.{np.dtype(dtype).name}({rows} * {cols})"
-    w.line(f"{ctx.refs[id(out)].index([b, i, j, ch])} = {acc} / ({denom})")
+    w.store(out, [b, i, j, ch], f"{acc} / ({denom})")
     return w.lines
 
 
@@ -148,10 +141,8 @@ def avg_pool2d_grad(ctx, out, ins, input_shape, ksize, strides, pads):
     ctx.out(out)
     dtype = out.dtype
     w = Writer(ctx)
-    b, r, s, ch = (w.loop(p, d) for p, d in (("n", n), ("r", h), ("s", wd), ("c", c)))
-    acc = ctx.fresh("acc")
-    w.line(f"{acc} = {ctx.const(0, dtype)}")
-    top = w.depth
+    b, r, s, ch = w.loops(("n", n), ("r", h), ("s", wd), ("c", c))
+    acc, top = w.accumulator(dtype)
     a = w.loop("kh", ksize[0])
     i = source(w, r, a, strides[0], 1, pads[0][0], oh, "h")
     rows = _count(w, i, ksize[0], strides[0], pads[0][0], h)
@@ -161,7 +152,7 @@ def avg_pool2d_grad(ctx, out, ins, input_shape, ksize, strides, pads):
     denom = f"np.{np.dtype(dtype).name}({rows} * {cols})"
     w.line(f"{acc} += {ctx.read(g, [b, i, j, ch], dtype)} / ({denom})")
     w.depth = top
-    w.line(f"{ctx.refs[id(out)].index([b, r, s, ch])} = {acc}")
+    w.store(out, [b, r, s, ch], acc)
     return w.lines
 
 
@@ -197,9 +188,9 @@ def max_pool2d(ctx, out, ins, ksize, strides, pads):
     n, oh, ow, c = out.shape
     ctx.out(out)
     w = Writer(ctx)
-    b, i, j, ch = (w.loop(p, d) for p, d in (("n", n), ("i", oh), ("j", ow), ("c", c)))
+    b, i, j, ch = w.loops(("n", n), ("i", oh), ("j", ow), ("c", c))
     _, _, best = _argmax(w, x, (b, i, j, ch), (oh, ow), ksize, strides, pads, out.dtype)
-    w.line(f"{ctx.refs[id(out)].index([b, i, j, ch])} = {best}")
+    w.store(out, [b, i, j, ch], best)
     return w.lines
 
 
@@ -218,7 +209,7 @@ def max_pool2d_grad(ctx, out, ins, ksize, strides, pads):
     tiles = tuple(strides) == tuple(ksize) and not any(p for pair in pads for p in pair)
     if not tiles or h != oh * ksize[0] or wd != ow * ksize[1]:  # some pixels are in no window
         w.lines += ctx.fill(name, n * h * wd * c, ctx.const(0, dtype))
-    b, i, j, ch = (w.loop(p, d) for p, d in (("n", n), ("i", oh), ("j", ow), ("c", c)))
+    b, i, j, ch = w.loops(("n", n), ("i", oh), ("j", ow), ("c", c))
     br, bs, _ = _argmax(w, x, (b, i, j, ch), (oh, ow), ksize, strides, pads, ctx.dtype(x))
     value = ctx.read(g, [b, i, j, ch], dtype)
     if not tiles:
@@ -242,7 +233,7 @@ def max_pool2d_gather(ctx, out, ins, ksize, strides, pads):
     ctx.out(out)
     dtype = out.dtype
     w = Writer(ctx)
-    b, i, j, ch = (w.loop(p, d) for p, d in (("n", n), ("i", oh), ("j", ow), ("c", c)))
+    b, i, j, ch = w.loops(("n", n), ("i", oh), ("j", ow), ("c", c))
     br, bs, _ = _argmax(w, x, (b, i, j, ch), (oh, ow), ksize, strides, pads, ctx.dtype(x))
-    w.line(f"{ctx.refs[id(out)].index([b, i, j, ch])} = {ctx.read(cv, [b, br, bs, ch], dtype)}")
+    w.store(out, [b, i, j, ch], ctx.read(cv, [b, br, bs, ch], dtype))
     return w.lines
