@@ -79,12 +79,16 @@ def _walk(img, cols, t0, tc, g, scatter):  # pragma: no cover - runs compiled
                             _copy(cols[into:into + c], img[base:base + c])
 
 
+@_jit
+def _sizes(g):  # pragma: no cover - runs compiled
+    """(n, h, w, c, oh, ow, co, chunk, kh*kw*c) from a convolution's geometry array."""
+    return g[1], g[2], g[3], g[4], g[5], g[6], g[9], g[16], g[7] * g[8] * g[4]
+
+
 def _conv2d(px, pw, pout, pg):  # pragma: no cover - runs compiled
     """``out = patches(x) @ w``, one chunk of output lines per BLAS call."""
     g = carray(pg, (17,))
-    n, h, wd, c, oh, ow, kh, kw, co, chunk = g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], \
-        g[9], g[16]
-    kc = kh * kw * c
+    n, h, wd, c, oh, ow, co, chunk, kc = _sizes(g)
     x = carray(px, (n * h * wd * c,))
     wm = carray(pw, (kc * co,)).reshape((kc, co))
     out = carray(pout, (n * oh * ow * co,))
@@ -100,9 +104,7 @@ def _conv2d(px, pw, pout, pg):  # pragma: no cover - runs compiled
 def _conv2d_backprop_filter(px, pgrad, pout, pg):  # pragma: no cover - runs compiled
     """``dw = patches(x).T @ g``: the first chunk's product, then each next one added to it."""
     g = carray(pg, (17,))
-    n, h, wd, c, oh, ow, kh, kw, co, chunk = g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], \
-        g[9], g[16]
-    kc = kh * kw * c
+    n, h, wd, c, oh, ow, co, chunk, kc = _sizes(g)
     x = carray(px, (n * h * wd * c,))
     grad = carray(pgrad, (n * oh * ow * co,))
     out = carray(pout, (kc * co,)).reshape((kc, co))
@@ -123,9 +125,7 @@ def _conv2d_backprop_filter(px, pgrad, pout, pg):  # pragma: no cover - runs com
 def _conv2d_backprop_input(pgrad, pw, pout, pg):  # pragma: no cover - runs compiled
     """``dx``: each chunk's ``g @ w.T`` (its patches' cotangents) added back where read."""
     g = carray(pg, (17,))
-    n, h, wd, c, oh, ow, kh, kw, co, chunk = g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], \
-        g[9], g[16]
-    kc = kh * kw * c
+    n, h, wd, c, oh, ow, co, chunk, kc = _sizes(g)
     grad = carray(pgrad, (n * oh * ow * co,))
     wm = carray(pw, (kc * co,)).reshape((kc, co))
     out = carray(pout, (n * h * wd * c,))
