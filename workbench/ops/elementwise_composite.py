@@ -26,7 +26,7 @@ def isnan(x) -> Tensor:
     array([False,  True])
     """
     x = constant(x)
-    return x != x
+    return x != x  # noqa: PLR0124 - elementwise: NaN is the one value unequal to itself
 
 
 def isinf(x) -> Tensor:
@@ -271,13 +271,13 @@ def fmax(x, y) -> Tensor:
     array([1., 0.])
     """
     x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
-    return ew.where(logical_or(y != y, x >= y), x, y)
+    return ew.where(logical_or(y != y, x >= y), x, y)  # noqa: PLR0124 - y != y: NaN test
 
 
 def fmin(x, y) -> Tensor:
     """Elementwise minimum that ignores NaN (``np.fmin``): NaN only where both are NaN."""
     x, y = as_input(x), as_input(y)  # Python numbers stay weak scalars
-    return ew.where(logical_or(y != y, x <= y), x, y)
+    return ew.where(logical_or(y != y, x <= y), x, y)  # noqa: PLR0124 - y != y: NaN test
 
 
 def nan_to_num(x, nan: float = 0.0, posinf: float | None = None,
@@ -297,7 +297,7 @@ def nan_to_num(x, nan: float = 0.0, posinf: float | None = None,
     posinf = big if posinf is None else posinf
     neginf = -big if neginf is None else neginf
     out = ew.where(x == np.inf, posinf, ew.where(x == -np.inf, neginf, x))
-    return ew.where(x != x, nan, out)
+    return ew.where(x != x, nan, out)  # noqa: PLR0124 - NaN test
 
 
 def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Tensor:

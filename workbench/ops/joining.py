@@ -4,6 +4,7 @@ of concat, reshape and getitem: differentiable, printable and compilable with no
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,7 +121,7 @@ def _split_at(x: Tensor, cuts: Sequence[int], axis: int) -> list[Tensor]:
     n = x.shape[axis]
     bounds = [0] + [min(max(int(c) + n * (c < 0), 0), n) for c in cuts] + [n]
     return [sh.getitem(x, _along(axis, slice(lo, max(lo, hi))))
-            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+            for lo, hi in itertools.pairwise(bounds)]
 
 
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:

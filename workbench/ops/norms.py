@@ -37,8 +37,9 @@ def _vector_norm(x, ord: Any, axis: int) -> Tensor:
     if ord is None or ord == 2 or ord == "euclidean":
         return _root(_sum_squares(x, axis), 2)
     if isinstance(ord, str):
-        raise ValueError(f"invalid norm order {ord!r} for vectors (use None, 2, 1, inf, -inf, "
-                         f"0 or a number)")
+        raise ValueError(  # noqa: TRY004 - a bad order value, as NumPy and TF raise
+            f"invalid norm order {ord!r} for vectors (use None, 2, 1, inf, -inf, "
+            f"0 or a number)")
     if ord == math.inf:
         return red.max(ew.abs(x), axis=axis)
     if ord == -math.inf:

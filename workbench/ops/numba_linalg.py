@@ -25,8 +25,8 @@ def _per_matrix(body):
         start = f"{ref.offset} + ({flat}) * {size}" if batch else str(ref.offset)
         ostart = f"({flat}) * {osize}" if batch else "0"
         mat, res = ctx.fresh("a"), ctx.fresh("m")
-        lines = [f"{mat} = np.ascontiguousarray({ref.name}[{start}:{start} + {size}]"
-                 f".reshape({tail}))"]
+        lines = [(f"{mat} = np.ascontiguousarray({ref.name}[{start}:{start} + {size}]"
+                  f".reshape({tail}))")]
         lines += body(ctx, mat, res, tail)
         lines.append(f"{name}[{ostart}:{ostart} + {osize}] = {res}.reshape({osize})")
         return bhead + [bpad + line for line in lines]

@@ -122,7 +122,7 @@ def nansum(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     3.0
     """
     x = constant(red.in_dtype(x, dtype))
-    return red.sum(ew.where(x != x, 0.0, x), axis=axis, keepdims=keepdims)
+    return red.sum(ew.where(x != x, 0.0, x), axis=axis, keepdims=keepdims)  # noqa: PLR0124
 
 
 def nanmean(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
@@ -133,7 +133,7 @@ def nanmean(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     1.5
     """
     x = constant(red.in_dtype(x, dtype))
-    kept = ew.cast(x == x, dtype=x.dtype)
+    kept = ew.cast(x == x, dtype=x.dtype)  # noqa: PLR0124 - not NaN
     count = red.sum(kept, axis=axis, keepdims=keepdims)
     return ew.div(nansum(x, axis=axis, keepdims=keepdims), count)
 

@@ -19,7 +19,7 @@ _HOME = {
     "graph_to_dot": "dot", "graph_html": "dot", "chain_rule_table": "table", "save": "script", "script_args": "script",
 }
 
-__all__ = sorted(_HOME)
+__all__ = sorted(_HOME)  # noqa: PLE0605 - sorted() gives a list
 
 
 def __getattr__(name: str) -> Any:

@@ -39,20 +39,20 @@ def derivation_card(d: Any, title: str | None = None) -> Any:
     """
     steps = list(d.steps)[:_MAX_STEPS]
     lines: list[tuple[str, dict]] = [
-        (title or "derivation", dict(size=15, weight="bold")),
-        (f"f = {mathtext(d.forward)}", dict(size=13)),
-        (f"{d._symbol()} = {mathtext(d.expr)}", dict(size=13, color="C0")),
-        (f"tape's reverse pass: {mathtext(d.tape_expr)}", dict(size=11, color="0.25")),
-        (shorten(f"check: {d.proof}", 110), dict(size=9, color="C2", style="italic")),
+        (title or "derivation", {"size": 15, "weight": "bold"}),
+        (f"f = {mathtext(d.forward)}", {"size": 13}),
+        (f"{d._symbol()} = {mathtext(d.expr)}", {"size": 13, "color": "C0"}),
+        (f"tape's reverse pass: {mathtext(d.tape_expr)}", {"size": 11, "color": "0.25"}),
+        (shorten(f"check: {d.proof}", 110), {"size": 9, "color": "C2", "style": "italic"}),
         ("the chain rule, node by node (forward definitions, local partials, adjoints)",
-         dict(size=11, weight="bold")),
+         {"size": 11, "weight": "bold"}),
     ]
-    lines += [(_step_row(s), dict(size=10)) for s in steps]
+    lines += [(_step_row(s), {"size": 10}) for s in steps]
     if len(d.steps) > _MAX_STEPS:
-        lines.append((f"… {len(d.steps) - _MAX_STEPS} more steps", dict(size=9)))
-    lines.append(("numbers at the recorded point", dict(size=11, weight="bold")))
+        lines.append((f"… {len(d.steps) - _MAX_STEPS} more steps", {"size": 9}))
+    lines.append(("numbers at the recorded point", {"size": 11, "weight": "bold"}))
     table = d.table().splitlines()
-    lines += [(row, dict(size=9, family="monospace")) for row in table]
+    lines += [(row, {"size": 9, "family": "monospace"}) for row in table]
     gaps = [0.28 if style.get("family") == "monospace" else 0.42 for _, style in lines]
     height = sum(gaps) + 0.4
     fig = plt.figure(figsize=(10.0, height))

@@ -95,7 +95,7 @@ def plot_derivative(fn: Callable[[Any], Any], x: Any = (-3.0, 3.0), order: int =
               title_fontsize=8)
     ax.text(1.0, -0.07, f"max |tape − closed form| = {worst:.1e}", transform=ax.transAxes,
             ha="right", va="top", fontsize=8, color="0.3",
-            bbox=dict(boxstyle="round", fc="white", ec="0.8"))
+            bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.set_title(title or f"f and its derivative{'s' if order > 1 else ''} from the tape")
     fig.tight_layout()
     return fig

@@ -107,9 +107,9 @@ def _branch_note(d: Derivation, name: str, value: Any, grad: np.ndarray) -> tupl
         closed = np.asarray(d.function()(**{name: value}), dtype=float)
     if np.allclose(closed.ravel(), np.ravel(grad), rtol=1e-6, atol=1e-9):
         return ()
-    return (f"the tape's gradient at the solution follows the branches recorded at the "
-            f"original value of {name} (relu, abs, max, ...); the closed form gives "
-            f"{np.array2string(closed, precision=6)} there",)
+    return ((f"the tape's gradient at the solution follows the branches recorded at the "
+             f"original value of {name} (relu, abs, max, ...); the closed form gives "
+             f"{np.array2string(closed, precision=6)} there"),)
 
 
 def family_str(found: Any) -> str:

@@ -18,6 +18,6 @@ def load_data(test_split: float = 0.2, seed: int = 0):
     data = load_digits()
     x, y = data.images.astype(np.float64), data.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(x))
-    n_test = int(round(len(x) * test_split))
+    n_test = round(len(x) * test_split)
     test, train = order[:n_test], order[n_test:]
     return (x[train], y[train]), (x[test], y[test])
