@@ -6,6 +6,7 @@ Tensor of its current value, so assigning later never changes what a tape record
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -242,7 +243,7 @@ class Variable(Tensor):
     np.float64(2.0)
     """
 
-    __slots__ = ("_lock", "_snapshot", "trainable")
+    __slots__ = ("_lock", "_order", "_snapshot", "trainable")
 
     def __init__(self, initial_value: Any, trainable: bool = True, name: str | None = None,
                  dtype: Any = None):
@@ -254,6 +255,7 @@ class Variable(Tensor):
         self._snapshot = Tensor(value, name)
         self.trainable = bool(trainable)
         self._lock = threading.Lock()  # assign* are atomic read-modify-writes
+        self._order = next(_CREATED)  # construction order (``watched_variables`` sorts on it)
 
     def __reduce__(self) -> tuple:
         # copy, deepcopy and pickle rebuild the Variable (a lock cannot be copied)
@@ -325,6 +327,8 @@ class Variable(Tensor):
             self._snapshot = Tensor(new, self.name)
         return self
 
+
+_CREATED = itertools.count()
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 

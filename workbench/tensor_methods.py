@@ -71,6 +71,14 @@ class ArrayMethods:
         ew, scale = _op("elementwise"), 10.0 ** decimals
         return ew.div(ew.round(ew.mul(self, scale)), scale)
 
+    # --- TensorFlow's -------------------------------------------------------------------------
+    def ref(self) -> Any:
+        """A hashable handle on this Tensor or Variable (``tf.Tensor.ref``), to key dicts."""
+        from workbench.tf_types import Reference
+        return Reference(self)
+
+    experimental_ref = ref
+
     # --- NumPy's array methods (each calls the op of the same name) --------------------------
     @property
     def mT(self) -> Tensor:

@@ -1,0 +1,131 @@
+"""Behaviours where a TensorFlow GradientTape program, ported by changing the import, must get
+TensorFlow's answer: each test states TensorFlow's value (measured with TensorFlow 2.21, or
+documented) next to an independent closed form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import workbench as tf
+
+
+def close(actual, expected, rtol=1e-7):
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=1e-12)
+
+
+# --- custom_gradient with several outputs ----------------------------------------------------
+def test_custom_gradient_with_a_tuple_output_passes_one_upstream_per_output():
+    # TensorFlow calls grad_fn(*upstreams): one cotangent per (flattened) output.
+    seen = []
+
+    @tf.custom_gradient
+    def f(x):
+        def grad(dy1, dy2):
+            seen.append((dy1.shape, dy2.shape))
+            return dy1 * 2.0 + tf.reduce_sum(dy2 * tf.constant([3.0, 1.0]))
+        return (x * 2.0, tf.stack([x * 3.0, x])), grad
+
+    x = tf.constant(1.5)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a, b = f(x)
+        y = a * 10.0 + b[0] * 4.0 + b[1]
+    close(a, 3.0), close(b, [4.5, 1.5])
+    # d/dx = 10*2 + 4*3 + 1*1 = 33 (grad_fn is the true VJP here)
+    close(tape.gradient(y, x), 33.0)
+    assert seen == [((), (2,))]
+
+
+def test_custom_gradient_unused_output_gets_zeros_and_structure_is_kept():
+    @tf.custom_gradient
+    def f(x):
+        def grad(dy_a, dy_b):
+            return dy_a * 2.0 + tf.reduce_sum(dy_b) * 100.0
+        return {"a": x * 2.0, "b": [x * x]}, grad
+
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = f(x)
+        y = tf.reduce_sum(out["a"])
+    assert set(out) == {"a", "b"} and isinstance(out["b"], list)
+    close(out["b"][0], [1.0, 4.0])
+    close(tape.gradient(y, x), [2.0, 2.0])  # dy_b is zeros: nothing of the 100 factor
+
+
+def test_custom_gradient_outputs_of_different_dtypes_keep_them():
+    @tf.custom_gradient
+    def f(x):
+        return (x * 2.0, tf.cast(x, tf.float64) * 3.0), lambda d1, d2: d1 * 2.0 + tf.cast(
+            d2, tf.float32) * 3.0
+
+    x = tf.constant(np.float32(1.0))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a, b = f(x)
+        y = tf.cast(a, tf.float64) + b
+    assert a.dtype == np.float32 and b.dtype == np.float64
+    g = tape.gradient(y, x)
+    assert g.dtype == np.float32
+    close(g, 5.0)
+
+
+def test_custom_gradient_with_several_outputs_is_differentiable_again():
+    @tf.custom_gradient
+    def sin_cos(x):
+        return (tf.sin(x), tf.cos(x)), lambda ds, dc: ds * tf.cos(x) - dc * tf.sin(x)
+
+    x = tf.constant(0.7)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            s, c = sin_cos(x)
+            y = s * 2.0 + c
+        g = inner.gradient(y, x)
+    close(g, 2 * np.cos(0.7) - np.sin(0.7))
+    close(outer.gradient(g, x), -2 * np.sin(0.7) - np.cos(0.7))
+
+
+# --- activations at their kinks: TensorFlow's gradients -----------------------------------------
+def test_elu_and_selu_gradients_at_zero_take_the_linear_branch():
+    # TensorFlow 2.21: elu'(0) = 1, selu'(0) = scale = 1.0507009873554805
+    scale, alpha = 1.0507009873554805, 1.6732632423543772
+    x = tf.constant([-1.0, 0.0, 1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        e, s = tf.nn.elu(x), tf.nn.selu(x)
+    close(tape.gradient(e, x), [np.exp(-1.0), 1.0, 1.0])
+    close(tape.gradient(s, x), [scale * alpha * np.exp(-1.0), scale, scale])
+    close(e, [np.expm1(-1.0), 0.0, 1.0]), close(s, [scale * alpha * np.expm1(-1.0), 0.0, scale])
+
+
+# --- floor division is not differentiable ------------------------------------------------------
+def test_floor_division_has_no_gradient_as_in_tensorflow():
+    # TensorFlow registers FloorDiv as not differentiable: the gradient is None (also where
+    # the divisor is 0 and the quotient is x / 0).
+    x, y = tf.constant([5.5, -3.5, 1.0]), tf.constant([2.0, 2.0, 0.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, y])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q1, q2 = tf.math.floordiv(x, y), x // y
+        z = x[:2] % y[:2] + x[:2] // y[:2]
+    close(q1, [2.0, -2.0, np.inf]), close(q2, [2.0, -2.0, np.inf])
+    assert tape.gradient(q1, [x, y]) == [None, None]
+    assert tape.gradient(q2, [x, y]) == [None, None]
+    # what is left is the gradient of x mod y: (1, -floor(x / y))
+    gx, gy = tape.gradient(z, [x, y])
+    close(gx, [1.0, 1.0, 0.0]), close(gy, [-2.0, 2.0, 0.0])
+
+
+# --- Tensor.ref() ------------------------------------------------------------------------------
+def test_ref_keys_dicts_by_identity():
+    v, w = tf.Variable([1.0, 2.0]), tf.Variable([1.0, 2.0])
+    t = tf.constant(3.0)
+    slots = {v.ref(): "v", w.ref(): "w", t.ref(): "t"}
+    assert len(slots) == 3
+    assert slots[v.ref()] == "v" and slots[t.ref()] == "t"
+    assert v.ref().deref() is v and v.ref() != w.ref()
+    with pytest.raises(TypeError):
+        hash(v)  # Tensors stay unhashable (== is elementwise), as in TensorFlow
