@@ -235,7 +235,7 @@ def test_stop_recording_pauses_only_this_tape():
 
 def test_stop_recording_outside_the_block_raises():
     tape = wb.GradientTape()
-    with pytest.raises(ValueError, match="recording"), tape.stop_recording():
+    with pytest.raises(RuntimeError, match="recording"), tape.stop_recording():
         pass
 
 

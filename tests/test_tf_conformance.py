@@ -129,3 +129,37 @@ def test_ref_keys_dicts_by_identity():
     assert v.ref().deref() is v and v.ref() != w.ref()
     with pytest.raises(TypeError):
         hash(v)  # Tensors stay unhashable (== is elementwise), as in TensorFlow
+
+
+# --- gather's default axis with batch_dims ------------------------------------------------------
+def test_gather_with_batch_dims_defaults_axis_to_batch_dims():
+    # TensorFlow: axis defaults to the first non-batch dimension.
+    p0 = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    p = tf.constant(p0)
+    w = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(p)
+        y = tf.gather(p, [[2, 0], [1, 1]], batch_dims=1)
+        loss = tf.reduce_sum(y * w)
+    close(y, [[3.0, 1.0], [5.0, 5.0]])  # TensorFlow's value: row b gathers p[b, idx[b]]
+    close(tape.gradient(loss, p), [[2.0, 0.0, 1.0], [0.0, 7.0, 0.0]])
+    close(tf.gather(p, [[2, 0], [1, 1]], axis=1, batch_dims=1), y)
+
+
+# --- in-place operators on Variables ----------------------------------------------------------
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/=", "**="])
+def test_in_place_operators_on_a_variable_raise_as_in_tensorflow(op):
+    # TensorFlow raises RuntimeError: `v += 1` would silently make v a Tensor (gradient None).
+    v = tf.Variable(2.0)
+    namespace = {"v": v}
+    with pytest.raises(RuntimeError, match="assign"):
+        exec(f"v {op} 1.0", namespace)  # noqa: S102 - the statement under test
+    assert namespace["v"] is v and float(v) == 2.0
+    t = tf.constant(2.0)
+    t += 1.0  # a Tensor just rebinds, as in TensorFlow
+    close(t, 3.0)
+
+
+def test_stop_recording_outside_the_block_is_a_runtime_error():
+    with pytest.raises(RuntimeError, match="recording"), tf.GradientTape().stop_recording():
+        pass

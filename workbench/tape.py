@@ -94,8 +94,9 @@ class GradientTape:
         >>> print(tape.gradient(y, x))
         None
         """
-        if not self._recording:
-            raise ValueError("Tape.stop_recording() can only be called while the tape is recording")
+        if not self._recording:  # RuntimeError, as TensorFlow raises
+            raise RuntimeError(
+                "Tape.stop_recording() can only be called while the tape is recording")
         with tape_state.paused((self,)):
             yield
 

@@ -301,6 +301,23 @@ class Variable(Tensor):
         """``self.assign(self - delta)``, atomically."""
         return self._set(as_input(delta), "sub")
 
+    # ``v += x`` would rebind ``v`` to a Tensor, which tapes no longer see as the Variable (its
+    # gradient becomes None): refused, as in TensorFlow.
+    def __iadd__(self, other):
+        raise _in_place("+=", "variable.assign_add(value)", "variable + value")
+
+    def __isub__(self, other):
+        raise _in_place("-=", "variable.assign_sub(value)", "variable - value")
+
+    def __imul__(self, other):
+        raise _in_place("*=", "variable.assign(variable * value)", "variable * value")
+
+    def __itruediv__(self, other):
+        raise _in_place("/=", "variable.assign(variable / value)", "variable / value")
+
+    def __ipow__(self, other):
+        raise _in_place("**=", "variable.assign(variable ** value)", "variable ** value")
+
     def _set(self, source: Any, op: str) -> Variable:
         engine = staged_engine(source, self) if STAGING else None
         if engine is not None:  # shape-only tracing: the engine checks and records the update
@@ -329,6 +346,13 @@ class Variable(Tensor):
 
 
 _CREATED = itertools.count()
+
+
+def _in_place(op: str, assign: str, new: str) -> RuntimeError:
+    return RuntimeError(
+        f"`variable {op} value` with wb.Variables is not supported (as in TensorFlow): use "
+        f"`{assign}` to modify the Variable, or `out = {new}` for a new Tensor")
+
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
