@@ -163,3 +163,46 @@ def test_in_place_operators_on_a_variable_raise_as_in_tensorflow(op):
 def test_stop_recording_outside_the_block_is_a_runtime_error():
     with pytest.raises(RuntimeError, match="recording"), tf.GradientTape().stop_recording():
         pass
+
+
+# --- autograd-style transforms: integer arguments and constant outputs --------------------------
+@pytest.mark.parametrize("arg", [3, np.array([1, 2]), True], ids=["int", "int-array", "bool"])
+def test_transforms_refuse_integer_arguments_instead_of_a_zero_gradient(arg):
+    # d(x^2)/dx at 3 is 6, not 0: JAX raises TypeError for integer inputs; so does workbench.
+    for transform in (tf.grad, tf.elementwise_grad, tf.jacobian, tf.value_and_grad):
+        with pytest.raises(TypeError, match="floating input"):
+            transform(lambda x: tf.sum(x ** 2))(arg)
+    close(tf.grad(lambda x: x ** 2)(3.0), 6.0)
+    # only the differentiated argument must be floating
+    close(tf.grad(lambda x, n: x ** n)(2.0, 3), 12.0)
+
+
+def test_transforms_of_a_constant_function_give_zero():
+    # JAX and autograd: the gradient of a function that ignores its input is 0.
+    close(tf.grad(lambda x: 3.0)(2.0), 0.0)
+    close(tf.grad(lambda x, y: y * 3.0)(2.0, 1.0), 0.0)
+    close(tf.elementwise_grad(lambda x: np.ones(2))(np.array([1.0, 2.0])), [0.0, 0.0])
+    value, g = tf.value_and_grad(lambda x: 5.0)(np.array([1.0, 2.0]))
+    assert value == 5.0
+    close(g, [0.0, 0.0])
+
+
+def test_cholesky_gradient_is_the_lower_triangle_that_tensorflow_symmetrizes():
+    # TensorFlow 2.21 gives the symmetric matrix below for sum(cholesky(A)); workbench's is
+    # w.r.t. the lower triangle NumPy reads (documented); they agree once symmetrized.
+    m = np.array([[1.0, 2.0, 0.5], [0.3, -0.7, 1.1]])
+    a = tf.constant(m @ m.T + np.eye(2))
+    tf_value = np.array([[0.21993848, 0.22657361], [0.22657361, 0.30197289]])
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        y = tf.reduce_sum(tf.linalg.cholesky(a))
+    g = tape.gradient(y, a).numpy()
+    close((g + g.T) / 2, tf_value, rtol=1e-7)
+    close(np.triu(g, 1), np.zeros((2, 2)))
+    # central differences on the lower triangle the factorization reads
+    h = 1e-6
+    def f(a0):
+        return np.sum(np.linalg.cholesky(a0))
+    fd = (f(a.numpy() + h * np.array([[0, 0], [1.0, 0]])) -
+          f(a.numpy() - h * np.array([[0, 0], [1.0, 0]]))) / (2 * h)
+    close(g[1, 0], fd, rtol=1e-6)
