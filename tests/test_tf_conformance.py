@@ -206,3 +206,69 @@ def test_cholesky_gradient_is_the_lower_triangle_that_tensorflow_symmetrizes():
     fd = (f(a.numpy() + h * np.array([[0, 0], [1.0, 0]])) -
           f(a.numpy() - h * np.array([[0, 0], [1.0, 0]]))) / (2 * h)
     close(g[1, 0], fd, rtol=1e-6)
+
+
+# --- BatchNormalization (the batch Jacobian example of the Advanced autodiff guide) ----------
+def _bn_reference(x, gamma, beta, eps):
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def test_batch_normalization_trains_on_batch_moments_and_infers_on_moving_averages():
+    rng = np.random.default_rng(3)
+    x0 = rng.normal(size=(7, 5))
+    bn = tf.keras.layers.BatchNormalization()
+    y = bn(tf.constant(x0), training=True)
+    close(y, _bn_reference(x0, 1.0, 0.0, 1e-3), rtol=1e-12)
+    close(bn.moving_mean, 0.01 * x0.mean(axis=0), rtol=1e-12)
+    close(bn.moving_variance, 0.99 + 0.01 * x0.var(axis=0), rtol=1e-12)
+    assert [v.name.split("/")[-1] for v in bn.trainable_variables] == ["gamma", "beta"]
+    assert len(bn.variables) == 4
+    inferred = bn(tf.constant(x0))  # training=False: the moving averages
+    close(inferred, (x0 - bn.moving_mean.numpy()) / np.sqrt(bn.moving_variance.numpy() + 1e-3),
+          rtol=1e-12)
+
+
+def test_batch_normalization_gradients_against_central_differences():
+    rng = np.random.default_rng(4)
+    x0, w = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
+    bn = tf.keras.layers.BatchNormalization(epsilon=0.01)
+    x = tf.constant(x0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(tf.sin(bn(x, training=True)) * w)
+    gx, ggamma, gbeta = tape.gradient(loss, [x] + bn.trainable_variables)
+
+    def f(x1, gamma=1.0, beta=0.0):
+        return np.sum(np.sin(_bn_reference(x1, gamma, beta, 0.01)) * w)
+
+    h, fd = 1e-6, np.zeros_like(x0)
+    for idx in np.ndindex(x0.shape):
+        e = np.zeros_like(x0)
+        e[idx] = h
+        fd[idx] = (f(x0 + e) - f(x0 - e)) / (2 * h)
+    close(gx, fd, rtol=1e-6)
+    fd_gamma = [(f(x0, 1.0 + h * np.eye(3)[j]) - f(x0, 1.0 - h * np.eye(3)[j])) / (2 * h)
+                for j in range(3)]
+    close(ggamma, fd_gamma, rtol=1e-6)
+    close(gbeta, np.sum(np.cos(_bn_reference(x0, 1.0, 0.0, 0.01)) * w, axis=0), rtol=1e-10)
+
+
+def test_batch_normalization_couples_examples_so_batch_jacobian_differs():
+    # The guide: with batch normalization, example b's output depends on every example, so the
+    # full Jacobian's diagonal blocks differ from its sum over the batch (they agree without);
+    # batch_jacobian, like TensorFlow's, differentiates the sum over the target's batch (exact
+    # only for independent examples): row b' is sum_b d y[b] / d x[b'].
+    x = tf.constant(np.random.default_rng(5).normal(size=(7, 5)))
+    dense = tf.keras.layers.Dense(6, activation=tf.nn.elu)
+    bn = tf.keras.layers.BatchNormalization()
+    with tf.GradientTape(persistent=True, watch_accessed_variables=False) as tape:
+        tape.watch(x)
+        y = dense(bn(x, training=True))
+    j = tape.jacobian(y, x)
+    assert j.shape == (7, 6, 7, 5)
+    j_sum = tf.reduce_sum(j, axis=2).numpy()
+    j_select = tf.einsum("bxby->bxy", j).numpy()
+    assert np.max(np.abs(j_sum - j_select)) > 1e-3
+    close(tape.batch_jacobian(y, x), np.transpose(np.sum(j.numpy(), axis=0), (1, 0, 2)),
+          rtol=1e-10)
