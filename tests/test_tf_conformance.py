@@ -272,3 +272,23 @@ def test_batch_normalization_couples_examples_so_batch_jacobian_differs():
     assert np.max(np.abs(j_sum - j_select)) > 1e-3
     close(tape.batch_jacobian(y, x), np.transpose(np.sum(j.numpy(), axis=0), (1, 0, 2)),
           rtol=1e-10)
+
+
+# --- no aliasing between a Tensor and the arrays handed out or taken in ------------------------
+def test_numpy_returns_a_copy_and_variables_own_their_storage():
+    # TensorFlow 2.21: mutating t.numpy() or the array a Variable was made from changes nothing.
+    t = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(t)
+        y = t * t
+    a = t.numpy()
+    a[0] = 5.0
+    close(t, [1.0, 2.0])
+    close(tape.gradient(y, t), [2.0, 4.0])  # the recorded values are untouched
+    init = np.array([1.0, 2.0])
+    v, w = tf.Variable(init), tf.Variable(tf.constant(init))
+    init[0] = 9.0
+    b = v.numpy()
+    b[1] = 7.0
+    close(v, [1.0, 2.0]), close(w, [1.0, 2.0])
+    assert isinstance(tf.constant(2.0).numpy(), np.floating)

@@ -52,10 +52,10 @@ class Tensor(ArrayMethods):
 
     # --- values -------------------------------------------------------------------------
     def numpy(self) -> Any:
-        """The value as an ndarray (not a copy: do not mutate it); a NumPy scalar for rank 0,
-        as in TensorFlow."""
+        """A copy of the value as an ndarray (so mutating it leaves the Tensor, and what tapes
+        recorded, unchanged); a NumPy scalar for rank 0, as in TensorFlow."""
         self._note_escape()
-        arr = np.asarray(self._value)
+        arr = np.array(self._value)
         return arr[()] if arr.ndim == 0 else arr
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -251,6 +251,9 @@ class Variable(Tensor):
             value = _lossless(np.asarray(_raw(initial_value)), np.dtype(dtype), name, "create")
         else:
             value = to_array(_raw(initial_value))
+        raw = _raw(initial_value)
+        if isinstance(raw, np.ndarray) and np.may_share_memory(value, raw):
+            value = value.copy()  # the Variable owns its storage, as in TensorFlow
         super().__init__(value, name)
         self._snapshot = Tensor(value, name)
         self.trainable = bool(trainable)
