@@ -292,3 +292,11 @@ def test_numpy_returns_a_copy_and_variables_own_their_storage():
     b[1] = 7.0
     close(v, [1.0, 2.0]), close(w, [1.0, 2.0])
     assert isinstance(tf.constant(2.0).numpy(), np.floating)
+
+
+def test_assign_takes_tensorflows_keywords():
+    v = tf.Variable([1.0, 2.0])
+    assert v.assign([3.0, 4.0], read_value=False) is None
+    assert v.assign_add([1.0, 1.0], use_locking=True) is v
+    assert v.assign_sub([0.5, 0.5], name="step", read_value=False) is None
+    close(v, [3.5, 4.5])

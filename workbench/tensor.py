@@ -14,7 +14,7 @@ import numpy as np
 
 from workbench import tape_state
 from workbench.dtypes import to_array
-from workbench.tensor_methods import ArrayMethods
+from workbench.tensor_methods import ArrayMethods, NoInPlaceOperators
 from workbench.tf_types import DType, TensorShape
 
 
@@ -230,7 +230,7 @@ class Tensor(ArrayMethods):
         return _shape.reshape(self, shape)
 
 
-class Variable(Tensor):
+class Variable(NoInPlaceOperators, Tensor):
     """Mutable state that a tape watches automatically when it is read (if ``trainable``).
 
     >>> import workbench as wb
@@ -286,40 +286,31 @@ class Variable(Tensor):
         if tape_state.ACTIVE.get():
             Tensor._note_escape(self._read())
 
-    def assign(self, value: Any) -> Variable:
+    def assign(self, value: Any, use_locking: Any = None, name: Any = None,
+               read_value: bool = True) -> Variable | None:
         """Set the value (not differentiable: tapes do not record assignments).
 
         The value must have the Variable's shape, and a dtype it can hold without loss: a
         float into an int Variable, a complex into a float one, or an out-of-range integer
         raise ``TypeError``/``ValueError`` (as TensorFlow does) instead of truncating.
-        ``assign``, ``assign_add`` and ``assign_sub`` are atomic across threads.
+        ``assign``, ``assign_add`` and ``assign_sub`` are atomic across threads (so
+        ``use_locking`` is accepted and ignored); they return the Variable, or None with
+        ``read_value=False``, as in TensorFlow.
         """
-        return self._set(as_input(value), "assign")
+        out = self._set(as_input(value), "assign")
+        return out if read_value else None
 
-    def assign_add(self, delta: Any) -> Variable:
+    def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None,
+                   read_value: bool = True) -> Variable | None:
         """``self.assign(self + delta)``, atomically."""
-        return self._set(as_input(delta), "add")
+        out = self._set(as_input(delta), "add")
+        return out if read_value else None
 
-    def assign_sub(self, delta: Any) -> Variable:
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None,
+                   read_value: bool = True) -> Variable | None:
         """``self.assign(self - delta)``, atomically."""
-        return self._set(as_input(delta), "sub")
-
-    # ``v += x`` would rebind ``v`` to a Tensor, which tapes no longer see as the Variable (its
-    # gradient becomes None): refused, as in TensorFlow.
-    def __iadd__(self, other):
-        raise _in_place("+=", "variable.assign_add(value)", "variable + value")
-
-    def __isub__(self, other):
-        raise _in_place("-=", "variable.assign_sub(value)", "variable - value")
-
-    def __imul__(self, other):
-        raise _in_place("*=", "variable.assign(variable * value)", "variable * value")
-
-    def __itruediv__(self, other):
-        raise _in_place("/=", "variable.assign(variable / value)", "variable / value")
-
-    def __ipow__(self, other):
-        raise _in_place("**=", "variable.assign(variable ** value)", "variable ** value")
+        out = self._set(as_input(delta), "sub")
+        return out if read_value else None
 
     def _set(self, source: Any, op: str) -> Variable:
         engine = staged_engine(source, self) if STAGING else None
@@ -349,12 +340,6 @@ class Variable(Tensor):
 
 
 _CREATED = itertools.count()
-
-
-def _in_place(op: str, assign: str, new: str) -> RuntimeError:
-    return RuntimeError(
-        f"`variable {op} value` with wb.Variables is not supported (as in TensorFlow): use "
-        f"`{assign}` to modify the Variable, or `out = {new}` for a new Tensor")
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
