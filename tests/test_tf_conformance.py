@@ -300,3 +300,22 @@ def test_assign_takes_tensorflows_keywords():
     assert v.assign_add([1.0, 1.0], use_locking=True) is v
     assert v.assign_sub([0.5, 0.5], name="step", read_value=False) is None
     close(v, [3.5, 4.5])
+
+
+@pytest.mark.parametrize("f", [tf.abs, tf.nn.relu, tf.nn.relu6, tf.nn.leaky_relu],
+                         ids=["abs", "relu", "relu6", "leaky_relu"])
+def test_second_derivative_of_piecewise_linear_functions(f):
+    # TensorFlow 2.21 gives zeros; workbench gives None (documented), and zeros when asked.
+    x = tf.constant([-1.5, 0.5, 2.0, 7.0])
+    with tf.GradientTape(persistent=True) as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(f(x))
+        g = inner.gradient(y, x)
+    h = 1e-6
+    fd = (np.asarray(f(tf.constant(x.numpy() + h))) - np.asarray(f(tf.constant(x.numpy() - h))))
+    close(g, fd / (2 * h), rtol=1e-6)
+    assert outer.gradient(g, x) is None
+    close(outer.gradient(g, x, unconnected_gradients="zero"), np.zeros(4))
+    close(outer.jacobian(g, x, unconnected_gradients="zero"), np.zeros((4, 4)))
