@@ -319,3 +319,26 @@ def test_second_derivative_of_piecewise_linear_functions(f):
     assert outer.gradient(g, x) is None
     close(outer.gradient(g, x, unconnected_gradients="zero"), np.zeros(4))
     close(outer.jacobian(g, x, unconnected_gradients="zero"), np.zeros((4, 4)))
+
+
+# --- top_k ------------------------------------------------------------------------------------
+def test_top_k_values_indices_and_gradient():
+    # TensorFlow 2.21: values [[3, 3, 2], [4, 0.5, 0]], indices [[1, 3, 2], [2, 0, 3]] (ties:
+    # lower index first); the gradient scatters the weights back to the chosen entries.
+    x0 = np.array([[1.0, 3.0, 2.0, 3.0], [0.5, -1.0, 4.0, 0.0]])
+    x = tf.constant(x0)
+    w = np.array([1.0, 10.0, 100.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        values, indices = tf.math.top_k(x, k=3)
+        y = values * w
+    order = np.argsort(-x0, axis=-1, kind="stable")[:, :3]
+    np.testing.assert_array_equal(indices.numpy(), order)
+    close(values, np.take_along_axis(x0, order, axis=-1))
+    expected = np.zeros_like(x0)
+    np.put_along_axis(expected, order, np.broadcast_to(w, (2, 3)), axis=-1)
+    close(tape.gradient(y, x), expected)
+    close(tf.nn.top_k(x).values, [[3.0], [4.0]])
+    assert tf.math.top_k(x, k=0).values.shape == (2, 0)
+    with pytest.raises(ValueError, match="k must be in"):
+        tf.math.top_k(x, k=5)
