@@ -128,14 +128,16 @@ def test_watch_accessed_variables_false():
     assert tape.watched_variables() == (a,)
 
 
-def test_watched_variables_is_a_tuple_in_first_watched_order():
+def test_watched_variables_is_a_tuple_in_construction_order():
+    # TensorFlow documents watched_variables() as "in order of construction".
     a, b, c = wb.Variable(1.0, name="a"), wb.Variable(2.0, name="b"), wb.Variable(3.0, name="c")
     with wb.GradientTape() as tape:
         y = c * a
-        y = y + b * c + a
+        tape.watch(b)
+        y = y + c + a
     watched = tape.watched_variables()
     assert isinstance(watched, tuple)
-    assert [v.name for v in watched] == ["c", "a", "b"]
+    assert [v.name for v in watched] == ["a", "b", "c"]
 
 
 def test_watch_of_a_non_tensor_names_the_type():
@@ -233,7 +235,7 @@ def test_stop_recording_pauses_only_this_tape():
 
 def test_stop_recording_outside_the_block_raises():
     tape = wb.GradientTape()
-    with pytest.raises(ValueError, match="recording"), tape.stop_recording():
+    with pytest.raises(RuntimeError, match="recording"), tape.stop_recording():
         pass
 
 

@@ -293,7 +293,22 @@ def test_cond_like_branches_and_loops():
 
 
 def test_where_with_nan_in_the_unselected_branch_gives_nan_as_tensorflow():
-    # TensorFlow's documented pitfall: the unselected branch's gradient is 0 * inf = NaN.
+    # tf.where's documented pitfall: the unselected branch's gradient is 0 * inf = NaN
+    # (TensorFlow 2.21 gives NaN for 1/x and log here too).
+    x = tf.constant([0.0, 4.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = tf.where(x < 1.0, 0.0, 1.0 / x)
+            z = tf.where(x > 0.0, tf.math.log(x), 0.0)
+            gy, gz = tape.gradient(y, x).numpy(), tape.gradient(z, x).numpy()
+    assert np.isnan(gy[0]) and np.isnan(gz[0])
+    close(gy[1], -1 / 16), close(gz[1], 0.25)
+
+
+def test_where_over_sqrt_gives_nan_where_tensorflow_gives_zero():
+    # A documented difference: TensorFlow's sqrt gradient is 0 where the incoming gradient is
+    # 0, so TensorFlow 2.21 gives [0, 0, 0.25]; workbench gives 0 * inf = NaN, as JAX does.
     x = tf.constant([-1.0, 0.0, 4.0])
     with tf.GradientTape() as tape:
         tape.watch(x)

@@ -7,8 +7,13 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from workbench import tape_state
+from workbench.ops import elementwise as ew
+from workbench.ops import shape as sh
 from workbench.primitive import Primitive
+from workbench.structure import flatten
 from workbench.tape import GradientTape
 from workbench.tensor import Tensor, Variable, as_input, constant
 
@@ -19,7 +24,10 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
     ``grad_fn`` returns one gradient per positional input (a tuple if more than one). As in
     TensorFlow, if ``f`` reads Variables that are not among its arguments, ``grad_fn`` must
     accept ``variables=`` (it gets those Variables) and return ``(input_grads, var_grads)``;
-    a Variable passed as an argument is an input like any other.
+    a Variable passed as an argument is an input like any other. An ``f`` with several
+    outputs (a tuple, list or dict ``y``) returns them in that structure, and ``grad_fn`` gets
+    one upstream gradient per output, positionally (``grad_fn(dy1, dy2)``; zeros for an output
+    that is not used).
 
     >>> import workbench as wb
     >>> @wb.custom_gradient
@@ -53,33 +61,57 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
                 "pass the Variable(s) as arguments"
             )
         # A fresh output (TensorFlow's identity): tapes reach it only through grad_fn.
-        y = Tensor((y if isinstance(y, Tensor) else constant(y))._value)
+        # Several outputs are packed into one flat output, which the tapes record, and
+        # handed out as recorded slices of it, so each gets its own cotangent.
+        multi = isinstance(y, list | tuple | dict)
+        outs, rebuild = flatten(y) if multi else ([y], None)
+        outs = [o if isinstance(o, Tensor) else constant(o) for o in outs]
+        packed = Tensor(_pack(outs)) if multi else Tensor(outs[0]._value)
         snapshots = tuple(v._read() for v in variables)
         prim = Primitive(
             name=f.__name__,
             forward=f,
-            vjp=_custom_vjp(grad_fn, len(inputs), variables),
+            vjp=_custom_vjp(grad_fn, len(inputs), variables, outs if multi else None),
             kind="custom",
             batchable=False,
         )
         for tape in tape_state.ACTIVE.get():
-            tape._record(prim, inputs + snapshots, y, {})
-        return y
+            tape._record(prim, inputs + snapshots, packed, {})
+        return rebuild(_unpack(packed, outs)) if multi else packed
 
     return wrapper
 
 
-def _custom_vjp(grad_fn: Callable[..., Any], n_inputs: int, variables: tuple[Variable, ...]):
-    """Per-input rules that share one ``grad_fn`` call per upstream cotangent."""
+def _pack(outs: list[Tensor]) -> np.ndarray:
+    """The outputs' values raveled end to end, in their common dtype."""
+    dtype = np.result_type(*(o.dtype for o in outs))
+    return np.concatenate([np.ravel(o._value).astype(dtype) for o in outs])
+
+
+def _unpack(flat: Tensor, like: list[Tensor]) -> list[Tensor]:
+    """Recorded slices of ``flat``, in the shapes and dtypes of ``like`` (``_pack``'s inverse)."""
+    pieces, start = [], 0
+    for o in like:
+        piece = sh.reshape(flat[start:start + o.size], o.shape)
+        pieces.append(piece if piece.dtype == o.dtype else ew.cast(piece, o.dtype))
+        start += o.size
+    return pieces
+
+
+def _custom_vjp(grad_fn: Callable[..., Any], n_inputs: int, variables: tuple[Variable, ...],
+                outs: list[Tensor] | None):
+    """Per-input rules that share one ``grad_fn`` call per upstream cotangent; with several
+    outputs (``outs``), the packed cotangent is split into one argument per output."""
     cache: dict[str, Any] = {"g": None, "grads": ()}
 
     def all_grads(g: Tensor) -> tuple[Any, ...]:
         if cache["g"] is not g:
+            upstream = [g] if outs is None else _unpack(g, outs)
             if variables:
-                input_grads, var_grads = grad_fn(g, variables=list(variables))
+                input_grads, var_grads = grad_fn(*upstream, variables=list(variables))
                 grads = _as_tuple(input_grads) + _as_tuple(var_grads)
             else:
-                grads = _as_tuple(grad_fn(g))
+                grads = _as_tuple(grad_fn(*upstream))
             expected = n_inputs + len(variables)
             if len(grads) != expected:
                 raise ValueError(

@@ -19,6 +19,11 @@ def _sources(args: tuple, argnum: Any) -> tuple[list, list[int]]:
     for i in nums:
         if not isinstance(args[i], Tensor):
             args[i] = constant(args[i])
+        if args[i].dtype.kind in "biu":  # its gradient would be a silent 0 (None on a tape)
+            raise TypeError(
+                f"cannot differentiate with respect to argument {i}: it has dtype "
+                f"{args[i].dtype.name}, and gradients need a floating input (JAX refuses "
+                f"integers too); pass a float, e.g. 3.0 or np.asarray(x, dtype=float)")
     return args, nums
 
 
@@ -42,9 +47,11 @@ def make_vjp(fun: Callable[..., Any], argnum: Any = 0) -> Callable[..., tuple]:
         with tape:
             tape.watch([args[i] for i in nums])
             ans = fun(*args, **kwargs)
+            # a constant output (a Python number) has gradient 0, as in JAX and autograd
+            target = ans if isinstance(ans, Tensor) else constant(ans)
 
         def vjp(g: Any) -> Any:
-            grads = tape.gradient(ans, [args[i] for i in nums], output_gradients=g,
+            grads = tape.gradient(target, [args[i] for i in nums], output_gradients=g,
                                   unconnected_gradients="zero")
             return _pick(grads, argnum)
 

@@ -96,6 +96,7 @@ __all__ += [  # elementwise and reduction coverage
 __all__ += ["reduce_euclidean_norm"]
 
 from workbench.ops.numpy_more import floor_divide as floordiv
+from workbench.ops.sorting import top_k
 from workbench.tf_more import add_n
 
-__all__ += ["add_n"]
+__all__ += ["add_n", "top_k"]

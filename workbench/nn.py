@@ -37,3 +37,7 @@ __all__ += ["avg_pool2d", "conv2d", "dropout", "max_pool2d"]  # convolution, poo
 from workbench.tf_more import bias_add, embedding_lookup, moments
 
 __all__ += ["bias_add", "embedding_lookup", "moments"]
+
+from workbench.ops.sorting import top_k
+
+__all__ += ["top_k"]

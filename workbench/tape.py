@@ -94,8 +94,9 @@ class GradientTape:
         >>> print(tape.gradient(y, x))
         None
         """
-        if not self._recording:
-            raise ValueError("Tape.stop_recording() can only be called while the tape is recording")
+        if not self._recording:  # RuntimeError, as TensorFlow raises
+            raise RuntimeError(
+                "Tape.stop_recording() can only be called while the tape is recording")
         with tape_state.paused((self,)):
             yield
 
@@ -134,8 +135,17 @@ class GradientTape:
             self._watched_ids.add(id(var))
 
     def watched_variables(self) -> tuple[Variable, ...]:
-        """The Variables this tape watches, in the order they were first watched."""
-        return tuple(t for t in self._watched if isinstance(t, Variable))
+        """The Variables this tape watches, in the order they were created (as TensorFlow's).
+
+        >>> import workbench as wb
+        >>> a, b = wb.Variable(1.0, name="a"), wb.Variable(2.0, name="b")
+        >>> with wb.GradientTape() as tape:
+        ...     y = b * a
+        >>> [v.name for v in tape.watched_variables()]
+        ['a', 'b']
+        """
+        variables = [t for t in self._watched if isinstance(t, Variable)]
+        return tuple(sorted(variables, key=lambda v: v._order))
 
     # --- hooks called by bind and Variable ----------------------------------------------
     def _record(self, prim: Any, inputs: tuple[Any, ...], out: Tensor, params: dict) -> None:
@@ -276,6 +286,8 @@ class GradientTape:
 
         Assumes example ``i`` of the target depends only on example ``i`` of the source.
         ``source`` may be a nested list/tuple/dict of tensors (the result has its structure).
+        A source the target does not depend on gets zeros whatever ``unconnected_gradients``
+        says, as TensorFlow's ``batch_jacobian`` does (its ``jacobian`` gives None).
 
         >>> import workbench as wb
         >>> x = wb.constant([[1.0, 2.0], [3.0, 4.0]])
@@ -286,13 +298,13 @@ class GradientTape:
         array([[6., 0.],
                [0., 8.]])
         """
-        unconnected = _parse_unconnected(unconnected_gradients)
+        _parse_unconnected(unconnected_gradients)  # checked, then ignored (as TensorFlow)
         self._begin_gradient()
         y = self._target_tensor(target)
         flat_sources, rebuild = flatten(source)
-        return rebuild([self._batch_jacobian(y, s, unconnected) for s in flat_sources])
+        return rebuild([self._batch_jacobian(y, s) for s in flat_sources])
 
-    def _batch_jacobian(self, y: Tensor, source: Any, unconnected: UnconnectedGradients) -> Any:
+    def _batch_jacobian(self, y: Tensor, source: Any) -> Any:
         group = self._source_ids(source)
         if y.ndim == 0 or source.ndim == 0 or y.shape[0] != source.shape[0]:
             raise ValueError(
@@ -309,7 +321,7 @@ class GradientTape:
         g = jacobians.batch_jacobian_rows(self._records[:], y, group)
         if g is not None:
             g = g.reshape(shape)
-        return _fill(g, source, unconnected, (batch,) + inner, drop_first=True)
+        return _fill(g, source, UnconnectedGradients.ZERO, (batch,) + inner, drop_first=True)
 
     def explain(self, target: Any, source: Any) -> str:
         """Say in plain words why the gradient of ``target`` w.r.t. ``source`` is (or isn't) None.

@@ -6,6 +6,7 @@ Tensor of its current value, so assigning later never changes what a tape record
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from workbench import tape_state
 from workbench.dtypes import to_array
-from workbench.tensor_methods import ArrayMethods
+from workbench.tensor_methods import ArrayMethods, NoInPlaceOperators
 from workbench.tf_types import DType, TensorShape
 
 
@@ -51,10 +52,10 @@ class Tensor(ArrayMethods):
 
     # --- values -------------------------------------------------------------------------
     def numpy(self) -> Any:
-        """The value as an ndarray (not a copy: do not mutate it); a NumPy scalar for rank 0,
-        as in TensorFlow."""
+        """A copy of the value as an ndarray (so mutating it leaves the Tensor, and what tapes
+        recorded, unchanged); a NumPy scalar for rank 0, as in TensorFlow."""
         self._note_escape()
-        arr = np.asarray(self._value)
+        arr = np.array(self._value)
         return arr[()] if arr.ndim == 0 else arr
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -229,7 +230,7 @@ class Tensor(ArrayMethods):
         return _shape.reshape(self, shape)
 
 
-class Variable(Tensor):
+class Variable(NoInPlaceOperators, Tensor):
     """Mutable state that a tape watches automatically when it is read (if ``trainable``).
 
     >>> import workbench as wb
@@ -242,7 +243,7 @@ class Variable(Tensor):
     np.float64(2.0)
     """
 
-    __slots__ = ("_lock", "_snapshot", "trainable")
+    __slots__ = ("_lock", "_order", "_snapshot", "trainable")
 
     def __init__(self, initial_value: Any, trainable: bool = True, name: str | None = None,
                  dtype: Any = None):
@@ -250,10 +251,14 @@ class Variable(Tensor):
             value = _lossless(np.asarray(_raw(initial_value)), np.dtype(dtype), name, "create")
         else:
             value = to_array(_raw(initial_value))
+        raw = _raw(initial_value)
+        if isinstance(raw, np.ndarray) and np.may_share_memory(value, raw):
+            value = value.copy()  # the Variable owns its storage, as in TensorFlow
         super().__init__(value, name)
         self._snapshot = Tensor(value, name)
         self.trainable = bool(trainable)
         self._lock = threading.Lock()  # assign* are atomic read-modify-writes
+        self._order = next(_CREATED)  # construction order (``watched_variables`` sorts on it)
 
     def __reduce__(self) -> tuple:
         # copy, deepcopy and pickle rebuild the Variable (a lock cannot be copied)
@@ -281,23 +286,31 @@ class Variable(Tensor):
         if tape_state.ACTIVE.get():
             Tensor._note_escape(self._read())
 
-    def assign(self, value: Any) -> Variable:
+    def assign(self, value: Any, use_locking: Any = None, name: Any = None,
+               read_value: bool = True) -> Variable | None:
         """Set the value (not differentiable: tapes do not record assignments).
 
         The value must have the Variable's shape, and a dtype it can hold without loss: a
         float into an int Variable, a complex into a float one, or an out-of-range integer
         raise ``TypeError``/``ValueError`` (as TensorFlow does) instead of truncating.
-        ``assign``, ``assign_add`` and ``assign_sub`` are atomic across threads.
+        ``assign``, ``assign_add`` and ``assign_sub`` are atomic across threads (so
+        ``use_locking`` is accepted and ignored); they return the Variable, or None with
+        ``read_value=False``, as in TensorFlow.
         """
-        return self._set(as_input(value), "assign")
+        out = self._set(as_input(value), "assign")
+        return out if read_value else None
 
-    def assign_add(self, delta: Any) -> Variable:
+    def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None,
+                   read_value: bool = True) -> Variable | None:
         """``self.assign(self + delta)``, atomically."""
-        return self._set(as_input(delta), "add")
+        out = self._set(as_input(delta), "add")
+        return out if read_value else None
 
-    def assign_sub(self, delta: Any) -> Variable:
+    def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None,
+                   read_value: bool = True) -> Variable | None:
         """``self.assign(self - delta)``, atomically."""
-        return self._set(as_input(delta), "sub")
+        out = self._set(as_input(delta), "sub")
+        return out if read_value else None
 
     def _set(self, source: Any, op: str) -> Variable:
         engine = staged_engine(source, self) if STAGING else None
@@ -324,6 +337,9 @@ class Variable(Tensor):
             self._value = new
             self._snapshot = Tensor(new, self.name)
         return self
+
+
+_CREATED = itertools.count()
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}

@@ -71,6 +71,14 @@ class ArrayMethods:
         ew, scale = _op("elementwise"), 10.0 ** decimals
         return ew.div(ew.round(ew.mul(self, scale)), scale)
 
+    # --- TensorFlow's -------------------------------------------------------------------------
+    def ref(self) -> Any:
+        """A hashable handle on this Tensor or Variable (``tf.Tensor.ref``), to key dicts."""
+        from workbench.tf_types import Reference
+        return Reference(self)
+
+    experimental_ref = ref
+
     # --- NumPy's array methods (each calls the op of the same name) --------------------------
     @property
     def mT(self) -> Tensor:
@@ -186,3 +194,32 @@ def _numpy_args(x: Tensor, method: str, dtype: Any, out: Any) -> Tensor:
         raise TypeError(f"{method}: out= is not supported (Tensors are immutable); "
                         f"use the returned Tensor")
     return x if dtype is None or np.dtype(dtype) == x.dtype else _op("elementwise").cast(x, dtype)
+
+
+def _in_place(op: str, assign: str, new: str) -> RuntimeError:
+    return RuntimeError(
+        f"`variable {op} value` with wb.Variables is not supported (as in TensorFlow): use "
+        f"`{assign}` to modify the Variable, or `out = {new}` for a new Tensor")
+
+
+class NoInPlaceOperators:
+    """``v += x`` on a Variable would rebind ``v`` to a Tensor, which tapes no longer see as
+    the Variable (its gradient becomes None): refused, as in TensorFlow (mixed into
+    ``Variable``)."""
+
+    __slots__ = ()
+
+    def __iadd__(self, other):
+        raise _in_place("+=", "variable.assign_add(value)", "variable + value")
+
+    def __isub__(self, other):
+        raise _in_place("-=", "variable.assign_sub(value)", "variable - value")
+
+    def __imul__(self, other):
+        raise _in_place("*=", "variable.assign(variable * value)", "variable * value")
+
+    def __itruediv__(self, other):
+        raise _in_place("/=", "variable.assign(variable / value)", "variable / value")
+
+    def __ipow__(self, other):
+        raise _in_place("**=", "variable.assign(variable ** value)", "variable ** value")

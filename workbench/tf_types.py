@@ -170,3 +170,33 @@ class TensorShape(tuple):
 
     def __reduce__(self) -> tuple:
         return (tuple, (tuple(self),))
+
+
+class Reference:
+    """A hashable handle on a Tensor or Variable (``t.ref()``, TensorFlow's way to key a dict by
+    a tensor, as Tensors themselves are unhashable): equal only to a handle on the same object.
+
+    >>> import workbench as wb
+    >>> v = wb.Variable(1.0)
+    >>> slots = {v.ref(): "slot"}
+    >>> slots[v.ref()], v.ref().deref() is v
+    ('slot', True)
+    """
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: object):
+        self._obj = obj
+
+    def deref(self) -> object:
+        """The Tensor or Variable this handle refers to."""
+        return self._obj
+
+    def __hash__(self) -> int:
+        return id(self._obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self) -> str:
+        return f"<Reference wrapping {self._obj!r}>"

@@ -1,4 +1,5 @@
-"""Keras layers on workbench ops: Dense, Conv2D, pooling, Flatten, Dropout, Activation, Input."""
+"""Keras layers on workbench ops: Dense, Conv2D, pooling, Flatten, Dropout, BatchNormalization,
+Activation, Input."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from workbench.keras import activations
 from workbench.keras.layer import KerasTensor, Layer
 from workbench.ops import conv, linalg, nn, shape
 from workbench.ops import elementwise as ew
+from workbench.tf_more import moments
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -242,3 +244,56 @@ __all__ = ["Activation", "AveragePooling2D", "Conv2D", "Dense", "Dropout", "Flat
            "InputLayer", "KerasTensor", "Lambda", "Layer", "MaxPooling2D", "ReLU", "Reshape",
            "Softmax"]
 MaxPool2D, AvgPool2D, Convolution2D = MaxPooling2D, AveragePooling2D, Conv2D
+
+
+class BatchNormalization(Layer):
+    """Normalize over the batch (every axis but ``axis``): with the batch's mean and variance
+    while training, which also moves ``moving_mean``/``moving_variance`` towards them by
+    ``1 - momentum``; with the moving averages otherwise. Then scale by ``gamma``, shift by
+    ``beta`` (the trainable weights).
+
+    >>> import workbench as wb
+    >>> bn = wb.keras.layers.BatchNormalization(epsilon=0.0)
+    >>> bn(wb.constant([[1.0, 2.0], [3.0, 6.0]]), training=True).numpy()
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> bn.moving_mean.numpy(), len(bn.trainable_variables), len(bn.variables)
+    (array([0.02, 0.04]), 2, 4)
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
+                 moving_variance_initializer: Any = "ones", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
+        self.center, self.scale = center, scale
+        self._inits = (gamma_initializer, beta_initializer, moving_mean_initializer,
+                       moving_variance_initializer)
+
+    def build(self, input_shape):
+        size = (input_shape[self.axis],)
+        gamma, beta, mean, variance = self._inits
+        self.gamma = self.add_weight("gamma", size, gamma) if self.scale else None
+        self.beta = self.add_weight("beta", size, beta) if self.center else None
+        self.moving_mean = self.add_weight("moving_mean", size, mean, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", size, variance,
+                                               trainable=False)
+
+    def call(self, inputs, training=False):
+        axis = self.axis % inputs.ndim
+        along = [1] * inputs.ndim
+        along[axis] = inputs.shape[axis]
+        if training and self.trainable:
+            batch_axes = [i for i in range(inputs.ndim) if i != axis]
+            mean, variance = moments(inputs, batch_axes)
+            for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+                moving.assign(ew.add(ew.mul(moving, self.momentum),
+                                     ew.mul(ew.stop_gradient(batch), 1.0 - self.momentum)))
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        inv = ew.div(1.0, ew.sqrt(ew.add(variance, self.epsilon)))
+        if self.gamma is not None:
+            inv = ew.mul(inv, self.gamma)
+        y = ew.mul(ew.sub(inputs, shape.reshape(mean, along)), shape.reshape(inv, along))
+        return ew.add(y, shape.reshape(self.beta, along)) if self.beta is not None else y

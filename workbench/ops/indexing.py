@@ -70,11 +70,12 @@ def take_along_axis(arr: Any, indices: Any, axis: int) -> Tensor:
     return sh.getitem(arr, tuple(grid))
 
 
-def gather(params: Any, indices: Any, axis: int = 0, batch_dims: int = 0) -> Tensor:
+def gather(params: Any, indices: Any, axis: int | None = None, batch_dims: int = 0) -> Tensor:
     """TensorFlow's ``tf.gather``: slices of ``params`` along ``axis`` at ``indices``.
 
     The result has shape ``params.shape[:axis] + indices.shape[batch_dims:] +
-    params.shape[axis + 1:]``; the gradient scatter-adds back into ``params``.
+    params.shape[axis + 1:]``; the gradient scatter-adds back into ``params``. ``axis``
+    defaults to the first non-batch axis (``batch_dims``), as in TensorFlow.
 
     >>> import workbench as wb
     >>> wb.gather(wb.constant([[1.0, 2.0], [3.0, 4.0]]), [1, 1, 0]).numpy()
@@ -85,8 +86,8 @@ def gather(params: Any, indices: Any, axis: int = 0, batch_dims: int = 0) -> Ten
     params = constant(params)
     idx = _indices(indices)
     ndim = params.ndim
-    axis = normalize_axis_index(axis, ndim)
     batch_dims = normalize_axis_index(batch_dims, idx.ndim + 1, "batch_dims")
+    axis = batch_dims if axis is None else normalize_axis_index(axis, ndim)
     if batch_dims > axis:
         raise ValueError(f"gather: batch_dims ({batch_dims}) must not exceed axis ({axis})")
     if idx.shape[:batch_dims] != params.shape[:batch_dims]:

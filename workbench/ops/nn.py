@@ -80,13 +80,14 @@ def leaky_relu(features, alpha: float = 0.2) -> Tensor:
 
 
 def elu(features, alpha: float = 1.0) -> Tensor:
-    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+    """``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise; at 0 the gradient is 1 (the
+    linear branch, as TensorFlow's ``elu`` and ``selu`` gradients).
 
     >>> import workbench as wb
     >>> wb.nn.elu(wb.constant([0.0, 2.0])).numpy()
     array([0., 2.])
     """
-    return ew.where(features > 0, features,
+    return ew.where(features >= 0, features,
                     ew.mul(alpha, ew.expm1(ew.minimum(features, 0.0))))
 
 

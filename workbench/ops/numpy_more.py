@@ -116,7 +116,8 @@ def floor_divide(x1: Any, x2: Any) -> Tensor:
     if dtype.kind in "iub":
         return ew.cast(quotient, dtype)
     zero = x2 == 0 if isinstance(x2, Tensor) else Tensor(np.asarray(x2) == 0)
-    return ew.where(zero, ew.div(x1, x2), quotient)  # x / 0 is inf or NaN, as NumPy
+    # x / 0 is inf or NaN, as NumPy; stop_gradient keeps the whole result off the gradient path
+    return ew.where(zero, ew.stop_gradient(ew.div(x1, x2)), quotient)
 
 
 # --- creation and conversion ----------------------------------------------------------------

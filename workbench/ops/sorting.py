@@ -1,4 +1,5 @@
-"""Sorting: ``sort`` (differentiable through its permutation) and ``argsort`` (an index).
+"""Sorting: ``sort`` (differentiable through its permutation), ``argsort`` (an index) and
+TensorFlow's ``top_k``.
 
 Two primitives carry the permutation: ``sort_by(h, key)`` reorders ``h`` in the order that sorts
 ``key`` (stably), and ``unsort_by`` puts it back; each is the other's VJP, so every order of
@@ -7,7 +8,7 @@ derivative stays a permutation of the cotangent. ``sort(x)`` is ``sort_by(x, x)`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -144,3 +145,31 @@ def argsort(x: Any, axis: int | None = -1, direction: str = "ASCENDING", *, kind
     if _direction(direction):
         x = ew.neg(x)
     return argsort_p(x, axis=normalize_axis_index(axis, x.ndim))
+
+
+class TopKResult(NamedTuple):
+    """``top_k``'s result, as TensorFlow's ``TopKV2``: ``values`` and ``indices``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def top_k(input: Any, k: int = 1, sorted: bool = True, index_type: Any = None,
+          name: str | None = None) -> TopKResult:
+    """The ``k`` largest entries along the last axis, largest first (ties: the lower index
+    first), and their indices (``tf.math.top_k``; always sorted). The gradient flows back to
+    the chosen entries.
+
+    >>> import workbench as wb
+    >>> values, indices = wb.math.top_k(wb.constant([1.0, 3.0, 2.0, 3.0]), k=3)
+    >>> values.numpy(), indices.numpy()
+    (array([3., 3., 2.]), array([1, 3, 2]))
+    """
+    x = constant(input)
+    if x.ndim == 0 or not 0 <= int(k) <= x.shape[-1]:
+        raise ValueError(f"top_k: k must be in [0, {x.shape[-1] if x.ndim else 0}] (the size of "
+                         f"the last axis of a tensor of shape {x.shape}), got {k}")
+    key = ew.neg(x)  # a stable ascending sort of -x: largest first, lower index first on ties
+    values = sort_by_p(x, key, axis=-1)[..., :int(k)]
+    indices = argsort_p(key, axis=x.ndim - 1)[..., :int(k)]
+    return TopKResult(values, indices if index_type is None else ew.cast(indices, index_type))
