@@ -247,11 +247,11 @@ class Variable(NoInPlaceOperators, Tensor):
 
     def __init__(self, initial_value: Any, trainable: bool = True, name: str | None = None,
                  dtype: Any = None):
-        if dtype is not None:
-            value = _lossless(np.asarray(_raw(initial_value)), np.dtype(dtype), name, "create")
-        else:
-            value = to_array(_raw(initial_value))
         raw = _raw(initial_value)
+        if dtype is not None:
+            value = _lossless(np.asarray(raw), np.dtype(dtype), name, "create")
+        else:
+            value = to_array(raw)
         if isinstance(raw, np.ndarray) and np.may_share_memory(value, raw):
             value = value.copy()  # the Variable owns its storage, as in TensorFlow
         super().__init__(value, name)

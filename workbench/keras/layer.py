@@ -179,7 +179,7 @@ class Layer:
         return int(sum(np.prod(w.shape, dtype=int) for w in self.weights))
 
     def get_weights(self) -> list[np.ndarray]:
-        return [w.numpy().copy() for w in self.weights]
+        return [w.numpy() for w in self.weights]  # numpy() copies
 
     def set_weights(self, values: list[Any]) -> None:
         for var, value in zip(self.weights, values, strict=True):
