@@ -28,9 +28,18 @@ from workbench.ops.nn import (
 
 __all__ = ["elu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus", "tanh"]
 __all__ += [  # activations and losses coverage
-    "gelu", "l2_loss", "log_sigmoid", "relu6", "selu", "silu", "softmax_cross_entropy_with_logits",
-    "softsign", "sparse_softmax_cross_entropy_with_logits", "swish",
-    "l2_normalize", "sigmoid_cross_entropy_with_logits",
+    "gelu",
+    "l2_loss",
+    "l2_normalize",
+    "log_sigmoid",
+    "relu6",
+    "selu",
+    "sigmoid_cross_entropy_with_logits",
+    "silu",
+    "softmax_cross_entropy_with_logits",
+    "softsign",
+    "sparse_softmax_cross_entropy_with_logits",
+    "swish",
 ]
 __all__ += ["avg_pool2d", "conv2d", "dropout", "max_pool2d"]  # convolution, pooling, dropout
 

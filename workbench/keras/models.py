@@ -210,7 +210,7 @@ class Model(Layer):
             if i:
                 emit(line)
             label = f"{layer.name} ({type(layer).__name__})"
-            emit(f"{label:<28} {str(layer.output_shape):<25}{layer.count_params():>11,}")
+            emit(f"{label:<28} {layer.output_shape!s:<25}{layer.count_params():>11,}")
         emit("=" * 65)
         trainable = sum(int(np.prod(w.shape, dtype=int)) for w in self.trainable_weights)
         total = self.count_params()
