@@ -303,6 +303,7 @@ class Lowering(FusedLoops):
                 for k, a in enumerate(eqn.inputs)]
         expr = rule.format(*args, T=dtype_expr(out.dtype))
         self.add_member(group, out, [f"{{local}} = {expr}  # {self.describe(eqn)}"])
+        self.add_cases(group, out, eqn.prim.name, args)
 
     def describe(self, eqn: Any) -> str:
         """The equation as the graph printer shows it (for comments, escaped): user-named values
