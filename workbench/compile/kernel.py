@@ -144,7 +144,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
     for name in checks:
         atom = outs[names.index(name)]
         if tuple(atom.shape) == ():
-            loop.append(f"if not math.isfinite({name}):")
+            loop.append(f"if not {finite(name, atom.dtype)}:")
         else:
             loop.append(f"if not np.isfinite({name}).all():")
         loop += ["    bad = step", "    break"]
@@ -190,7 +190,7 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
         n = LENGTH  # one block per kind of work, whatever the array's size
         for k in checked:
             lines += split.call([f"for k in range({n}):",
-                                 f"    if not math.isfinite({buffer[k]}[k]):",
+                                 f"    if not {finite(f'{buffer[k]}[k]', outs[k].dtype)}:",
                                  "        finite__ok[0] = 0"], set(), length=size[k])
         if checked:
             lines += ["if finite__ok[0] == 0:", "    bad = step", "    break"]
@@ -207,7 +207,8 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
         check = ["finite__ok = 1"]
         for k in checked:
             check += [f"for k in range({size[k]}):",
-                      f"    if not math.isfinite({buffer[k]}[k]):", "        finite__ok = 0"]
+                      f"    if not {finite(f'{buffer[k]}[k]', outs[k].dtype)}:",
+                      "        finite__ok = 0"]
         lines = check + ["if finite__ok == 0:", "    bad = step", "    break"] if checked else []
         for o, i in copies:
             lines += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
@@ -216,6 +217,17 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
             history += [f"for k in range({size[o]}):", f"    {h}__row[k] = {buffer[o]}[k]"]
     scalar_checks = [n for k, n in enumerate(names) if n in checks and k not in buffer]
     return (lines, history), scalar_checks
+
+
+def finite(expr: str, dtype: np.dtype) -> str:
+    """A test that float ``expr`` is finite: ``abs(x) < inf`` is false for NaN and infinities, as
+    ``math.isfinite``, but compiles to integer instructions (the float units stay free: the
+    checks of a scalar loop run in its shadow, where ``isfinite`` cost ~7% of the seed loop).
+
+    >>> finite("out_0", np.dtype(np.float32))
+    '(abs(out_0) < np.float32(np.inf))'
+    """
+    return f"(abs({expr}) < {dtype_expr(dtype)}(np.inf))"
 
 
 def history_args(graph: Graph, recorded: list[int], hist: list[np.ndarray],
