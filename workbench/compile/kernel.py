@@ -43,9 +43,11 @@ class Lowered:
     ctx: Lowering
 
 
-def lower(graph: Graph, target: Target = CPU, fuse_sums: bool = False) -> Lowered:
-    """Lower ``graph`` for ``target`` (see ``codegen.Lowering``; ``fuse_sums`` for loops)."""
-    low = Lowering(graph, target, fuse_sums)
+def lower(graph: Graph, target: Target = CPU, fuse_sums: bool = False,
+          cases: bool = False) -> Lowered:
+    """Lower ``graph`` for ``target`` (see ``codegen.Lowering``; ``fuse_sums`` for loops,
+    ``cases`` for a loop of steps one after another: see ``loops.CASES``)."""
+    low = Lowering(graph, target, fuse_sums, cases)
     from workbench.compile.refs import Ref, c_strides
 
     params = []

@@ -17,10 +17,12 @@ from workbench.compile.target import dtype_expr
 from workbench.ir import Literal, Var
 
 #: Elementwise rules whose usual results are constants: ``(condition, value)`` cases tried in
-#: order before the rule itself (``{0}`` is its input). In a small loop of a looping kernel the
-#: code that depends on such a value is written once per case with the value a literal there,
-#: so Numba folds it (``1.0 * g`` is ``g``, ``-1.0 * x`` is ``-x``), as a loop written by hand
-#: branches on the sign; the rule's own expression stays for what no case covers (0, NaN).
+#: order before the rule itself (``{0}`` is its input). In a small loop of a kernel whose steps
+#: run one after another (``repeat``: ``Lowering(cases=True)``) the code that depends on such a
+#: value is written once per case with the value a literal there, so Numba folds it (``1.0 * g``
+#: is ``g``, ``-1.0 * x`` is ``-x``), as a loop written by hand branches on the sign; the rule's
+#: own expression stays for what no case covers (0, NaN). Batched kernels keep one body: across
+#: copies it vectorises, and the branches would be computed and blended (measured ~10% slower).
 CASES = {"sign": (("{0} > 0", 1), ("{0} < 0", -1))}
 #: The largest loop written per case: a long loop gains more from one body that vectorises.
 MAX_CASE_LOOP = 16
@@ -80,8 +82,7 @@ class FusedLoops:
     def add_cases(self, group: _Group, out: Var, prim: str, args: list[str]) -> None:
         """Note ``out``'s ``CASES`` (if its rule ``prim`` has them and the loop is small)."""
         cases = CASES.get(prim)
-        if (cases and self.fuse_sums and self.target.name == "cpu"
-                and math.prod(group.shape) <= MAX_CASE_LOOP):
+        if cases and self.cases and self.target.name == "cpu" and math.prod(group.shape) <= MAX_CASE_LOOP:
             group.cases[id(out)] = [(cond.format(*args), self.const(value, out.dtype))
                                     for cond, value in cases]
 
