@@ -192,7 +192,7 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
         n = LENGTH  # one block per kind of work, whatever the array's size
         for k in checked:
             lines += split.call([f"for k in range({n}):",
-                                 f"    if not {finite(f'{buffer[k]}[k]', outs[k].dtype)}:",
+                                 f"    if not math.isfinite({buffer[k]}[k]):",
                                  "        finite__ok[0] = 0"], set(), length=size[k])
         if checked:
             lines += ["if finite__ok[0] == 0:", "    bad = step", "    break"]
@@ -209,8 +209,7 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
         check = ["finite__ok = 1"]
         for k in checked:
             check += [f"for k in range({size[k]}):",
-                      f"    if not {finite(f'{buffer[k]}[k]', outs[k].dtype)}:",
-                      "        finite__ok = 0"]
+                      f"    if not math.isfinite({buffer[k]}[k]):", "        finite__ok = 0"]
         lines = check + ["if finite__ok == 0:", "    bad = step", "    break"] if checked else []
         for o, i in copies:
             lines += [f"for k in range({size[o]}):", f"    {lowered.params[i]}[k] = {buffer[o]}[k]"]
@@ -223,8 +222,9 @@ def _array_tail(split: Split | None, lowered: Lowered, names: list[str], state: 
 
 def finite(expr: str, dtype: np.dtype) -> str:
     """A test that float ``expr`` is finite: ``abs(x) < inf`` is false for NaN and infinities, as
-    ``math.isfinite``, but compiles to integer instructions (the float units stay free: the
-    checks of a scalar loop run in its shadow, where ``isfinite`` cost ~7% of the seed loop).
+    ``math.isfinite``, but compiles to integer instructions (the float units stay free: a scalar
+    loop's checks run in its shadow, where ``isfinite`` cost ~7% of the seed loop; over an
+    array's elements ``isfinite`` stays, measured ~1% faster there).
 
     >>> finite("out_0", np.dtype(np.float32))
     '(abs(out_0) < np.float32(np.inf))'
