@@ -59,7 +59,7 @@ def _make(dtype, starts):
 
 def _bits(out) -> list[bytes]:
     """The bytes of each output of a step (Tensors or history rows)."""
-    return [np.asarray(getattr(o, "numpy", lambda o=o: o)()).tobytes() for o in out]
+    return [np.asarray(o.numpy() if isinstance(o, wb.Tensor) else o).tobytes() for o in out]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -67,7 +67,8 @@ def test_repeat_branching_on_signs_equals_eager_and_step(dtype):
     rng = np.random.default_rng(np.dtype(dtype).itemsize)
     data = []
     for _, n in PROGRAMS:
-        data += [rng.integers(-3, 4, size=n).astype(dtype), rng.integers(-6, 7, size=n).astype(dtype)]
+        data += [rng.integers(-3, 4, size=n).astype(dtype),
+                 rng.integers(-6, 7, size=n).astype(dtype)]
     starts = [[float(v) for v in rng.integers(-2, 3, size=3)] for _ in PROGRAMS]
 
     eager, eager_params = _make(dtype, starts)
@@ -78,8 +79,8 @@ def test_repeat_branching_on_signs_equals_eager_and_step(dtype):
     for want in outputs:
         assert _bits(compiled(*data)) == _bits(want)
     stepped = [p.numpy().tobytes() for p in params]
-    for p, v in zip(params, starts[0] + starts[1] + starts[2] + starts[3], strict=True):
-        p.assign(v)
+    for p, v in zip(params, [v for start in starts for v in start], strict=True):
+        p.assign(v)  # back to the start: the same run again, in one compiled loop
     history = compiled.repeat(STEPS, *data, record_every=1)
 
     assert compiled.repeat_source.count("elif ") >= 4  # each program's loop branches on signs

@@ -82,7 +82,8 @@ class FusedLoops:
     def add_cases(self, group: _Group, out: Var, prim: str, args: list[str]) -> None:
         """Note ``out``'s ``CASES`` (if its rule ``prim`` has them and the loop is small)."""
         cases = CASES.get(prim)
-        if cases and self.cases and self.target.name == "cpu" and math.prod(group.shape) <= MAX_CASE_LOOP:
+        small = math.prod(group.shape) <= MAX_CASE_LOOP
+        if cases and self.cases and self.target.name == "cpu" and small:
             group.cases[id(out)] = [(cond.format(*args), self.const(value, out.dtype))
                                     for cond, value in cases]
 
