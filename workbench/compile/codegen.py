@@ -39,8 +39,9 @@ class CompileError(RuntimeError):
 class Lowering(FusedLoops):
     """Walks a graph and produces the source of its body; the ``ctx`` that emitters get."""
 
-    def __init__(self, graph: Graph, target: Target = CPU, fuse_sums: bool = False):
-        self.graph, self.target, self.fuse_sums = graph, target, fuse_sums
+    def __init__(self, graph: Graph, target: Target = CPU, fuse_sums: bool = False,
+                 cases: bool = False):
+        self.graph, self.target, self.fuse_sums, self.cases = graph, target, fuse_sums, cases
         self.names: dict[int, str] = {}
         self.original: dict[str, str] = {}  # mangled user-derived name -> the name as given
         self.refs: dict[int, Ref] = {}
@@ -303,6 +304,7 @@ class Lowering(FusedLoops):
                 for k, a in enumerate(eqn.inputs)]
         expr = rule.format(*args, T=dtype_expr(out.dtype))
         self.add_member(group, out, [f"{{local}} = {expr}  # {self.describe(eqn)}"])
+        self.add_cases(group, out, eqn.prim.name, args)
 
     def describe(self, eqn: Any) -> str:
         """The equation as the graph printer shows it (for comments, escaped): user-named values

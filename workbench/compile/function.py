@@ -68,7 +68,7 @@ class Concrete:
 
     @functools.cached_property
     def repeat_lowered(self) -> kernel.Lowered:
-        return kernel.lower(self.traced.graph, fuse_sums=True)
+        return kernel.lower(self.traced.graph, fuse_sums=True, cases=True)
 
     @functools.cached_property
     def repeat_split(self) -> blocks.Split | None:

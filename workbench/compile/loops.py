@@ -7,6 +7,7 @@ or in blocks of 8 written-out lanes when it holds sums.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,17 @@ import numpy as np
 from workbench.compile.refs import Ref, c_strides
 from workbench.compile.target import dtype_expr
 from workbench.ir import Literal, Var
+
+#: Elementwise rules whose usual results are constants: ``(condition, value)`` cases tried in
+#: order before the rule itself (``{0}`` is its input). In a small loop of a kernel whose steps
+#: run one after another (``repeat``: ``Lowering(cases=True)``) the code that depends on such a
+#: value is written once per case with the value a literal there, so Numba folds it (``1.0 * g``
+#: is ``g``, ``-1.0 * x`` is ``-x``), as a loop written by hand branches on the sign; the rule's
+#: own expression stays for what no case covers (0, NaN). Batched kernels keep one body: across
+#: copies it vectorises, and the branches would be computed and blended (measured ~10% slower).
+CASES = {"sign": (("{0} > 0", 1), ("{0} < 0", -1))}
+#: The largest loop written per case: a long loop gains more from one body that vectorises.
+MAX_CASE_LOOP = 16
 
 
 class _Group:
@@ -30,6 +42,7 @@ class _Group:
         self.sums: dict[int, tuple] = {}  # id(out) -> (local, lanes, res, dest, zero): fuse_sum
         self.leaf_sums: dict[int, tuple] = {}  # id(out) -> (local, buf, stack, top, dest, zero)
         self.leaves: Any = None  # NumPy's pairwise leaf blocks over this loop (rows of 3)
+        self.cases: dict[int, list[tuple[str, str]]] = {}  # id(var) -> (condition, literal): CASES
         self.post: list[str] = []  # lines after the loop (scalar accumulators stored)
 
 
@@ -65,6 +78,14 @@ class FusedLoops:
         self.local_of[id(out)] = group
         self.position[id(out)] = group.position
         self.refs[id(out)] = Ref(self.name(out), tuple(out.shape), 0, c_strides(tuple(out.shape)))
+
+    def add_cases(self, group: _Group, out: Var, prim: str, args: list[str]) -> None:
+        """Note ``out``'s ``CASES`` (if its rule ``prim`` has them and the loop is small)."""
+        cases = CASES.get(prim)
+        small = math.prod(group.shape) <= MAX_CASE_LOOP
+        if cases and self.cases and self.target.name == "cpu" and small:
+            group.cases[id(out)] = [(cond.format(*args), self.const(value, out.dtype))
+                                    for cond, value in cases]
 
     def _after(self, atom: Any) -> float:
         """The block index after which ``atom`` can be read as an array (-1: from the start)."""
@@ -109,26 +130,63 @@ class FusedLoops:
                   for k, (i, d) in enumerate(zip(idx, group.shape, strict=True))]
         return lines + self._member_lines(group, "    " * len(idx), None) + group.post
 
-    def _member_lines(self, group: _Group, pad: str, lane: int | None) -> list[str]:
+    def _member_lines(self, group: _Group, pad: str, lane: int | None,
+                      members: list | None = None) -> list[str]:
+        """The loop body: each member's lines, with the code after a member that has ``cases``
+        and depends on it written once per case (what does not depend on it goes first)."""
+        members = group.members if members is None else members
         lines = []
-        for var, body, _ in group.members:
-            leaf_sum = group.leaf_sums.get(id(var))
-            if leaf_sum is not None:
-                local, buf = leaf_sum[:2]
-                start = "leaf_start" if group.leaves is not None and len(group.leaves) > 1 else "0"
-                offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
-                lines.append(f"{pad}{buf}[{offset}] = {local}")
-                continue
-            fused_sum = group.sums.get(id(var))
-            if fused_sum is not None:
-                local, lanes, res = fused_sum[:3]
-                target = lanes[lane] if lane is not None else res
-                lines.append(f"{pad}{target} += {local}")
-                continue
-            lines += [pad + line for line in body]
-            local = group.local.get(id(var))
-            if local is not None and id(var) in group.stored:
-                lines.append(f"{pad}{self.refs[id(var)].index(group.idx)} = {local}")
+        for k, member in enumerate(members):
+            cases = group.cases.get(id(member[0]))
+            inside = self._dependents(member, members[k + 1:]) if cases else []
+            if inside:
+                ids = {id(m[0]) for m in inside}
+                rest = [m for m in members[k + 1:] if id(m[0]) not in ids]
+                return (lines + self._member_lines(group, pad, lane, rest)
+                        + self._case_lines(group, member, inside, pad, lane))
+            lines += self._member_line(group, member, pad, lane)
+        return lines
+
+    def _case_lines(self, group: _Group, member: tuple, inside: list, pad: str,
+                    lane: int | None) -> list[str]:
+        """``if``/``elif`` per case of ``member`` (its value a literal), ``else`` the rule."""
+        local = group.local[id(member[0])]
+        inner = pad + "    "
+        after = [line for m in inside for line in self._member_line(group, m, inner, lane)]
+        lines = []
+        for k, (condition, value) in enumerate(group.cases[id(member[0])]):
+            lines.append(f"{pad}{'elif' if k else 'if'} {condition}:")
+            lines += self._member_line(group, member, inner, lane, [f"{local} = {value}"]) + after
+        return lines + [f"{pad}else:"] + self._member_line(group, member, inner, lane) + after
+
+    def _dependents(self, member: tuple, later: list) -> list:
+        """The members of ``later`` that read ``member``'s value, directly or through others."""
+        var, _, index = member
+        seen = {id(var)}
+        for eqn in self.graph.eqns[index + 1:]:
+            if any(id(a) in seen for a in eqn.inputs):
+                seen.update(id(o) for o in eqn.outputs)
+        return [m for m in later if id(m[0]) in seen]
+
+    def _member_line(self, group: _Group, member: tuple, pad: str, lane: int | None,
+                     body: list[str] | None = None) -> list[str]:
+        """One member's lines (``body`` in place of its own), with its store if it has one."""
+        var, own, _ = member
+        leaf_sum = group.leaf_sums.get(id(var))
+        if leaf_sum is not None:
+            local, buf = leaf_sum[:2]
+            start = "leaf_start" if group.leaves is not None and len(group.leaves) > 1 else "0"
+            offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
+            return [f"{pad}{buf}[{offset}] = {local}"]
+        fused_sum = group.sums.get(id(var))
+        if fused_sum is not None:
+            local, lanes, res = fused_sum[:3]
+            target = lanes[lane] if lane is not None else res
+            return [f"{pad}{target} += {local}"]
+        lines = [pad + line for line in (own if body is None else body)]
+        local = group.local.get(id(var))
+        if local is not None and id(var) in group.stored:
+            lines.append(f"{pad}{self.refs[id(var)].index(group.idx)} = {local}")
         return lines
 
     def _render_leaves(self, group: _Group) -> list[str]:
