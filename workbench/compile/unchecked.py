@@ -115,14 +115,11 @@ def _canon(atom: Any, producer: dict[int, Eqn]) -> Any:
     while isinstance(atom, Var) and id(atom) in producer:
         eqn = producer[id(atom)]
         name, ins = eqn.prim.name, eqn.inputs
-        if name in ("identity", "stop_gradient"):
+        ones = [k for k, a in enumerate(ins) if _literal(a) == 1.0]
+        if name in ("identity", "stop_gradient") or (name in ("power", "div") and ones == [1]):
             atom = ins[0]
-        elif name in ("power", "div") and _literal(ins[1]) == 1.0:
-            atom = ins[0]
-        elif name == "mul" and _literal(ins[0]) == 1.0:
-            atom = ins[1]
-        elif name == "mul" and _literal(ins[1]) == 1.0:
-            atom = ins[0]
+        elif name == "mul" and ones:
+            atom = ins[1 - ones[0]]
         else:
             break
         if tuple(atom.shape) != () or np.dtype(atom.dtype) != np.dtype(eqn.outputs[0].dtype):
@@ -133,12 +130,10 @@ def _canon(atom: Any, producer: dict[int, Eqn]) -> Any:
 def _squared(eqn: Eqn, producer: dict[int, Eqn]) -> Var | None:
     """``x`` (undone as ``_canon``) if ``eqn`` computes ``x ** 2`` or ``x * x``."""
     name, ins = eqn.prim.name, eqn.inputs
-    if name == "power" and _literal(ins[1]) == 2.0:
-        base = _canon(ins[0], producer)
-    elif name == "mul" and _canon(ins[0], producer) is _canon(ins[1], producer):
-        base = _canon(ins[0], producer)
-    else:
+    power = name == "power" and _literal(ins[1]) == 2.0
+    if not (power or name == "mul" and _canon(ins[0], producer) is _canon(ins[1], producer)):
         return None
+    base = _canon(ins[0], producer)
     same = isinstance(base, Var) and np.dtype(base.dtype) == np.dtype(eqn.outputs[0].dtype)
     return base if same and tuple(base.shape) == () else None
 
