@@ -164,10 +164,12 @@ def _interleaved(lowered: Lowered, batched: list[bool], carried: list[tuple[int,
 
     A block keeps its copies in lane arrays (the last copy repeated into unused lanes), so the
     loop over lanes has a fixed length, no negative-index wraparound and vectorizes. Steps run
-    in chunks of ``CHUNK``: fast (state only, one any-lane NaN/infinity flag) from a kept copy of
+    in chunks of ``CHUNK``: fast (the state only, by ``unchecked.plan``'s step, one any-lane
+    NaN/infinity flag from its per-step tests and its end-of-chunk tests) from a kept copy of
     the state; a flagged chunk, the last step and everything after a divergence run checked
-    (per-lane outputs and divergence step). Each copy does the same operations in the same
-    order as in the serial kernel, so results are identical.
+    (per-lane outputs and divergence step). A checked step does the same operations in the
+    same order as the serial kernel, and an unflagged fast chunk ends in the state the checked
+    steps would have reached, so results are identical.
     """
     graph, ctx = lowered.graph, lowered.ctx
     outs = [f"out{k}" for k in range(len(graph.outputs))]
