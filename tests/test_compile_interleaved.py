@@ -123,3 +123,91 @@ def test_interleaved_float32_state_bool_output_shared_argument():
         np.testing.assert_array_equal(run.outputs[0][k], last[0])
         assert run.outputs[1][k] == last[1]
         np.testing.assert_array_equal(run.variables["w"][k], w.numpy())
+
+
+def test_unchecked_chunks_test_the_loss_per_step_and_a_lasting_state_per_chunk():
+    """The sweep's step: the loss is tested every step, beta (whose NaN or infinity reaches its
+    next value) once per chunk, and ``(2 * t) / 2`` runs as ``t``, guarded by the tested t**2."""
+    from workbench.compile import unchecked
+
+    beta = wb.Variable(0.0, name="beta")
+
+    @wb.function
+    def step(lr):
+        with wb.GradientTape() as tape:
+            loss = (beta / 2 - 1) ** 2
+        beta.assign_sub(lr * tape.gradient(loss, beta))
+        return loss
+
+    step(np.float64(0.1))
+    concrete = step._latest()
+    graph = concrete.traced.graph
+    plan = unchecked.plan(graph, concrete.carried)
+    assert plan.per_step == [0] and plan.at_end == concrete.carried
+    assert len(plan.graph.eqns) < len(graph.eqns)
+    assert [e.prim.name for e in plan.graph.eqns].count("div") == 1  # beta / 2 only
+    assert unchecked.plan(graph, concrete.carried, rewrite=False).graph is graph
+
+
+def test_unchecked_rewrite_where_twice_t_overflows():
+    """Starts where ``2 * t`` overflows (t = w/2 + 1e307 > 2**1023): the exact step gives an
+    infinite gradient; the fast chunk must notice (t**2 overflows too) and replay."""
+    w = wb.Variable(-2e307, name="w")  # t = 0 while tracing
+
+    @wb.function
+    def step(lr):
+        with wb.GradientTape() as tape:
+            loss = (w / 2 + 1e307) ** 2
+        w.assign_sub(lr * tape.gradient(loss, w))
+        return loss
+
+    starts = np.resize([1.6e308, -1.7e308, 1.0, 1.5e308, 0.0], LANES + 2)
+    rates = np.resize([0.5, 1e-300, 0.0, 1.0], starts.size)
+    for n in (3, CHUNK + 2):
+        run = step.repeat_map(n, rates, state={"w": starts})
+        _one_repeat_per_copy(step, run, n, rates, starts, w)
+
+
+def test_unguarded_doubling_is_not_rewritten():
+    """``(2 * w) / 2`` with no tested square: where ``2 * w`` overflows, so must the state."""
+    w = wb.Variable(0.0, name="w")
+
+    @wb.function
+    def step(lr):
+        w.assign_sub(lr * ((2.0 * w) / 2.0))  # 2w is infinite, lr * w is not
+        return w * 0.5
+
+    starts = np.resize([9e307, 1.0, -1.0, -1.7e308], LANES + 1)
+    rates = np.resize([1e-300, 0.5, 0.0], starts.size)
+    run = step.repeat_map(CHUNK + 5, rates, state={"w": starts})
+    _one_repeat_per_copy(step, run, CHUNK + 5, rates, starts, w)
+
+
+def test_a_state_that_forgets_an_infinity_is_tested_every_step():
+    """``v = 1 / (count + 1 - k)`` is infinite at step k only, and ``v``'s own infinity does not
+    reach its next value (``0 / (v + 2)`` is 0): each copy reports that step, in the first chunk
+    or a later one."""
+    count = wb.Variable(0.0, name="count")
+    v = wb.Variable(0.0, name="v")
+
+    @wb.function
+    def step(k):
+        v.assign(1.0 / (count + 1.0 - k) + 0.0 / (v + 2.0))
+        count.assign_add(1.0)
+        return count
+
+    ks = np.resize([5.0, 0.5, CHUNK + 40.0, 2 * CHUNK + 1.0, -3.0], LANES + 4)
+    n = 2 * CHUNK + 10
+    run = step.repeat_map(n, ks)
+    want = np.where((ks >= 1) & (ks <= n) & (ks == np.round(ks)), ks, 0).astype(np.int64)
+    np.testing.assert_array_equal(run.diverged, want)
+    for k, stop in zip(ks[:8], want[:8], strict=True):
+        count.assign(0.0)
+        v.assign(0.0)
+        try:
+            step.repeat(n, np.float64(k), record_every=n)
+            assert stop == 0
+        except Diverged as err:
+            assert err.step == stop
+        np.testing.assert_array_equal(run.variables["count"][list(ks).index(k)], count.numpy())
+        np.testing.assert_array_equal(run.variables["v"][list(ks).index(k)], v.numpy())
