@@ -157,7 +157,8 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
     #: A pure update ``rule(value, grad, slots, step, **hyperparameters) -> (value, slots)``.
     rule: Callable[..., tuple[Any, Slots]] | None = None
-    #: ``rule`` on NumPy arrays with the same bits, used eagerly when no tape records.
+    #: ``rule`` on NumPy arrays with the same bits, used eagerly when no tape records; it
+    #: returns fresh arrays in the variable's dtype (the Variables adopt them without a copy).
     numpy_rule: Callable[..., tuple[Any, Slots]] | None = None
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.01,
@@ -231,8 +232,11 @@ class Optimizer:
             value, new_slots = type(self).numpy_rule(
                 var._value, grad._value, tuple(s._value for s in slots),
                 self._iterations._value + 1, **hyper)
-        else:
-            value, new_slots = type(self).rule(var, grad, slots, self._iterations + 1, **hyper)
+            for slot, new in zip(slots, new_slots, strict=True):
+                slot._adopt(new)  # fresh arrays of the slot's shape and dtype: no copy
+            var._adopt(value)
+            return
+        value, new_slots = type(self).rule(var, grad, slots, self._iterations + 1, **hyper)
         for slot, new in zip(slots, new_slots, strict=True):
             slot.assign(new)
         var.assign(value)
@@ -395,8 +399,9 @@ class RMSprop(Optimizer):
 def _plain_eager(var: Variable, grad: Any, hyper: dict[str, Any]) -> bool:
     """Whether an update may skip the ops: eager (no tape records, none traces), a float
     Variable, a Tensor gradient, and hyperparameters that are plain Python numbers."""
-    return (not tape_state.ACTIVE.get() and type(grad) is Tensor and var.dtype.kind == "f"
-            and var.ndim > 0 and all(type(h) in (float, int, bool) for h in hyper.values()))
+    value = var._value
+    return (not tape_state.ACTIVE.get() and type(grad) is Tensor and value.dtype.kind == "f"
+            and value.ndim > 0 and all(type(h) in (float, int, bool) for h in hyper.values()))
 
 
 def _in_unit_interval(optimizer: str, name: str, value: float) -> float:

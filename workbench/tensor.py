@@ -88,7 +88,10 @@ class Tensor(ArrayMethods):
 
     @property
     def ndim(self) -> int:
-        return len(self.shape)
+        try:
+            return self._value.ndim
+        except AttributeError:  # a user primitive returned a Python number
+            return 0
 
     @property
     def size(self) -> int:
@@ -324,6 +327,17 @@ class Variable(Tensor):
             self._value = new
             self._snapshot = Tensor(new, self.name)
         return self
+
+    def _adopt(self, value: np.ndarray) -> None:
+        """Make ``value`` the new value without copying it: a fresh array of this Variable's
+        shape and dtype that nothing else holds (an optimizer's eager update, outside tapes)."""
+        if value.shape != self._value.shape or value.dtype != self._value.dtype:
+            raise ValueError(f"cannot adopt an array of shape {value.shape} and dtype "
+                             f"{value.dtype} as Variable '{self.name or 'Variable'}' of shape "
+                             f"{self.shape} and dtype {self.dtype.name}")
+        with self._lock:
+            self._value = value
+            self._snapshot = Tensor(value, self.name)
 
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
