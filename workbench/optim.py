@@ -8,6 +8,7 @@ any other code and a compiled ``repeat`` loop carries the state from step to ste
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -85,10 +86,10 @@ def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
     True
     """
     m_old, v_old = slots
-    step = np.asarray(step).astype(np.float64)
-    alpha = np.true_divide(np.multiply(learning_rate, np.sqrt(np.subtract(1.0, np.power(
-        beta_2, step)))), np.subtract(1.0, np.power(beta_1, step)))
-    alpha = np.asarray(alpha).astype(value.dtype)
+    try:
+        alpha = _adam_alpha_cached(learning_rate, beta_1, beta_2, float(step), value.dtype)
+    except TypeError:  # an unhashable hyperparameter (an array)
+        alpha = _adam_alpha(learning_rate, beta_1, beta_2, float(step), value.dtype)
     if value.size >= _FUSED_MIN_SIZE:
         from workbench import optim_fused
 
@@ -108,6 +109,19 @@ def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
     new = np.multiply(alpha, m)
     np.true_divide(new, root, out=new)
     return np.subtract(value, new, out=new), (m, v)
+
+
+def _adam_alpha(learning_rate: Any, beta_1: float, beta_2: float, step: float,
+                dtype: np.dtype) -> np.ndarray:
+    """``adam_rule``'s step size: its ops in float64, then rounded to ``dtype``."""
+    steps = np.asarray(step).astype(np.float64)
+    alpha = np.true_divide(np.multiply(learning_rate, np.sqrt(np.subtract(1.0, np.power(
+        beta_2, steps)))), np.subtract(1.0, np.power(beta_1, steps)))
+    return np.asarray(alpha).astype(dtype)
+
+
+#: The same for every variable of one update: computed once (the arrays are never mutated).
+_adam_alpha_cached = functools.lru_cache(maxsize=64)(_adam_alpha)
 
 
 #: Variables with at least this many elements take the fused loop; smaller ones the NumPy
