@@ -26,8 +26,9 @@ class Tensor(ArrayMethods):
     array([3., 5.])
     """
 
-    # ``_keras_logits``: set by Keras's softmax/sigmoid activations (keras/activations.py).
-    __slots__ = ("_keras_logits", "_name", "_origin", "_value")
+    # ``_keras_logits`` (and a softmax's ``_keras_partition``): set by Keras's softmax/sigmoid
+    # activations (keras/activations.py).
+    __slots__ = ("_keras_logits", "_keras_partition", "_name", "_origin", "_value")
     # ndarray (op) Tensor defers to Tensor's reflected operator, as TensorFlow's tensors do.
     __array_priority__ = 100
     __hash__ = None  # == is elementwise, as in NumPy

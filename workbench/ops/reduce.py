@@ -154,6 +154,20 @@ def argmin(x, axis=None, *, keepdims: bool = False) -> Tensor:
     return _kept_index(argmin_p(x, axis=_arg_axis(axis, _ndim(x))), x, axis, keepdims)
 
 
+def exp_shifted(x, axis) -> tuple[Tensor, Tensor, Tensor]:
+    """``(shift, e, total)`` with ``shift = stop_gradient(max(x))`` over ``axis``,
+    ``e = exp(x - shift)`` and ``total = sum(e)`` over ``axis`` (reduced axes kept): the parts
+    that softmax (``e / total``) and logsumexp (``log(total) + shift``) share.
+
+    >>> import workbench as wb
+    >>> [t.numpy().tolist() for t in exp_shifted(wb.constant([0.0, 0.0]), -1)]
+    [[0.0], [1.0, 1.0], [2.0]]
+    """
+    shift = ew.stop_gradient(max(x, axis=axis, keepdims=True))
+    e = ew.exp(ew.sub(x, shift))
+    return shift, e, sum(e, axis=axis, keepdims=True)
+
+
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` computed without overflow.
 
@@ -162,8 +176,7 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     1000.6931
     """
     x = as_input(x)
-    shift = ew.stop_gradient(max(x, axis=axis, keepdims=True))
-    total = sum(ew.exp(ew.sub(x, shift)), axis=axis, keepdims=True)
+    shift, _, total = exp_shifted(x, axis)
     out = ew.add(ew.log(total), shift)
     if keepdims:
         return out
