@@ -120,7 +120,9 @@ class Layer:
             return x
         if not isinstance(x, Tensor):
             arr = np.asarray(x)
-            return constant(arr.astype(self.dtype) if arr.dtype.kind in "fiub" else arr)
+            # as wb.constant: an array already in the layer's dtype is not copied
+            return constant(arr.astype(self.dtype, copy=False) if arr.dtype.kind in "fiub"
+                            else arr)
         if x.dtype.kind in "iub" or (x.dtype.kind == "f" and x.dtype != self.dtype):
             return ew.cast(x, self.dtype)
         return x
