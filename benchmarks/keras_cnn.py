@@ -10,8 +10,9 @@ steps, workbench's and the references' alternating (the Dense rows take 20 times
 load average is printed with it: on a shared machine the numbers are noisy, and multi-threaded
 BLAS on an oversubscribed machine stalls on its barriers, so compare with ``--threads 1`` there).
 Run:
-``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--no-compiled]
-[--no-digits]``
+``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--cpu-time]
+[--no-compiled] [--no-digits]`` (``--cpu-time``: CPU seconds of the process instead of wall
+seconds, which on a loaded machine include the time other processes hold the cores).
 """
 
 from __future__ import annotations
@@ -32,17 +33,23 @@ BATCH = 128
 L = keras.layers
 
 
+#: What a step's time is read from: wall time, or with ``--cpu-time`` the CPU time of the whole
+#: process (every framework's threads, none of the time other processes hold the cores).
+CLOCK = [time.perf_counter]
+
+
 def median_runs(fns: list, steps: int) -> list[float]:
     """Median seconds of ``steps`` single calls of each of ``fns`` after one warm-up call each;
     the calls alternate, so a change in the machine's load hits every column alike."""
     for fn in fns:
         fn()
+    clock = CLOCK[0]
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(steps):
         for column, fn in zip(times, fns, strict=True):
-            start = time.perf_counter()
+            start = clock()
             fn()
-            column.append(time.perf_counter() - start)
+            column.append(clock() - start)
     return [statistics.median(column) for column in times]
 
 
@@ -243,7 +250,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS, PyTorch and TensorFlow threads (default: what the BLAS "
                              "uses)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time steps in CPU seconds of this process instead of wall seconds "
+                             "(on a machine shared with other work; use with --threads 1)")
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK[0] = time.process_time
     if args.threads is not None:
         import scipy.linalg  # noqa: F401 - loads the BLAS that compiled kernels call, to limit it
         from threadpoolctl import threadpool_limits
@@ -283,7 +295,9 @@ def main() -> None:
                      ratio(mine, t_tf), target,
                      f"first call {first:.1f} s" if compiled else ""))
     load = os.getloadavg()
-    print(table(f"ms per training step, batch {BATCH}, float32 (median of {args.steps}); "
+    clock = "CPU" if args.cpu_time else "wall"
+    print(table(f"ms per training step ({clock} time), batch {BATCH}, float32 (median of "
+                f"{args.steps}, Dense rows {20 * args.steps}); "
                 f"load average after {load[0]:.2f}",
                 ("model", "workbench", "ms", "PyTorch ms", "ratio", "TF ms", "TF ratio",
                  "target (PyTorch)", "note"), rows))
