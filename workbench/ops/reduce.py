@@ -25,8 +25,7 @@ def _spread(g: Tensor, ans: Tensor, x: Tensor, axis) -> Tensor:
     """Broadcast a reduction's cotangent back over the reduced axes (keeping batch axes)."""
     batch = g.shape[: g.ndim - ans.ndim]
     shape = batch + _kept_shape(x.shape, axis)
-    # With keepdims, or a scalar cotangent of a full reduction, g broadcasts as it is.
-    kept = g if g.shape == shape or g.ndim == 0 else sh.reshape_p(g, shape=shape)
+    kept = g if g.shape == shape else sh.reshape_p(g, shape=shape)  # keepdims: as it is
     return sh.broadcast_to_p(kept, shape=batch + x.shape)
 
 
