@@ -36,7 +36,8 @@ L = keras.layers
 #: What a step's time is read from: wall time, or with ``--cpu-time`` the CPU time of the calling
 #: thread (none of the time other processes hold the cores). With one thread, workbench, PyTorch
 #: and TensorFlow's eager step compute on the calling thread; a ``@tf.function`` does not (its
-#: column is skipped then). Process time would not do: TensorFlow's idle threads spin.
+#: column is skipped then). Process time would not do: it also counts TensorFlow's threads
+#: while the other frameworks' steps run.
 CLOCK = [time.perf_counter]
 
 
