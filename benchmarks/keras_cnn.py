@@ -3,12 +3,16 @@ backward, Adam; batch 128 of 28x28x1, float32), eager and compiled, against PyTo
 same thread count in the same run; then epochs and wall time to 97% on the 8x8 digits.
 
 PyTorch comes from a benchmark-only environment (never a dependency of the package); without it
-the PyTorch column says so. The table gives medians of single steps, workbench's and PyTorch's
-alternating (the Dense rows take 20 times as many; the load average is printed
-with it: on a shared machine the numbers are noisy, and multi-threaded BLAS on an oversubscribed
-machine stalls on its barriers, so compare with ``--threads 1`` there). Run:
-``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--no-compiled]
-[--no-digits]``
+the PyTorch column says so. TensorFlow's Keras (the same model, Adam and loss, with as many
+intra-op and inter-op threads) gives a second column where it is importable: its eager step in
+the eager rows, its ``@tf.function`` step in the compiled rows. The table gives medians of single
+steps, workbench's and the references' alternating (the Dense rows take 20 times as many; the
+load average is printed with it: on a shared machine the numbers are noisy, and multi-threaded
+BLAS on an oversubscribed machine stalls on its barriers, so compare with ``--threads 1`` there).
+Run:
+``PYTHONPATH=. python3 benchmarks/keras_cnn.py [--steps N] [--threads N] [--cpu-time]
+[--no-compiled] [--no-digits]`` (``--cpu-time``: CPU seconds of the calling thread instead of
+wall seconds, which on a loaded machine include the time other processes hold the cores).
 """
 
 from __future__ import annotations
@@ -29,17 +33,26 @@ BATCH = 128
 L = keras.layers
 
 
+#: What a step's time is read from: wall time, or with ``--cpu-time`` the CPU time of the calling
+#: thread (none of the time other processes hold the cores). With one thread, workbench, PyTorch
+#: and TensorFlow's eager step compute on the calling thread; a ``@tf.function`` does not (its
+#: column is skipped then). Process time would not do: it also counts TensorFlow's threads
+#: while the other frameworks' steps run.
+CLOCK = [time.perf_counter]
+
+
 def median_runs(fns: list, steps: int) -> list[float]:
     """Median seconds of ``steps`` single calls of each of ``fns`` after one warm-up call each;
     the calls alternate, so a change in the machine's load hits every column alike."""
     for fn in fns:
         fn()
+    clock = CLOCK[0]
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(steps):
         for column, fn in zip(times, fns, strict=True):
-            start = time.perf_counter()
+            start = clock()
             fn()
-            column.append(time.perf_counter() - start)
+            column.append(clock() - start)
     return [statistics.median(column) for column in times]
 
 
@@ -85,9 +98,10 @@ def batch() -> tuple[np.ndarray, np.ndarray]:
     return x, keras.utils.to_categorical(rng.integers(0, 10, BATCH), 10).astype(np.float32)
 
 
-def time_wb(layers: list, compiled: bool, steps: int, reference=None) -> tuple:
-    """(median seconds per step, seconds of the first call: tracing and compiling, median
-    seconds of ``reference`` timed alternately with it, or None)."""
+def time_wb(layers: list, compiled: bool, steps: int, references: list) -> tuple:
+    """(median seconds per step, seconds of the first call: tracing and compiling, the median
+    seconds of each of ``references`` (None where a reference is None), all timed
+    alternately)."""
     x, y = batch()
     step = wb_step(layers, compiled)
     start = time.perf_counter()
@@ -95,9 +109,10 @@ def time_wb(layers: list, compiled: bool, steps: int, reference=None) -> tuple:
     first = time.perf_counter() - start
     if np.dtype(loss.dtype) != np.float32:
         raise AssertionError(f"the float32 step computed a {loss.dtype} loss")
-    fns = [lambda: step(x, y)] + ([reference] if reference else [])
-    times = median_runs(fns, steps)
-    return times[0], first, times[1] if reference else None
+    present = [ref for ref in references if ref is not None]
+    times = iter(median_runs([lambda: step(x, y)] + present, steps))
+    mine = next(times)
+    return mine, first, [None if ref is None else next(times) for ref in references]
 
 
 # --- PyTorch --------------------------------------------------------------------------------
@@ -133,6 +148,52 @@ def load_torch(threads: int):
         return None
     torch.set_num_threads(threads)
     return torch
+
+
+# --- TensorFlow -----------------------------------------------------------------------------
+def tf_step(tf, dense: bool, dropout: bool, compiled: bool):
+    """The same model, optimizer and loss in TensorFlow's Keras: the seed's step, eager or
+    under ``@tf.function``."""
+    keras_tf = tf.keras
+    L_tf = keras_tf.layers
+    if dense:
+        layers = [L_tf.Flatten(), L_tf.Dense(128, activation="relu"),
+                  L_tf.Dense(10, activation="softmax")]
+    else:
+        layers = [L_tf.Conv2D(32, (3, 3), activation="relu"),
+                  L_tf.Conv2D(64, (3, 3), activation="relu"), L_tf.MaxPooling2D((2, 2))]
+        layers += [L_tf.Dropout(0.25)] if dropout else []
+        layers += [L_tf.Flatten(), L_tf.Dense(128, activation="relu")]
+        layers += [L_tf.Dropout(0.5)] if dropout else []
+        layers += [L_tf.Dense(10, activation="softmax")]
+    model = keras_tf.Sequential([keras_tf.Input(shape=(28, 28, 1))] + layers)
+    optimizer = keras_tf.optimizers.Adam(learning_rate=0.001)
+    optimizer.build(model.trainable_variables)
+    loss_fn = keras_tf.losses.categorical_crossentropy
+    x, y = (tf.constant(a) for a in batch())
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(loss_fn(y, model(x, training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    fn = tf.function(step) if compiled else step
+    fn()  # builds the model (and traces the function)
+    return lambda: fn().numpy()
+
+
+def load_tf(threads: int):
+    """TensorFlow limited to ``threads`` intra-op and inter-op threads, or None."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    return tf
 
 
 # --- digits ---------------------------------------------------------------------------------
@@ -190,8 +251,14 @@ def main() -> None:
     parser.add_argument("--no-compiled", action="store_true", help="skip the wb.function rows")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits run")
     parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS and PyTorch threads (default: what the BLAS uses)")
+                        help="BLAS, PyTorch and TensorFlow threads (default: what the BLAS "
+                             "uses)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time steps in CPU seconds of the calling thread instead of wall "
+                             "seconds (on a machine shared with other work; with --threads 1)")
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK[0] = time.thread_time
     if args.threads is not None:
         import scipy.linalg  # noqa: F401 - loads the BLAS that compiled kernels call, to limit it
         from threadpoolctl import threadpool_limits
@@ -201,35 +268,43 @@ def main() -> None:
     wb.random.set_seed(0)
     warnings.simplefilter("ignore", DeprecationWarning)
     blas, threads = blas_info()
-    torch = load_torch(threads)
+    torch, tf = load_torch(threads), load_tf(threads)
     load = os.getloadavg()
     print(f"NumPy {np.__version__}; BLAS: {blas}; cores {os.cpu_count()}; "
           f"load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("PyTorch: " + (f"{torch.__version__}, {torch.get_num_threads()} thread(s)" if torch
                          else "not importable: PyTorch column skipped (install it in a "
                               "benchmark-only venv, see benchmarks/README.md)"))
+    print("TensorFlow: " + (f"{tf.__version__}, {threads} intra-op and inter-op thread(s); "
+                            "eager rows: its eager step, compiled rows: its @tf.function step"
+                            if tf else "not importable: TensorFlow column skipped"))
 
-    def ref(dense: bool):
-        return torch_step(torch, dense, not dense) if torch else None
+    def refs(dense: bool, compiled: bool) -> list:
+        return [torch_step(torch, dense, not dense) if torch else None,
+                tf_step(tf, dense, not dense, compiled)
+                if tf and not (compiled and args.cpu_time) else None]
 
     rows = []
-    eager, _, t_ref = time_wb(wb_cnn(True), False, args.steps, ref(False))
-    rows.append(("seed CNN", "eager", ms(eager), ms(t_ref), ratio(eager, t_ref), "≤ 2.5x", ""))
-    if not args.no_compiled:
-        comp, first, t_ref = time_wb(wb_cnn(True), True, args.steps, ref(False))
-        rows.append(("seed CNN", "compiled", ms(comp), ms(t_ref), ratio(comp, t_ref), "≤ 1.5x",
-                     f"first call {first:.1f} s"))
-    dense, _, t_ref = time_wb(wb_dense(), False, 20 * args.steps, ref(True))
-    rows.append(("Dense 784-128-10", "eager", ms(dense), ms(t_ref), ratio(dense, t_ref),
-                 "≤ 1x", ""))
-    if not args.no_compiled:
-        comp, first, t_ref = time_wb(wb_dense(), True, 20 * args.steps, ref(True))
-        rows.append(("Dense 784-128-10", "compiled", ms(comp), ms(t_ref), ratio(comp, t_ref),
-                     "≤ 1x", f"first call {first:.1f} s"))
+    cases = [("seed CNN", False, "eager", "≤ 2.5x"), ("seed CNN", False, "compiled", "≤ 1.5x"),
+             ("Dense 784-128-10", True, "eager", "≤ 1x"),
+             ("Dense 784-128-10", True, "compiled", "≤ 1x")]
+    for name, dense, kind, target in cases:
+        compiled = kind == "compiled"
+        if compiled and args.no_compiled:
+            continue
+        layers = wb_dense() if dense else wb_cnn(True)
+        steps = 20 * args.steps if dense else args.steps
+        mine, first, (t_torch, t_tf) = time_wb(layers, compiled, steps, refs(dense, compiled))
+        rows.append((name, kind, ms(mine), ms(t_torch), ratio(mine, t_torch), ms(t_tf),
+                     ratio(mine, t_tf), target,
+                     f"first call {first:.1f} s" if compiled else ""))
     load = os.getloadavg()
-    print(table(f"ms per training step, batch {BATCH}, float32 (median of {args.steps}); "
+    clock = "CPU" if args.cpu_time else "wall"
+    print(table(f"ms per training step ({clock} time), batch {BATCH}, float32 (median of "
+                f"{args.steps}, Dense rows {20 * args.steps}); "
                 f"load average after {load[0]:.2f}",
-                ("model", "workbench", "ms", "PyTorch ms", "ratio", "target", "note"), rows))
+                ("model", "workbench", "ms", "PyTorch ms", "ratio", "TF ms", "TF ratio",
+                 "target (PyTorch)", "note"), rows))
     if not args.no_digits:
         epochs, wall, acc = digits_run()
         reached = f"{epochs} epochs" if epochs else "not reached in 30 epochs"

@@ -246,10 +246,12 @@ def test_learning_rate_may_be_a_scalar_tensor():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_eager_adam_without_ops_has_the_bits_of_the_recorded_rule(dtype):
-    """Eagerly, Adam updates with NumPy (``adam_numpy``); under a tape it records
-    ``adam_rule``'s ops. Both must give the same bits, step after step."""
+    """Eagerly, Adam updates with NumPy (``adam_numpy``; a fused loop for the (40, 30)
+    variable); under a tape it records ``adam_rule``'s ops. Both must give the same bits, step
+    after step."""
     rng = np.random.default_rng(3)
-    start = [rng.normal(size=s).astype(dtype) for s in ((5, 4), (4,), (3, 2, 2))]
+    assert 40 * 30 >= optim._FUSED_MIN_SIZE > 5 * 4
+    start = [rng.normal(size=s).astype(dtype) for s in ((5, 4), (4,), (3, 2, 2), (40, 30))]
     fast = [wb.Variable(v.copy()) for v in start]
     recorded = [wb.Variable(v.copy()) for v in start]
     opt_fast, opt_rec = optim.Adam(0.01), optim.Adam(0.01)
@@ -265,3 +267,25 @@ def test_eager_adam_without_ops_has_the_bits_of_the_recorded_rule(dtype):
         for name in ("m", "v"):
             np.testing.assert_array_equal(opt_fast.get_slot(a, name).numpy(),
                                           opt_rec.get_slot(b, name).numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_adam_loop_has_the_bits_of_the_numpy_passes(dtype, monkeypatch):
+    """The fused loop against the twelve NumPy passes it replaces, on gradients spanning many
+    magnitudes and with zeros, infinities, NaN and a subnormal (NaN payloads compared too)."""
+    rng = np.random.default_rng(5)
+    shape = (64, 33)
+    value = rng.normal(size=shape).astype(dtype)
+    grad = (rng.normal(size=shape) * 10.0 ** rng.integers(-8, 4, shape)).astype(dtype)
+    grad.flat[:5] = [0.0, np.inf, -np.inf, np.nan, np.finfo(dtype).smallest_subnormal]
+    m = (rng.normal(size=shape) * 0.1).astype(dtype)
+    v = np.abs(rng.normal(size=shape) * 0.01).astype(dtype)
+    v.flat[7] = 0.0
+    for step in (1, 9, 2000):
+        fused = optim.adam_numpy(value, grad, (m, v), step, learning_rate=0.01)
+        with monkeypatch.context() as patch, np.errstate(invalid="ignore"):
+            patch.setattr(optim, "_FUSED_MIN_SIZE", value.size + 1)  # the NumPy passes
+            passes = optim.adam_numpy(value, grad, (m, v), step, learning_rate=0.01)
+        for a, b in zip((fused[0], *fused[1]), (passes[0], *passes[1]), strict=True):
+            assert a.dtype == b.dtype == dtype and a.shape == shape
+            assert a.tobytes() == b.tobytes()

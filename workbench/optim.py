@@ -8,6 +8,7 @@ any other code and a compiled ``repeat`` loop carries the state from step to ste
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -75,7 +76,9 @@ def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
                learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
                epsilon: float = 1e-7) -> tuple[np.ndarray, Slots]:
     """``adam_rule`` on NumPy arrays: the same ufuncs on the same operands in the same order,
-    so the same bits, without recording an op (Adam's eager update of one variable).
+    so the same bits, without recording an op (Adam's eager update of one variable). A large
+    float32/float64 variable takes one fused Numba loop of those operations instead
+    (``workbench.optim_fused``: one pass over memory, the same bits).
 
     >>> import numpy as np
     >>> args = (np.array([1.0]), np.array([5.0]), (np.zeros(1), np.zeros(1)), 1)
@@ -83,6 +86,17 @@ def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
     True
     """
     m_old, v_old = slots
+    try:
+        alpha = _adam_alpha_cached(learning_rate, beta_1, beta_2, float(step), value.dtype)
+    except TypeError:  # an unhashable hyperparameter (an array)
+        alpha = _adam_alpha(learning_rate, beta_1, beta_2, float(step), value.dtype)
+    if value.size >= _FUSED_MIN_SIZE:
+        from workbench import optim_fused
+
+        if optim_fused.fits(value, grad, m_old, v_old):
+            new, m, v = optim_fused.adam(value, grad, m_old, v_old, 1.0 - beta_1, 1.0 - beta_2,
+                                         alpha, epsilon)
+            return new, (m, v)
     m = np.subtract(grad, m_old)  # each line one op of adam_rule, into the same fresh buffers
     np.multiply(m, 1.0 - beta_1, out=m)
     np.add(m_old, m, out=m)
@@ -90,15 +104,29 @@ def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
     np.subtract(v, v_old, out=v)
     np.multiply(v, 1.0 - beta_2, out=v)
     np.add(v_old, v, out=v)
-    step = np.asarray(step).astype(np.float64)
-    alpha = np.true_divide(np.multiply(learning_rate, np.sqrt(np.subtract(1.0, np.power(
-        beta_2, step)))), np.subtract(1.0, np.power(beta_1, step)))
-    alpha = np.asarray(alpha).astype(value.dtype)
     root = np.sqrt(v)
     np.add(root, epsilon, out=root)
     new = np.multiply(alpha, m)
     np.true_divide(new, root, out=new)
     return np.subtract(value, new, out=new), (m, v)
+
+
+def _adam_alpha(learning_rate: Any, beta_1: float, beta_2: float, step: float,
+                dtype: np.dtype) -> np.ndarray:
+    """``adam_rule``'s step size: its ops in float64, then rounded to ``dtype``."""
+    steps = np.asarray(step).astype(np.float64)
+    alpha = np.true_divide(np.multiply(learning_rate, np.sqrt(np.subtract(1.0, np.power(
+        beta_2, steps)))), np.subtract(1.0, np.power(beta_1, steps)))
+    return np.asarray(alpha).astype(dtype)
+
+
+#: The same for every variable of one update: computed once (the arrays are never mutated).
+_adam_alpha_cached = functools.lru_cache(maxsize=64)(_adam_alpha)
+
+
+#: Variables with at least this many elements take the fused loop; smaller ones the NumPy
+#: passes (there a call costs more than the passes it saves, and Numba is not even imported).
+_FUSED_MIN_SIZE = 1 << 10
 
 
 def rmsprop_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
@@ -157,7 +185,8 @@ class Optimizer:
     slot_names: tuple[str, ...] = ()
     #: A pure update ``rule(value, grad, slots, step, **hyperparameters) -> (value, slots)``.
     rule: Callable[..., tuple[Any, Slots]] | None = None
-    #: ``rule`` on NumPy arrays with the same bits, used eagerly when no tape records.
+    #: ``rule`` on NumPy arrays with the same bits, used eagerly when no tape records; it
+    #: returns fresh arrays in the variable's dtype (the Variables adopt them without a copy).
     numpy_rule: Callable[..., tuple[Any, Slots]] | None = None
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.01,
@@ -231,8 +260,11 @@ class Optimizer:
             value, new_slots = type(self).numpy_rule(
                 var._value, grad._value, tuple(s._value for s in slots),
                 self._iterations._value + 1, **hyper)
-        else:
-            value, new_slots = type(self).rule(var, grad, slots, self._iterations + 1, **hyper)
+            for slot, new in zip(slots, new_slots, strict=True):
+                slot._adopt(new)  # fresh arrays of the slot's shape and dtype: no copy
+            var._adopt(value)
+            return
+        value, new_slots = type(self).rule(var, grad, slots, self._iterations + 1, **hyper)
         for slot, new in zip(slots, new_slots, strict=True):
             slot.assign(new)
         var.assign(value)
@@ -395,8 +427,9 @@ class RMSprop(Optimizer):
 def _plain_eager(var: Variable, grad: Any, hyper: dict[str, Any]) -> bool:
     """Whether an update may skip the ops: eager (no tape records, none traces), a float
     Variable, a Tensor gradient, and hyperparameters that are plain Python numbers."""
-    return (not tape_state.ACTIVE.get() and type(grad) is Tensor and var.dtype.kind == "f"
-            and var.ndim > 0 and all(type(h) in (float, int, bool) for h in hyper.values()))
+    value = var._value
+    return (not tape_state.ACTIVE.get() and type(grad) is Tensor and value.dtype.kind == "f"
+            and value.ndim > 0 and all(type(h) in (float, int, bool) for h in hyper.values()))
 
 
 def _in_unit_interval(optimizer: str, name: str, value: float) -> float:

@@ -27,8 +27,9 @@ class Tensor(ArrayMethods):
     array([3., 5.])
     """
 
-    # ``_keras_logits``: set by Keras's softmax/sigmoid activations (keras/activations.py).
-    __slots__ = ("_keras_logits", "_name", "_origin", "_value")
+    # ``_keras_logits`` (and a softmax's ``_keras_partition``): set by Keras's softmax/sigmoid
+    # activations (keras/activations.py).
+    __slots__ = ("_keras_logits", "_keras_partition", "_name", "_origin", "_value")
     # ndarray (op) Tensor defers to Tensor's reflected operator, as TensorFlow's tensors do.
     __array_priority__ = 100
     __hash__ = None  # == is elementwise, as in NumPy
@@ -89,7 +90,10 @@ class Tensor(ArrayMethods):
 
     @property
     def ndim(self) -> int:
-        return len(self.shape)
+        try:
+            return self._value.ndim
+        except AttributeError:  # a user primitive returned a Python number
+            return 0
 
     @property
     def size(self) -> int:
@@ -337,6 +341,17 @@ class Variable(NoInPlaceOperators, Tensor):
             self._value = new
             self._snapshot = Tensor(new, self.name)
         return self
+
+    def _adopt(self, value: np.ndarray) -> None:
+        """Make ``value`` the new value without copying it: a fresh array of this Variable's
+        shape and dtype that nothing else holds (an optimizer's eager update, outside tapes)."""
+        if value.shape != self._value.shape or value.dtype != self._value.dtype:
+            raise ValueError(f"cannot adopt an array of shape {value.shape} and dtype "
+                             f"{value.dtype} as Variable '{self.name or 'Variable'}' of shape "
+                             f"{self.shape} and dtype {self.dtype.name}")
+        with self._lock:
+            self._value = value
+            self._snapshot = Tensor(value, self.name)
 
 
 _CREATED = itertools.count()

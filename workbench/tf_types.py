@@ -46,6 +46,8 @@ class DType:
         return getattr(object.__getattribute__(self, "dtype"), name)
 
     def __eq__(self, other: object) -> bool:
+        if type(other) is DType:  # one DType per NumPy dtype (the cache), so equal means same
+            return self is other
         try:
             return self.dtype == np.dtype(other)
         except TypeError:

@@ -7,6 +7,7 @@ from typing import Any
 
 from workbench.ops import elementwise as ew
 from workbench.ops import nn
+from workbench.ops import reduce as red
 from workbench.tensor import Tensor
 
 
@@ -25,15 +26,37 @@ def _with_logits(out: Any, logits: Any) -> Any:
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
-    """``softmax`` along ``axis``; along the last axis its output keeps its logits for the losses.
+    """``softmax`` along ``axis``; along the last axis its output keeps its logits for the losses,
+    and the shift and sum of exponentials it computed (``log_softmax`` reuses them).
 
     >>> import workbench as wb
     >>> p = softmax(wb.constant([[0.0, 0.0]]))
     >>> p.numpy(), p._keras_logits.numpy()
     (array([[0.5, 0.5]]), array([[0., 0.]]))
     """
-    out = nn.softmax(x, axis=axis)
-    return _with_logits(out, x) if axis == -1 else out
+    if axis != -1:
+        return nn.softmax(x, axis=axis)
+    shift, e, total = red.exp_shifted(x, -1)  # nn.softmax's ops
+    out = ew.div(e, total)
+    if isinstance(out, Tensor):
+        out._keras_partition = (shift, total)
+    return _with_logits(out, x)
+
+
+def log_softmax_of(p: Any) -> Any:
+    """``log_softmax`` of the logits of ``p``, a Keras softmax's output: the ops of
+    ``nn.log_softmax`` on the shift and sum the softmax computed (the same values), or None if
+    ``p`` is no such output.
+
+    >>> import workbench as wb
+    >>> log_softmax_of(softmax(wb.constant([[0.0, 0.0]]))).numpy().round(4)
+    array([[-0.6931, -0.6931]])
+    """
+    parts = getattr(p, "_keras_partition", None)
+    if parts is None:
+        return None
+    shift, total = parts
+    return ew.sub(p._keras_logits, ew.add(ew.log(total), shift))
 
 
 def sigmoid(x: Any) -> Any:

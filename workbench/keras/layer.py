@@ -120,7 +120,9 @@ class Layer:
             return x
         if not isinstance(x, Tensor):
             arr = np.asarray(x)
-            return constant(arr.astype(self.dtype) if arr.dtype.kind in "fiub" else arr)
+            # as wb.constant: an array already in the layer's dtype is not copied
+            return constant(arr.astype(self.dtype, copy=False) if arr.dtype.kind in "fiub"
+                            else arr)
         if x.dtype.kind in "iub" or (x.dtype.kind == "f" and x.dtype != self.dtype):
             return ew.cast(x, self.dtype)
         return x
@@ -141,7 +143,7 @@ class Layer:
     def _sublayers(self) -> list[Layer]:
         found: list[Layer] = []
         for key, value in vars(self).items():
-            if key in _OWN_STATE or not isinstance(value, Layer | list | tuple | dict):
+            if not isinstance(value, _HOLDERS) or key in _OWN_STATE:
                 continue
             for item in _flatten(value):
                 if isinstance(item, Layer) and item is not self and item not in found:
@@ -151,19 +153,14 @@ class Layer:
     @property
     def weights(self) -> list[Variable]:
         """All weights: this layer's, then its sublayers' (each once)."""
-        out = list(self._weights)
-        for layer in self._sublayers():
-            out += [w for w in layer.weights if not any(w is o for o in out)]
-        return out
+        return _unique(list(self._weights), (layer.weights for layer in self._sublayers()))
 
     @property
     def trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return []
-        out = [w for w in self._weights if w.trainable]
-        for layer in self._sublayers():
-            out += [w for w in layer.trainable_weights if not any(w is o for o in out)]
-        return out
+        return _unique([w for w in self._weights if w.trainable],
+                       (layer.trainable_weights for layer in self._sublayers()))
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
@@ -205,6 +202,17 @@ class KerasTensor:
         return f"<KerasTensor shape={self.shape} from {self.layer.name}>"
 
 
+def _unique(out: list[Variable], more: Any) -> list[Variable]:
+    """``out`` extended by the weights in the lists ``more`` not already in it (by identity)."""
+    seen = {id(w) for w in out}
+    for weights in more:
+        for w in weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+    return out
+
+
 def _flatten(value: Any):
     if isinstance(value, list | tuple):
         for v in value:
@@ -224,5 +232,6 @@ def _parameters(fn: Any) -> tuple[str, ...]:
 
 
 _PARAMS: dict[Any, tuple[str, ...]] = {}
+_HOLDERS = (Layer, list, tuple, dict)  # attribute values that may hold sublayers
 _OWN_STATE = frozenset(("_weights", "_batch_input_shape", "output_shape", "name", "_dtype",
                         "_losses", "_regularized", "activity_regularizer"))

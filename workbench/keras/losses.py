@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.keras import activations
 from workbench.ops import elementwise as ew
 from workbench.ops import nn
 from workbench.ops import reduce as red
@@ -55,8 +56,10 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     t = _true(y_true, p)
     logits = getattr(p, "_keras_logits", None)
     if logits is not None and not from_logits and axis == -1:  # a Keras softmax's output
-        p, from_logits = logits, True
-    if from_logits:
+        logp = activations.log_softmax_of(p)  # from the softmax's own shift and sum
+        if logp is None:
+            logp = nn.log_softmax(logits, axis=axis)
+    elif from_logits:
         logp = nn.log_softmax(p, axis=axis)
     else:
         p = ew.div(p, red.sum(p, axis=axis, keepdims=True))

@@ -54,9 +54,8 @@ def softmax(x, axis: int = -1) -> Tensor:
     >>> wb.nn.softmax(wb.constant([0.0, 0.0])).numpy()
     array([0.5, 0.5])
     """
-    shift = ew.stop_gradient(red.max(x, axis=axis, keepdims=True))
-    e = ew.exp(ew.sub(x, shift))
-    return ew.div(e, red.sum(e, axis=axis, keepdims=True))
+    _, e, total = red.exp_shifted(x, axis)
+    return ew.div(e, total)
 
 
 def log_softmax(x, axis: int = -1) -> Tensor:

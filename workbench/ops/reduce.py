@@ -24,8 +24,9 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[i
 def _spread(g: Tensor, ans: Tensor, x: Tensor, axis) -> Tensor:
     """Broadcast a reduction's cotangent back over the reduced axes (keeping batch axes)."""
     batch = g.shape[: g.ndim - ans.ndim]
-    kept = sh.reshape(g, batch + _kept_shape(x.shape, axis))
-    return sh.broadcast_to(kept, batch + x.shape)
+    shape = batch + _kept_shape(x.shape, axis)
+    kept = g if g.shape == shape else sh.reshape_p(g, shape=shape)  # keepdims: as it is
+    return sh.broadcast_to_p(kept, shape=batch + x.shape)
 
 
 def _max_vjp(g, ans, x, axis, keepdims):
@@ -39,15 +40,18 @@ def _max_vjp(g, ans, x, axis, keepdims):
     return ew.mul(sh.reshape(g, batch + kept), share)
 
 
+# np.sum and np.max are these reductions behind a Python wrapper (the eager hot path skips it).
+_add_reduce, _max_reduce = np.add.reduce, np.maximum.reduce
+
 reduce_sum_p = defprimitive(
-    "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", lambda x, axis, keepdims: _add_reduce(x, axis=axis, keepdims=keepdims),
     vjp=(lambda g, ans, x, axis, keepdims: _spread(g, ans, x, axis),),
     sympy=lambda x, axis, keepdims: x.sum(axis, keepdims),
     kind=RED,
     numba=nb.reduce_sum,
 )
 reduce_max_p = defprimitive(
-    "max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+    "max", lambda x, axis, keepdims: _max_reduce(x, axis=axis, keepdims=keepdims),
     vjp=(_max_vjp,),
     sympy=lambda x, axis, keepdims: x.max(axis, keepdims),
     kind=RED,
@@ -150,6 +154,20 @@ def argmin(x, axis=None, *, keepdims: bool = False) -> Tensor:
     return _kept_index(argmin_p(x, axis=_arg_axis(axis, _ndim(x))), x, axis, keepdims)
 
 
+def exp_shifted(x, axis) -> tuple[Tensor, Tensor, Tensor]:
+    """``(shift, e, total)`` with ``shift = stop_gradient(max(x))`` over ``axis``,
+    ``e = exp(x - shift)`` and ``total = sum(e)`` over ``axis`` (reduced axes kept): the parts
+    that softmax (``e / total``) and logsumexp (``log(total) + shift``) share.
+
+    >>> import workbench as wb
+    >>> [t.numpy().tolist() for t in exp_shifted(wb.constant([0.0, 0.0]), -1)]
+    [[0.0], [1.0, 1.0], [2.0]]
+    """
+    shift = ew.stop_gradient(max(x, axis=axis, keepdims=True))
+    e = ew.exp(ew.sub(x, shift))
+    return shift, e, sum(e, axis=axis, keepdims=True)
+
+
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` computed without overflow.
 
@@ -158,8 +176,7 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     1000.6931
     """
     x = as_input(x)
-    shift = ew.stop_gradient(max(x, axis=axis, keepdims=True))
-    total = sum(ew.exp(ew.sub(x, shift)), axis=axis, keepdims=True)
+    shift, _, total = exp_shifted(x, axis)
     out = ew.add(ew.log(total), shift)
     if keepdims:
         return out

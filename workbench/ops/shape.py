@@ -128,12 +128,23 @@ def reshape(x, shape, order: str = "C") -> Tensor:
     """
     x = as_input(x)
     shape = (shape,) if isinstance(shape, int | np.integer) else tuple(int(d) for d in shape)
-    resolved = np.empty(np.shape(_value(x)), dtype=np.bool_).reshape(shape).shape
+    resolved = _resolve(np.shape(_value(x)), shape)
     if order == "F":
         return transpose(reshape_p(transpose(x), shape=resolved[::-1]))
     if order != "C":
         raise ValueError(f"reshape: order must be 'C' or 'F', got {order!r}")
     return reshape_p(x, shape=resolved)
+
+
+def _resolve(old: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with its -1 filled in for an array of shape ``old``, computed (the common
+    cases) or, for the rest, from NumPy reshaping an empty stand-in (its errors included)."""
+    size, known = math.prod(old), math.prod(d for d in shape if d != -1)
+    if all(d >= 0 for d in shape) and known == size:
+        return shape
+    if shape.count(-1) == 1 and known > 0 and size % known == 0 and min(shape) >= -1:
+        return tuple(size // known if d == -1 else d for d in shape)
+    return np.empty(old, dtype=np.bool_).reshape(shape).shape
 
 
 def transpose(x, perm=None, *, axes=None) -> Tensor:
