@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import workbench as wb
-from workbench import optim
+from workbench import optim, optim_numpy
 
 
 # --- independent oracles: the TF/Keras formulas written out step by step --------------------
@@ -250,7 +250,7 @@ def test_eager_adam_without_ops_has_the_bits_of_the_recorded_rule(dtype):
     variable); under a tape it records ``adam_rule``'s ops. Both must give the same bits, step
     after step."""
     rng = np.random.default_rng(3)
-    assert 40 * 30 >= optim._FUSED_MIN_SIZE > 5 * 4
+    assert 40 * 30 >= optim_numpy._FUSED_MIN_SIZE > 5 * 4
     start = [rng.normal(size=s).astype(dtype) for s in ((5, 4), (4,), (3, 2, 2), (40, 30))]
     fast = [wb.Variable(v.copy()) for v in start]
     recorded = [wb.Variable(v.copy()) for v in start]
@@ -284,7 +284,7 @@ def test_fused_adam_loop_has_the_bits_of_the_numpy_passes(dtype, monkeypatch):
     for step in (1, 9, 2000):
         fused = optim.adam_numpy(value, grad, (m, v), step, learning_rate=0.01)
         with monkeypatch.context() as patch, np.errstate(invalid="ignore"):
-            patch.setattr(optim, "_FUSED_MIN_SIZE", value.size + 1)  # the NumPy passes
+            patch.setattr(optim_numpy, "_FUSED_MIN_SIZE", value.size + 1)  # the NumPy passes
             passes = optim.adam_numpy(value, grad, (m, v), step, learning_rate=0.01)
         for a, b in zip((fused[0], *fused[1]), (passes[0], *passes[1]), strict=True):
             assert a.dtype == b.dtype == dtype and a.shape == shape

@@ -8,7 +8,6 @@ any other code and a compiled ``repeat`` loop carries the state from step to ste
 
 from __future__ import annotations
 
-import functools
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 
 from workbench import tape_state
 from workbench.ops import elementwise as ew
+from workbench.optim_numpy import adam_numpy
 from workbench.tape import GradientTape
 from workbench.tensor import Tensor, Variable, constant
 
@@ -70,63 +70,6 @@ def adam_rule(value: Any, grad: Any, slots: Slots, step: Any, *,
     alpha = learning_rate * ew.sqrt(1.0 - beta_2**step) / (1.0 - beta_1**step)
     alpha = ew.cast(alpha, ew.dtype_of(value))
     return value - alpha * m / (ew.sqrt(v) + epsilon), (m, v)
-
-
-def adam_numpy(value: np.ndarray, grad: np.ndarray, slots: Slots, step: Any, *,
-               learning_rate: float, beta_1: float = 0.9, beta_2: float = 0.999,
-               epsilon: float = 1e-7) -> tuple[np.ndarray, Slots]:
-    """``adam_rule`` on NumPy arrays: the same ufuncs on the same operands in the same order,
-    so the same bits, without recording an op (Adam's eager update of one variable). A large
-    float32/float64 variable takes one fused Numba loop of those operations instead
-    (``workbench.optim_fused``: one pass over memory, the same bits).
-
-    >>> import numpy as np
-    >>> args = (np.array([1.0]), np.array([5.0]), (np.zeros(1), np.zeros(1)), 1)
-    >>> bool(adam_numpy(*args, learning_rate=0.1)[0] == adam_rule(*args, learning_rate=0.1)[0])
-    True
-    """
-    m_old, v_old = slots
-    try:
-        alpha = _adam_alpha_cached(learning_rate, beta_1, beta_2, float(step), value.dtype)
-    except TypeError:  # an unhashable hyperparameter (an array)
-        alpha = _adam_alpha(learning_rate, beta_1, beta_2, float(step), value.dtype)
-    if value.size >= _FUSED_MIN_SIZE:
-        from workbench import optim_fused
-
-        if optim_fused.fits(value, grad, m_old, v_old):
-            new, m, v = optim_fused.adam(value, grad, m_old, v_old, 1.0 - beta_1, 1.0 - beta_2,
-                                         alpha, epsilon)
-            return new, (m, v)
-    m = np.subtract(grad, m_old)  # each line one op of adam_rule, into the same fresh buffers
-    np.multiply(m, 1.0 - beta_1, out=m)
-    np.add(m_old, m, out=m)
-    v = np.multiply(grad, grad)
-    np.subtract(v, v_old, out=v)
-    np.multiply(v, 1.0 - beta_2, out=v)
-    np.add(v_old, v, out=v)
-    root = np.sqrt(v)
-    np.add(root, epsilon, out=root)
-    new = np.multiply(alpha, m)
-    np.true_divide(new, root, out=new)
-    return np.subtract(value, new, out=new), (m, v)
-
-
-def _adam_alpha(learning_rate: Any, beta_1: float, beta_2: float, step: float,
-                dtype: np.dtype) -> np.ndarray:
-    """``adam_rule``'s step size: its ops in float64, then rounded to ``dtype``."""
-    steps = np.asarray(step).astype(np.float64)
-    alpha = np.true_divide(np.multiply(learning_rate, np.sqrt(np.subtract(1.0, np.power(
-        beta_2, steps)))), np.subtract(1.0, np.power(beta_1, steps)))
-    return np.asarray(alpha).astype(dtype)
-
-
-#: The same for every variable of one update: computed once (the arrays are never mutated).
-_adam_alpha_cached = functools.lru_cache(maxsize=64)(_adam_alpha)
-
-
-#: Variables with at least this many elements take the fused loop; smaller ones the NumPy
-#: passes (there a call costs more than the passes it saves, and Numba is not even imported).
-_FUSED_MIN_SIZE = 1 << 10
 
 
 def rmsprop_rule(value: Any, grad: Any, slots: Slots, step: Any, *,

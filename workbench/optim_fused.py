@@ -1,5 +1,5 @@
 """Adam's eager update of a large float Variable as one Numba loop: the float operations of
-``optim.adam_numpy`` in the same order (so the same bits), one pass over memory instead of twelve.
+``optim_numpy.adam_numpy`` in the same order (the same bits), one pass over memory, not twelve.
 Imported on first use, so ``import workbench`` does not load Numba.
 """
 
@@ -37,7 +37,7 @@ def fits(*arrays: np.ndarray) -> bool:
 def adam(value: np.ndarray, grad: np.ndarray, m_old: np.ndarray, v_old: np.ndarray,
          c1: float, c2: float, alpha: np.ndarray, eps: float) -> tuple[np.ndarray, ...]:
     """``(new value, m, v)`` in fresh arrays; ``c1 = 1 - beta_1``, ``c2 = 1 - beta_2``, and
-    ``alpha`` the step size already in the value's dtype (see ``optim.adam_numpy``).
+    ``alpha`` the step size already in the value's dtype (see ``optim_numpy.adam_numpy``).
 
     >>> import numpy as np
     >>> z = np.zeros(3, np.float32)
