@@ -30,6 +30,14 @@ from workbench.compile import fusion
 CHUNKS = 16
 
 
+def prange_only() -> dict:
+    """Numba's parallel options for one parallel loop per call, as the compiled kernel has
+    (array expressions stay serial: each extra parallel region costs a wait on a busy machine).
+    A new dict each time: Numba empties the one it is given."""
+    return {"prange": True, "comprehension": False, "reduction": False, "inplace_binop": False,
+            "setitem": False, "numpy": False, "stencil": False, "fusion": False}
+
+
 @njit(error_model="numpy")
 def fused_by_hand(X, y, beta):
     n, d = X.shape
@@ -45,7 +53,7 @@ def fused_by_hand(X, y, beta):
     return loss, grad
 
 
-@njit(error_model="numpy", parallel=True)
+@njit(error_model="numpy", parallel=prange_only())
 def fused_by_hand_parallel(X, y, beta):
     n, d = X.shape
     losses = np.zeros(CHUNKS)
@@ -64,7 +72,7 @@ def fused_by_hand_parallel(X, y, beta):
     return losses.sum(), grads.sum(axis=0)
 
 
-@njit(parallel=True)
+@njit(parallel=prange_only())
 def read_pass(a, b):
     """Read every element of ``a`` and ``b`` once on every core (the floor's one pass; the
     chunk sums are ``fastmath``, in SIMD lanes, so the pass is bound by memory, not by adds)."""
