@@ -120,6 +120,21 @@ def test_loops_below_the_threshold_are_the_one_core_kernel():
     assert below.source == serial.source
 
 
+def test_the_default_threshold_is_on_the_traced_row_count():
+    """Lowering only (no compile): the loop splits from ``PARALLEL_MIN_ROWS`` rows, not below,
+    and batched kernels (``map``) never split (they run copies side by side)."""
+    from workbench.compile import kernel
+
+    n = fusion.PARALLEL_MIN_ROWS
+    for rows, chunked in ((n - 1, False), (n, True)):
+        x, y, beta = _data(rows, 3, np.float64)
+        concrete = wb.function(value_and_grad).concrete(x, y, beta)
+        assert (CHUNK_LOOP in concrete.source) is chunked
+        assert (CHUNK_LOOP in concrete.repeat_source) is chunked
+    batched = kernel.lower(concrete.traced.graph, fuse_sums=True)  # as ``map`` lowers it
+    assert CHUNK_LOOP not in "\n".join(batched.body)
+
+
 def test_wide_gradient_alone_chunks_its_accumulator_array():
     """More columns than scalar accumulators (an array per chunk), no loss sum in the loop."""
     x, y, beta = _data(2000, fusion.SCALAR_ACCUMULATORS + 4, np.float64)
