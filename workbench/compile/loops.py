@@ -1,8 +1,9 @@
 """Fused loops: which equations share a loop, what they must store, and how the loop is written.
 
 A ``_Group`` is one loop over a shape; ``FusedLoops`` (a base of ``codegen.Lowering``) decides
-membership by dependency positions and renders the loop, plain, in NumPy's pairwise leaf blocks,
-or in blocks of 8 written-out lanes when it holds sums.
+membership by dependency positions and renders the loop, plain, in NumPy's pairwise leaf blocks
+(split into row chunks run on every core when long), or in blocks of 8 written-out lanes when it
+holds sums.
 """
 
 from __future__ import annotations
