@@ -8,7 +8,7 @@ Two floors, measured in the same run. The read floor (the one the ratios are jud
 time to read X and y once, their bytes over the bandwidth of a parallel read-only pass on every
 core (a ``prange`` sum over the same arrays: the one pass the step cannot avoid, on the cores the
 step uses). The copy floor (the issue's first definition): X's bytes over the bandwidth of
-``np.copyto`` of X (one core; bytes read + bytes written per second). Best of 10 runs each,
+``np.copyto`` of X (one core; bytes read + bytes written per second). Best of 20 runs each,
 interleaved.
 Run: ``PYTHONPATH=. python3 benchmarks/compiled_least_squares.py``
 """
@@ -115,7 +115,7 @@ def one_core(fn):
         fusion.PARALLEL_MIN_ROWS = old
 
 
-def interleaved_best(rows: dict, repeats: int = 10) -> dict:
+def interleaved_best(rows: dict, repeats: int = 20) -> dict:
     """Best single-call time of each function, the functions run in turn ``repeats`` times."""
     for fn in rows.values():
         fn()
