@@ -52,7 +52,7 @@ class Concrete:
     # the step's and the loop's programs are lowered when first needed (each costs codegen)
     @functools.cached_property
     def lowered(self) -> kernel.Lowered:
-        return kernel.lower(self.traced.graph)
+        return kernel.lower(self.traced.graph, chunk_rows=True)
 
     @functools.cached_property
     def split(self) -> blocks.Split | None:
@@ -68,7 +68,8 @@ class Concrete:
 
     @functools.cached_property
     def repeat_lowered(self) -> kernel.Lowered:
-        return kernel.lower(self.traced.graph, fuse_sums=True, cases=True)
+        return kernel.lower(self.traced.graph, fuse_sums=True, cases=True,
+                            chunk_rows=True)
 
     @functools.cached_property
     def repeat_split(self) -> blocks.Split | None:

@@ -23,6 +23,12 @@ MAX_FUSED_SUM_SIZE = 16
 #: ``SCALAR_ACCUMULATORS`` of them are written out as scalars (measured ~30% faster than an array).
 MAX_ACCUMULATORS = 64
 SCALAR_ACCUMULATORS = 16
+#: A 1-D fused loop with sums over at least this many rows runs in row chunks on every core (a
+#: Numba ``prange``; the kernel is compiled with ``parallel``, which costs compile time, so
+#: shorter loops run on one core). The chunks are NumPy's pairwise tree cut ``CHUNK_LEVELS``
+#: levels down: a fixed split of the rows whatever the number of threads.
+PARALLEL_MIN_ROWS = 1 << 16
+CHUNK_LEVELS = 4
 
 
 def fuse_matmul(ctx: Any, eqn: Any, out: Any) -> bool:
@@ -84,18 +90,44 @@ def _consumer(ctx, out, x, y, xr, yr) -> bool:
     name = ctx.out(out)
     zero = ctx.const(0, out.dtype)
     (p,) = group.idx
+    chunks = chunks_for(ctx, group)
+    part = name
+    if chunks is not None:  # each chunk adds into its own row of partial sums
+        part, k = f"{name}__part", ctx.fresh("k")
+        ctx.allocs.append(ctx.target.alloc(part, len(chunks[0]) * m, out.dtype))
+        group.post += ctx.tree_sum(part, len(chunks[0]), m)
+        group.post += [f"for {k} in range({m}):", f"    {name}[{k}] = {part}[{k}]"]
     if m <= SCALAR_ACCUMULATORS:  # written out: plain scalars stay in registers
         accs = [f"{name}__{i}" for i in range(m)]
-        group.pre += [f"{a} = {zero}" for a in accs]
-        group.post += [f"{name}[{i}] = {a}" for i, a in enumerate(accs)]
+        starts = [f"{a} = {zero}" for a in accs]
+        if chunks is None:
+            group.pre += starts
+            group.post += [f"{name}[{i}] = {a}" for i, a in enumerate(accs)]
+        else:
+            group.private += starts
+            group.partial += [f"{part}[chunk * {m} + {i}] = {a}" for i, a in enumerate(accs)]
         ctx.eqn_member(group, out, [f"{a} += {xr.index([str(i), p])} * {local}"
                                     for i, a in enumerate(accs)])
         return True
-    group.pre += ctx.fill(name, m, zero)
     i = ctx.fresh("i")
+    row = "" if chunks is None else f"chunk * {m} + "
+    if chunks is None:
+        group.pre += ctx.fill(name, m, zero)
+    else:
+        group.private += [f"for {i} in range({m}):", f"    {part}[chunk * {m} + {i}] = {zero}"]
     ctx.eqn_member(group, out, [f"for {i} in range({m}):",
-                                f"    {name}[{i}] += {xr.index([i, p])} * {local}"])
+                                f"    {part}[{row}{i}] += {xr.index([i, p])} * {local}"])
     return True
+
+
+def chunks_for(ctx: Any, group: Any) -> tuple | None:
+    """The row chunks (``chunk_schedule``) of fused loop ``group`` if its sums split across
+    cores: a 1-D CPU loop of at least ``PARALLEL_MIN_ROWS`` rows; None: one run over the rows."""
+    shape = group.shape
+    if (group.chunks is None and ctx.chunk_rows and ctx.target.name == "cpu" and len(shape) == 1
+            and shape[0] >= PARALLEL_MIN_ROWS):
+        group.chunks = chunk_schedule(shape[0])
+    return group.chunks
 
 
 def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
@@ -137,12 +169,14 @@ def fuse_sum(ctx: Any, eqn: Any, out: Any) -> bool:
             group.pre.append(f"{res} = {zero}")
         group.sums[id(out)] = (local, lanes, res, dest, zero)
     else:
-        if group.leaves is None:
+        chunks = chunks_for(ctx, group)
+        if group.leaves is None and chunks is None:
             group.leaves = leaf_schedule(shape[0])
         buf, vals = ctx.fresh("block"), ctx.fresh("stack")
-        ctx.allocs.append(ctx.target.alloc(buf, min(shape[0], 128), dtype))
-        if len(group.leaves) > 1:  # a stack for the block results NumPy's recursion combines
-            ctx.allocs.append(ctx.target.alloc(vals, 64, dtype))
+        copies = 1 if chunks is None else len(chunks[0])  # a block and a stack per chunk
+        ctx.allocs.append(ctx.target.alloc(buf, min(shape[0], 128) * copies, dtype))
+        if chunks is not None or len(group.leaves) > 1:  # for the block results NumPy's
+            ctx.allocs.append(ctx.target.alloc(vals, 64 * copies, dtype))  # recursion combines
         group.leaf_sums[id(out)] = (local, buf, vals, f"{res}_top", dest, zero)
     ctx.eqn_member(group, out, [])
     return True
@@ -166,8 +200,7 @@ def leaf_schedule(n: int) -> np.ndarray:
         leaf_sizes.append(sizes[~big])
         start, size = starts[big], sizes[big]
         split_ends.append(start + size)
-        half = size // 2 - size // 2 % 8
-        starts, sizes = np.concatenate([start, start + half]), np.concatenate([half, size - half])
+        starts, sizes = _halves(start, size)
     order = np.argsort(np.concatenate(leaf_starts), kind="stable")
     table = np.zeros((order.size, 3), np.int64)
     table[:, 0] = np.concatenate(leaf_starts)[order]
@@ -175,3 +208,38 @@ def leaf_schedule(n: int) -> np.ndarray:
     np.add.at(table[:, 2], np.searchsorted(table[:, 0] + table[:, 1], np.concatenate(split_ends)), 1)
     table.flags.writeable = False
     return table
+
+
+def _halves(start: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NumPy's pairwise split of blocks (``start``, ``size``): all left halves (half the size
+    rounded down to a multiple of 8), then all right halves."""
+    half = size // 2 - size // 2 % 8
+    return np.concatenate([start, start + half]), np.concatenate([half, size - half])
+
+
+@functools.lru_cache(maxsize=64)
+def chunk_schedule(n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """NumPy's pairwise recursion over ``n`` elements cut ``levels`` levels down (at most
+    ``CHUNK_LEVELS``; fewer where a block would be a leaf): ``(chunks, leaves, levels)``, with
+    ``2 ** levels`` chunks as rows ``(first leaf, leaves)`` into ``leaves``, each chunk's leaves
+    as ``leaf_schedule`` gives them for its block. Summing each chunk so and adding the chunk
+    sums pairwise, level by level, adds exactly as ``np.sum``.
+
+    >>> chunks, leaves, levels = chunk_schedule(300)
+    >>> chunks.tolist(), leaves.tolist(), levels
+    ([[0, 1], [1, 1], [2, 1], [3, 1]], [[0, 72, 0], [72, 72, 0], [144, 72, 0], [216, 84, 0]], 2)
+    """
+    starts, sizes = np.array([0]), np.array([int(n)])
+    levels = 0
+    while levels < CHUNK_LEVELS and sizes.min() > 128:
+        half_starts, half_sizes = _halves(starts, sizes)  # lefts then rights: interleave them
+        starts = half_starts.reshape(2, -1).T.reshape(-1)
+        sizes = half_sizes.reshape(2, -1).T.reshape(-1)
+        levels += 1
+    tables = [leaf_schedule(int(size)) + np.array([start, 0, 0]) for start, size in
+              zip(starts, sizes, strict=True)]
+    counts = np.array([len(t) for t in tables], np.int64)
+    chunks = np.stack([np.cumsum(counts) - counts, counts], axis=1)
+    leaves = np.concatenate(tables)
+    chunks.flags.writeable = leaves.flags.writeable = False
+    return chunks, leaves, levels

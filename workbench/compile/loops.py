@@ -1,8 +1,9 @@
 """Fused loops: which equations share a loop, what they must store, and how the loop is written.
 
 A ``_Group`` is one loop over a shape; ``FusedLoops`` (a base of ``codegen.Lowering``) decides
-membership by dependency positions and renders the loop, plain, in NumPy's pairwise leaf blocks,
-or in blocks of 8 written-out lanes when it holds sums.
+membership by dependency positions and renders the loop, plain, in NumPy's pairwise leaf blocks
+(split into row chunks run on every core when long), or in blocks of 8 written-out lanes when it
+holds sums.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from workbench.ir import Literal, Var
 CASES = {"sign": (("{0} > 0", 1), ("{0} < 0", -1))}
 #: The largest loop written per case: a long loop gains more from one body that vectorises.
 MAX_CASE_LOOP = 16
+#: How the loop over a fused loop's row chunks starts (a kernel holding one is compiled parallel).
+CHUNK_LOOP = "for chunk in prange("
 
 
 class _Group:
@@ -44,10 +47,17 @@ class _Group:
         self.leaves: Any = None  # NumPy's pairwise leaf blocks over this loop (rows of 3)
         self.cases: dict[int, list[tuple[str, str]]] = {}  # id(var) -> (condition, literal): CASES
         self.post: list[str] = []  # lines after the loop (scalar accumulators stored)
+        self.chunks: Any = None  # row chunks run on every core (fusion.chunk_schedule)
+        self.private: list[str] = []  # lines at the start of each chunk (its accumulators)
+        self.partial: list[str] = []  # lines at the end of each chunk (its partial sums stored)
 
 
 class FusedLoops:
     """Loop fusion for ``Lowering`` (it provides names, refs, blocks, users and positions)."""
+
+    #: Whether long loops with sums may run in chunks on every core (``fusion.chunks_for``):
+    #: the step and repeat kernels, not the batched ones (which run copies side by side).
+    chunk_rows = False
 
     def group_for(self, shape: tuple[int, ...], inputs: tuple) -> _Group:
         """The latest fused loop over ``shape`` if all ``inputs`` are ready before it, else new."""
@@ -122,6 +132,8 @@ class FusedLoops:
     def _render(self, group: _Group) -> list[str]:
         idx = group.idx
         lines = list(group.pre)
+        if group.chunks is not None:
+            return lines + self._render_chunks(group) + group.post
         if group.sums:
             return lines + self._render_blocked(group) + group.post
         if group.leaf_sums:
@@ -177,6 +189,8 @@ class FusedLoops:
             local, buf = leaf_sum[:2]
             start = "leaf_start" if group.leaves is not None and len(group.leaves) > 1 else "0"
             offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
+            if group.chunks is not None:  # each chunk's block is its own 128 elements
+                offset = f"chunk * 128 + {group.idx[0]} - leaf_start"
             return [f"{pad}{buf}[{offset}] = {local}"]
         fused_sum = group.sums.get(id(var))
         if fused_sum is not None:
@@ -212,6 +226,47 @@ class FusedLoops:
                       f"        {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
                       f"        {top} -= 1"]
         return lines + [f"{dest} = {zero} + {stack}[0]" for _, _, stack, _, dest, zero in sums]
+
+    def _render_chunks(self, group: _Group) -> list[str]:
+        """The leaf loop of ``_render_leaves`` once per chunk (``fusion.chunk_schedule``), the
+        chunks spread over the cores (``prange``): each chunk sums its own blocks on its own
+        stack and stores its partial sums; they then add pairwise as NumPy's recursion does."""
+        (i,), (chunks, leaves, _) = group.idx, group.chunks
+        table, ranges = self.hidden_array(leaves.reshape(-1)), self.hidden_array(chunks.reshape(-1))
+        sums = list(group.leaf_sums.values())
+        lines = [f"{CHUNK_LOOP}{len(chunks)}):"]
+        lines += ["    " + line for line in group.private]
+        lines += [f"    {top} = chunk * 64" for _, _, _, top, _, _ in sums]
+        first, count = f"{ranges}[2 * chunk]", f"{ranges}[2 * chunk + 1]"
+        lines += [f"    for leaf in range({first}, {first} + {count}):",
+                  f"        leaf_start = {table}[3 * leaf]",
+                  f"        leaf_size = {table}[3 * leaf + 1]",
+                  f"        for {i} in range(leaf_start, leaf_start + leaf_size):"]
+        lines += self._member_lines(group, "            ", None)
+        for _, buf, stack, top, _, zero in sums:
+            call = f"block_sum({buf}, chunk * 128, leaf_size, 1, {zero})"
+            lines += [f"        {stack}[{top}] = {call}",
+                      f"        {top} += 1",
+                      f"        for _ in range({table}[3 * leaf + 2]):",
+                      f"            {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
+                      f"            {top} -= 1"]
+        lines += ["    " + line for line in group.partial]
+        for _, _, stack, _, dest, zero in sums:  # chunk sums, at the stacks' starts, pairwise
+            lines += self.tree_sum(stack, len(chunks), 1, 64) + [f"{dest} = {zero} + {stack}[0]"]
+        return lines
+
+    def tree_sum(self, parts: str, count: int, width: int, stride: int | None = None
+                 ) -> list[str]:
+        """Lines adding ``count`` (a power of two) rows of ``width`` elements, ``stride`` apart
+        in buffer ``parts``, pairwise level by level (row ``k`` of a level is row ``2k`` plus
+        row ``2k + 1`` of the level below), into its first row."""
+        level, k, j = self.fresh("level"), self.fresh("k"), self.fresh("j")
+        step = width if stride is None else stride
+        return [f"for {level} in range({count.bit_length() - 1}):",
+                f"    for {k} in range({count} >> ({level} + 1)):",
+                f"        for {j} in range({width}):",
+                f"            {parts}[{k} * {step} + {j}] = ({parts}[2 * {k} * {step} + {j}] "
+                + f"+ {parts}[(2 * {k} + 1) * {step} + {j}])"]
 
     def _render_blocked(self, group: _Group) -> list[str]:
         """A 1-D loop in blocks of 8 lanes (written out), then the rest: NumPy's sum order."""
