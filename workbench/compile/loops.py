@@ -214,42 +214,40 @@ class FusedLoops:
                             for _, buf, _, _, dest, zero in sums]
         table = self.hidden_array(np.array(leaves, dtype=np.int64).reshape(-1))
         lines = [f"{top} = 0" for _, _, _, top, _, _ in sums]
-        lines += [f"for leaf in range({len(leaves)}):",
-                  f"    leaf_start = {table}[3 * leaf]",
-                  f"    leaf_size = {table}[3 * leaf + 1]",
-                  f"    for {i} in range(leaf_start, leaf_start + leaf_size):"]
-        lines += self._member_lines(group, "        ", None)
-        for _, buf, stack, top, _, zero in sums:
-            lines += [f"    {stack}[{top}] = block_sum({buf}, 0, leaf_size, 1, {zero})",
-                      f"    {top} += 1",
-                      f"    for _ in range({table}[3 * leaf + 2]):",
-                      f"        {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
-                      f"        {top} -= 1"]
+        lines += self._leaf_loop(group, table, str(len(leaves)), "0", "")
         return lines + [f"{dest} = {zero} + {stack}[0]" for _, _, stack, _, dest, zero in sums]
+
+    def _leaf_loop(self, group: _Group, table: str, leaves: str, block: str, pad: str
+                   ) -> list[str]:
+        """The loop over leaf blocks ``range(leaves)`` of ``table`` (start, size, merges per
+        leaf): each block's rows, its sums (buffered from ``block``) pushed on their stacks,
+        then as many pairwise merges of the stacks' tops as NumPy's recursion makes there."""
+        (i,) = group.idx
+        lines = [f"{pad}for leaf in range({leaves}):",
+                 f"{pad}    leaf_start = {table}[3 * leaf]",
+                 f"{pad}    leaf_size = {table}[3 * leaf + 1]",
+                 f"{pad}    for {i} in range(leaf_start, leaf_start + leaf_size):"]
+        lines += self._member_lines(group, pad + "        ", None)
+        for _, buf, stack, top, _, zero in group.leaf_sums.values():
+            lines += [f"{pad}    {stack}[{top}] = block_sum({buf}, {block}, leaf_size, 1, {zero})",
+                      f"{pad}    {top} += 1",
+                      f"{pad}    for _ in range({table}[3 * leaf + 2]):",
+                      f"{pad}        {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
+                      f"{pad}        {top} -= 1"]
+        return lines
 
     def _render_chunks(self, group: _Group) -> list[str]:
         """The leaf loop of ``_render_leaves`` once per chunk (``fusion.chunk_schedule``), the
         chunks spread over the cores (``prange``): each chunk sums its own blocks on its own
         stack and stores its partial sums; they then add pairwise as NumPy's recursion does."""
-        (i,), (chunks, leaves, _) = group.idx, group.chunks
+        chunks, leaves, _ = group.chunks
         table, ranges = self.hidden_array(leaves.reshape(-1)), self.hidden_array(chunks.reshape(-1))
         sums = list(group.leaf_sums.values())
         lines = [f"{CHUNK_LOOP}{len(chunks)}):"]
         lines += ["    " + line for line in group.private]
         lines += [f"    {top} = chunk * 64" for _, _, _, top, _, _ in sums]
         first, count = f"{ranges}[2 * chunk]", f"{ranges}[2 * chunk + 1]"
-        lines += [f"    for leaf in range({first}, {first} + {count}):",
-                  f"        leaf_start = {table}[3 * leaf]",
-                  f"        leaf_size = {table}[3 * leaf + 1]",
-                  f"        for {i} in range(leaf_start, leaf_start + leaf_size):"]
-        lines += self._member_lines(group, "            ", None)
-        for _, buf, stack, top, _, zero in sums:
-            call = f"block_sum({buf}, chunk * 128, leaf_size, 1, {zero})"
-            lines += [f"        {stack}[{top}] = {call}",
-                      f"        {top} += 1",
-                      f"        for _ in range({table}[3 * leaf + 2]):",
-                      f"            {stack}[{top} - 2] = {stack}[{top} - 2] + {stack}[{top} - 1]",
-                      f"            {top} -= 1"]
+        lines += self._leaf_loop(group, table, f"{first}, {first} + {count}", "chunk * 128", "    ")
         lines += ["    " + line for line in group.partial]
         for _, _, stack, _, dest, zero in sums:  # chunk sums, at the stacks' starts, pairwise
             lines += self.tree_sum(stack, len(chunks), 1, 64) + [f"{dest} = {zero} + {stack}[0]"]
