@@ -39,18 +39,23 @@ def prange_only() -> dict:
 
 
 @njit(error_model="numpy")
-def fused_by_hand(X, y, beta):
-    n, d = X.shape
-    grad = np.zeros(d)
+def rows_by_hand(X, y, beta, lo, hi, grad):
+    """One fused pass over rows lo..hi: the loss returned, the gradient added into ``grad``."""
     loss = 0.0
-    for i in range(n):
+    for i in range(lo, hi):
         r = -y[i]
-        for j in range(d):
+        for j in range(X.shape[1]):
             r += X[i, j] * beta[j]
         loss += r * r
-        for j in range(d):
+        for j in range(X.shape[1]):
             grad[j] += 2.0 * r * X[i, j]
-    return loss, grad
+    return loss
+
+
+@njit(error_model="numpy")
+def fused_by_hand(X, y, beta):
+    grad = np.zeros(X.shape[1])
+    return rows_by_hand(X, y, beta, 0, X.shape[0], grad), grad
 
 
 @njit(error_model="numpy", parallel=prange_only())
@@ -58,17 +63,8 @@ def fused_by_hand_parallel(X, y, beta):
     n, d = X.shape
     losses = np.zeros(CHUNKS)
     grads = np.zeros((CHUNKS, d))
-    for c in prange(CHUNKS):
-        loss = 0.0
-        grad = grads[c]  # this chunk's row: no allocation inside the parallel loop
-        for i in range(c * n // CHUNKS, (c + 1) * n // CHUNKS):
-            r = -y[i]
-            for j in range(d):
-                r += X[i, j] * beta[j]
-            loss += r * r
-            for j in range(d):
-                grad[j] += 2.0 * r * X[i, j]
-        losses[c] = loss
+    for c in prange(CHUNKS):  # each chunk's gradient in its own row: no allocation in the loop
+        losses[c] = rows_by_hand(X, y, beta, c * n // CHUNKS, (c + 1) * n // CHUNKS, grads[c])
     return losses.sum(), grads.sum(axis=0)
 
 
