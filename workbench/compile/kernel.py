@@ -93,14 +93,13 @@ def step_source(lowered: Lowered, split: Split | None = None) -> str:
     """
     args = lowered.params + [n for n, _ in lowered.hidden] + (["blocks"] if split else [])
     lines = _head(lowered) + ["", "", JIT, f"def step({', '.join(args)}):"]
-    returned = lowered.outputs
     if split:
         shapes = [tuple(a.shape) for a in lowered.graph.outputs]
         body, returned = split.driver(split.lines, lowered.outputs, shapes)
-        lines += _indent(body)
     else:
-        lines += _indent(on_stack(lowered.allocs + lowered.body))
-    lines += _indent([f"return ({', '.join(returned)},)"])
+        body, returned = lowered.allocs + lowered.body, lowered.outputs
+    body = body + [f"return ({', '.join(returned)},)"]
+    lines += _indent(body if split else on_stack(body))
     return "\n".join(lines) + "\n"
 
 
