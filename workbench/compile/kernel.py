@@ -28,7 +28,8 @@ from workbench.compile import vecmath
 from workbench.compile.runtime import (block_sum, call_block, pairwise_sum, random_bits,
                                        stack_buffer, store_addresses)
 '''
-JIT = '@njit(cache=True, error_model="numpy")'
+#: Kernels are called from Python only: no C-callable wrapper (one function less to compile).
+JIT = '@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)'
 #: Scratch buffers (at most this many bytes in all) that a kernel only indexes, or sums with
 #: ``block_sum``, live on its stack (see ``on_stack``).
 STACK_BYTES = 16384
