@@ -30,6 +30,7 @@ from workbench.compile.runtime import (block_sum, call_block, pairwise_sum, rand
 '''
 #: Kernels are called from Python only: no C-callable wrapper (one function less to compile).
 JIT = '@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)'
+VECMATH = "from workbench.compile import vecmath\n"
 #: Scratch buffers (at most this many bytes in all) that a kernel only indexes, or sums with
 #: ``block_sum``, live on its stack (see ``on_stack``).
 STACK_BYTES = 16384
@@ -101,7 +102,7 @@ def step_source(lowered: Lowered, split: Split | None = None) -> str:
         body, returned = lowered.allocs + lowered.body, lowered.outputs
     body = body + [f"return ({', '.join(returned)},)"]
     lines += _indent(body if split else on_stack(body))
-    return "\n".join(lines) + "\n"
+    return _module(lines)
 
 
 def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
@@ -175,7 +176,14 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
         body, returned = split.driver(body, finals, [tuple(a.shape) for a in outs])
     body.append(f"return bad, n_rows, {carried}{', '.join(returned)}")
     lines += _indent(body if split else on_stack(body))
-    return "\n".join(lines) + "\n"
+    return _module(lines)
+
+
+def _module(lines: list[str]) -> str:
+    """The kernel module's text; ``vecmath`` is imported only by kernels that call it (the
+    import costs milliseconds of every new process's first call, cached kernel or not)."""
+    text = "\n".join(lines) + "\n"
+    return text if "vecmath." in text else text.replace(VECMATH, "", 1)
 
 
 def on_stack(lines: list[str]) -> list[str]:
