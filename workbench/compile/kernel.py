@@ -175,7 +175,7 @@ def repeat_source(lowered: Lowered, n_out: int, state: list[tuple[int, int]],
                   for k, a in enumerate(outs)]
         body, returned = split.driver(body, finals, [tuple(a.shape) for a in outs])
     body.append(f"return bad, n_rows, {carried}{', '.join(returned)}")
-    lines += _indent(body if split else on_stack(body))
+    lines += _indent(body)  # heap buffers: allocated once per run (see ``on_stack``)
     return _module(lines)
 
 
@@ -191,7 +191,8 @@ def on_stack(lines: list[str]) -> list[str]:
     body only indexes (``b[i]``) or sums (``block_sum(b, ...)``) made a stack buffer
     (``runtime.stack_buffer``), up to ``STACK_BYTES`` in all. A heap array makes Numba compile
     NumPy's allocator into the kernel (most of a small kernel's cold compile) and allocate on
-    every call; a stack buffer costs neither.
+    every call; a stack buffer costs neither. ``repeat`` kernels keep heap buffers: they
+    allocate once per run, and a float32 loop over stack buffers measured about 5% slower.
 
     >>> on_stack(["b = np.empty(4, np.float64)", "b[0] = 1.0", "s = block_sum(b, 0, 1, 1, 0.0)",
     ...           "c = np.empty(4, np.float64)", "d = c.reshape((2, 2))"])[::3]
