@@ -125,6 +125,7 @@ def call_block(typingctx, address, args):
 
     return types.void(address, args), codegen
 
+
 @intrinsic(prefer_literal=True)
 def stack_buffer(typingctx, size, dtype):
     """``size`` (a literal) uninitialised elements of ``dtype`` on the kernel's stack, as a
