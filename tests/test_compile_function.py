@@ -295,3 +295,26 @@ def test_gradient_flows_through_a_compiled_call_under_an_outer_tape():
         y = f(x)
     np.testing.assert_allclose(tape.gradient(y, w).numpy(), np.sum(np.cos(2.0 * x) * x),
                                rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scratch_buffers_on_the_stack_keep_every_bit(dtype):
+    """Sum buffers the kernel only indexes live on its stack (no heap allocation compiled): the
+    seed step (one leaf of 11) and a 300-element sum (3 leaves and a stack of partial sums)
+    still equal the eager tape bit for bit, and a returned array stays a heap array."""
+    step, a, b = make_seed(dtype)
+    eager, ea, eb = make_seed(dtype)
+    x, y = X.astype(dtype), Y.astype(dtype)
+    compiled = wb.function(step)
+    for _ in range(3):
+        got, want = compiled(x, y), eager(wb.constant(x), wb.constant(y))
+        assert got.numpy().tobytes() == want.numpy().tobytes()
+    assert [v.numpy().tobytes() for v in (a, b)] == [v.numpy().tobytes() for v in (ea, eb)]
+    assert "stack_buffer(" in compiled.source and "np.empty(" not in compiled.source
+
+    data = np.linspace(-3.0, 2.0, 300).astype(dtype)
+    f = wb.function(lambda v: (wb.reduce_sum(wb.abs(v - 0.25)), v * 2.0))
+    total, doubled = f(data)
+    assert total.numpy().tobytes() == np.sum(np.abs(data - dtype(0.25))).tobytes()
+    assert doubled.numpy().tobytes() == (data * dtype(2.0)).tobytes()
+    assert "stack_buffer(" in f.source and "np.empty(" in f.source  # the returned buffer

@@ -11,7 +11,8 @@ from typing import Any
 
 #: Buffers start on 64-byte boundaries (as separate allocations would), for SIMD loads.
 ALIGN = 64
-_ALLOC = re.compile(r"^(\w+) = np\.empty\((\d+), np\.(\w+)\)$")
+#: An allocation line as ``Target.alloc`` writes it: name, size, dtype name.
+ALLOC = re.compile(r"^(\w+) = np\.empty\((\d+), np\.(\w+)\)$")
 _OUTPUT = re.compile(r"^(\w+)(?:\.reshape\(.*\))?$")
 
 
@@ -28,7 +29,7 @@ class Arenas:
 
     def add(self, line: str, scalar: bool = False) -> None:
         """Place the buffer that the allocation ``line`` makes (or keep the line as it is)."""
-        m = _ALLOC.match(line)
+        m = ALLOC.match(line)
         if m is None or m.group(3) not in self.itemsize:
             self.kept.append(line)
             return

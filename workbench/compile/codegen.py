@@ -27,7 +27,7 @@ USER_PREFIX = "u_"
 RESERVED = {"np", "math", "cuda", "numba", "pairwise_sum", "range", "abs", "min", "max", "int",
             "float", "bool", "len", "step", "n_steps", "record_every", "n_rows", "countdown",
             "block_sum", "blocks", "call_block", "carray", "pointer", "argv", "store_addresses",
-            "store_rows"}
+            "store_rows", "stack_buffer"}
 #: Positions that an elementwise rule reads in their own dtype (not cast to the loop dtype).
 OWN_DTYPE = {"where": (0,), "cast": (0,)}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import carray, cfunc, njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from workbench.random import random_bits_body
@@ -123,6 +124,22 @@ def call_block(typingctx, address, args):
         return context.get_dummy_value()
 
     return types.void(address, args), codegen
+
+
+@intrinsic(prefer_literal=True)
+def stack_buffer(typingctx, size, dtype):
+    """``size`` (a literal) uninitialised elements of ``dtype`` on the kernel's stack, as a
+    pointer: a small scratch buffer that costs no heap allocation (Numba compiles no
+    allocator for it, which is most of a small kernel's compile time)."""
+    if not isinstance(size, types.IntegerLiteral) or size.literal_value < 1:
+        return None
+    n = size.literal_value
+
+    def codegen(context, builder, signature, llargs):
+        return cgutils.alloca_once(builder, context.get_data_type(dtype.dtype), size=n)
+
+    return types.CPointer(dtype.dtype)(size, dtype), codegen
+
 
 @intrinsic
 def pointer(typingctx, address, dtype):
