@@ -36,7 +36,7 @@ def _env(**changes: str | None) -> dict:
 
 def _run(env: dict) -> dict:
     out = subprocess.run([sys.executable, str(CHILD)], env=env, capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -97,7 +97,7 @@ def test_bad_idx_files_are_reported(tmp_path):
 
 def test_digits_split():
     pytest.importorskip("sklearn")
-    (x_train, y_train), (x_test, y_test) = digits.load_data()
+    (x_train, y_train), (x_test, _) = digits.load_data()
     assert x_train.shape[1:] == (8, 8) and len(x_train) + len(x_test) == 1797
     assert abs(len(x_test) - 359) <= 1 and set(np.unique(y_train)) == set(range(10))
     assert 0.0 <= x_train.min() and x_train.max() <= 16.0

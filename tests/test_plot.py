@@ -43,7 +43,7 @@ def test_plot_derivative_curves_match_analytic_derivatives():
                                atol=1e-14)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert r"\cos" in legend[1] and legend[1].startswith("f'(x)")
-    corner = [t.get_text() for t in fig.axes[0].texts if "max |tape" in t.get_text()][0]
+    corner = next(t.get_text() for t in fig.axes[0].texts if "max |tape" in t.get_text())
     assert float(corner.split("=")[1]) < 1e-12
 
 

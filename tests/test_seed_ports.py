@@ -424,7 +424,7 @@ def test_mnist_style_cnn_with_fit_on_arrays_and_datasets():
     ds_test = tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(50)
     history = model.fit(ds_train, epochs=3, validation_data=ds_test, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
-    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)  # noqa: RUF059 - the seed's line
     assert accuracy > 0.9
     _, accuracy_ds = model.evaluate(ds_test, verbose=0)
     assert accuracy_ds == pytest.approx(accuracy, rel=1e-6)

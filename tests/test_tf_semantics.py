@@ -728,7 +728,7 @@ def test_dtype_has_tensorflow_attributes_and_stays_a_numpy_dtype():
     assert dt.base_dtype == np.float32 and dt.is_floating and not dt.is_integer
     assert dt.as_numpy_dtype is np.float32 and dt.name == "float32" and dt.kind == "f"
     assert dt == np.float32 and np.float32 == dt and dt == "float32" and dt == np.dtype("f4")
-    assert dt != np.float64 and not (dt == np.int32)
+    assert dt != np.float64 and not (dt == np.int32)  # noqa: SIM201 - __eq__ itself
     assert np.zeros(3, dtype=dt).dtype == np.float32 and np.dtype(dt) == np.float32
     assert {np.dtype(np.float32): "ok"}[dt] == "ok" and dt in (np.float64, np.float32)
     assert repr(dt) == repr(np.dtype(np.float32)) and str(dt) == "float32"

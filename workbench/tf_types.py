@@ -4,7 +4,7 @@ and a tuple to NumPy (equal, hashed and printed the same) with TensorFlow's attr
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +26,7 @@ class DType:
 
     __slots__ = ("dtype",)
 
-    def __new__(cls, dtype: Any) -> Self:
+    def __new__(cls, dtype: Any) -> DType:  # noqa: PYI034 - typing.Self needs Python 3.11
         try:
             return _CACHE[dtype]  # the hot path: an ndarray's dtype
         except (KeyError, TypeError):

@@ -7,7 +7,7 @@ the stand-in, an op without an exact rule, a lossy assignment) marks the engine 
 
 from __future__ import annotations
 
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class ShapeEngine:
         self.needed: str | None = None
         self.tape = tape  # the tracing tape: it records assignments and undoes them afterwards
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> ShapeEngine:  # noqa: PYI034 - typing.Self needs Python 3.11
         STAGING.append(self)
         return self
 
