@@ -15,6 +15,7 @@ import numpy as np
 
 from workbench.compile import cache, runtime
 from workbench.compile.arena import Arenas
+from workbench.compile.loops import runs_chunks
 from workbench.compile.units import blas_product, name_nodes, parts
 
 #: Graphs with at least this many loop blocks (or any BLAS call) are split into blocks.
@@ -300,7 +301,7 @@ def block_source(unit: list[str], shared: list[str], arrays: dict, scalars: dict
             node.id = rename.setdefault(node.id, f"l{len(rename)}")
     body = ast.unparse(tree).splitlines()
     used_consts = [consts[c] for c in consts if any(re.search(rf"\b{c}\b", b) for b in body)]
-    chunked = any(re.search(r"\bprange\(", line) for line in body)  # a loop on every core
+    chunked = runs_chunks(body)  # a loop on every core
     header = BLOCK_HEADER.replace("cfunc,", "cfunc, prange,") if chunked else BLOCK_HEADER
     lines = header.splitlines() + used_consts + [
         "", "", '@cfunc(types.void(types.CPointer(types.int64)), cache=True, error_model="numpy"'

@@ -40,8 +40,9 @@ class Lowering(FusedLoops):
     """Walks a graph and produces the source of its body; the ``ctx`` that emitters get."""
 
     def __init__(self, graph: Graph, target: Target = CPU, fuse_sums: bool = False,
-                 cases: bool = False):
+                 cases: bool = False, chunk_rows: bool = False):
         self.graph, self.target, self.fuse_sums, self.cases = graph, target, fuse_sums, cases
+        self.chunk_rows = chunk_rows
         self.names: dict[int, str] = {}
         self.original: dict[str, str] = {}  # mangled user-derived name -> the name as given
         self.refs: dict[int, Ref] = {}

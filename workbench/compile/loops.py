@@ -9,6 +9,7 @@ holds sums.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,11 @@ CASES = {"sign": (("{0} > 0", 1), ("{0} < 0", -1))}
 MAX_CASE_LOOP = 16
 #: How the loop over a fused loop's row chunks starts (a kernel holding one is compiled parallel).
 CHUNK_LOOP = "for chunk in prange("
+
+
+def runs_chunks(lines: list[str]) -> bool:
+    """Whether generated ``lines`` hold a loop of row chunks (``prange``): they compile parallel."""
+    return any(re.search(r"\bprange\(", line) for line in lines)
 
 
 class _Group:
@@ -54,10 +60,6 @@ class _Group:
 
 class FusedLoops:
     """Loop fusion for ``Lowering`` (it provides names, refs, blocks, users and positions)."""
-
-    #: Whether long loops with sums may run in chunks on every core (``fusion.chunks_for``):
-    #: the step and repeat kernels, not the batched ones (which run copies side by side).
-    chunk_rows = False
 
     def group_for(self, shape: tuple[int, ...], inputs: tuple) -> _Group:
         """The latest fused loop over ``shape`` if all ``inputs`` are ready before it, else new."""
@@ -187,10 +189,13 @@ class FusedLoops:
         leaf_sum = group.leaf_sums.get(id(var))
         if leaf_sum is not None:
             local, buf = leaf_sum[:2]
-            start = "leaf_start" if group.leaves is not None and len(group.leaves) > 1 else "0"
-            offset = group.idx[0] if start == "0" else f"{group.idx[0]} - {start}"
+            i = group.idx[0]
             if group.chunks is not None:  # each chunk's block is its own 128 elements
-                offset = f"chunk * 128 + {group.idx[0]} - leaf_start"
+                offset = f"chunk * 128 + {i} - leaf_start"
+            elif group.leaves is not None and len(group.leaves) > 1:
+                offset = f"{i} - leaf_start"
+            else:
+                offset = i
             return [f"{pad}{buf}[{offset}] = {local}"]
         fused_sum = group.sums.get(id(var))
         if fused_sum is not None:
