@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 import sympy
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.numpy import SciPyPrinter
 
 from workbench.symbolic.elements import Elements
 
 
-class WorkbenchNumPyPrinter(NumPyPrinter):
-    """NumPy code for the matrix notation workbench prints (ones, diag, elementwise maps)."""
+class WorkbenchNumPyPrinter(SciPyPrinter):
+    """NumPy code for the matrix notation workbench prints (ones, diag, elementwise maps); special
+    functions (erf, gamma, ...) through ``scipy.special``, which works on arrays as ``math`` does not."""
 
     def _print_OneMatrix(self, expr: Any) -> str:
         return f"numpy.ones({self._print(expr.shape)})"
@@ -107,7 +108,7 @@ def lambdify(expr: Any, values: dict[str, tuple[Any, tuple[int, ...]]], matrix: 
         seen = expr
     names = [n for n in values if _mentions(seen, n, values[n][1], matrix)]
     args = [_arg(n, values[n][1], matrix) for n in names]
-    fn = sympy.lambdify(args, expr, modules=[{"functools": functools}, "numpy"], cse=cse,
+    fn = sympy.lambdify(args, expr, modules=[{"functools": functools}, "scipy", "numpy"], cse=cse,
                         printer=WorkbenchNumPyPrinter({"fully_qualified_modules": True}))
     shapes = {n: values[n][1] for n in names}
     defaults = {n: np.asarray(values[n][0], dtype=float) for n in names}
