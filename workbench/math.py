@@ -154,6 +154,7 @@ from workbench.ops.segments import (
     unsorted_segment_mean,
     unsorted_segment_min,
     unsorted_segment_prod,
+    unsorted_segment_sqrt_n,
     unsorted_segment_sum,
 )
 from workbench.ops.special import (
@@ -185,5 +186,6 @@ __all__ += [
     "cumulative_logsumexp", "digamma", "erfc", "erfinv", "igamma", "igammac", "in_top_k", "lbeta",
     "lgamma", "ndtri", "polygamma", "polyval", "segment_max", "segment_mean", "segment_min",
     "segment_prod", "segment_sum", "unsorted_segment_max", "unsorted_segment_mean",
-    "unsorted_segment_min", "unsorted_segment_prod", "unsorted_segment_sum", "zeta",
+    "unsorted_segment_min", "unsorted_segment_prod", "unsorted_segment_sqrt_n",
+    "unsorted_segment_sum", "zeta",
 ]

@@ -218,3 +218,15 @@ def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: int) -> Ten
     """
     op = "unsorted_segment_mean"
     return _mean(constant(data), _ids(segment_ids, op), int(num_segments), op)
+
+
+def unsorted_segment_sqrt_n(data: Any, segment_ids: Any, num_segments: int) -> Tensor:
+    """Sums per segment divided by the square root of the segment's size; 0 for an empty one.
+
+    >>> import workbench as wb
+    >>> wb.math.unsorted_segment_sqrt_n(wb.constant([1.0, 2.0, 4.0]), [1, 0, 1], 3).numpy()
+    array([2.        , 3.53553391, 0.        ])
+    """
+    op = "unsorted_segment_sqrt_n"
+    total, counts, rest = _sum(constant(data), _ids(segment_ids, op), int(num_segments), op)
+    return ew.div(total, _column(np.sqrt(np.maximum(counts, 1)).astype(total.dtype), rest))
