@@ -296,6 +296,10 @@ def test_histogram_sequence_mask_and_unique():
     seen = list(dict.fromkeys(x))
     assert y.numpy().tolist() == seen and idx.numpy().tolist() == [seen.index(a) for a in x]
     assert wb.unique_with_counts(x).count.numpy().tolist() == [x.count(a) for a in seen]
+    values, counts = wb.unique(x, return_counts=True)  # NumPy's keywords: NumPy's np.unique
+    assert values.numpy().tolist() == sorted(seen)
+    assert counts.numpy().tolist() == [x.count(a) for a in sorted(seen)]
+    assert wb.unique([[1, 2], [1, 2]], axis=0).numpy().tolist() == [[1, 2]]
 
 
 @pytest.mark.parametrize("seq_axis, batch_axis", [(1, 0), (0, 1), (2, 0)])

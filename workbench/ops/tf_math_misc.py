@@ -203,15 +203,27 @@ def _first_seen(x: Tensor, out_idx: Any) -> tuple[Tensor, np.ndarray, np.ndarray
     return y, rank[inverse.reshape(-1)].astype(out_idx), counts[order].astype(out_idx)
 
 
-def unique(x: Any, out_idx: Any = np.int32) -> Unique:
-    """TensorFlow's ``tf.unique`` (not NumPy's sorted ``np.unique``): the distinct values of a
-    vector in order of first appearance, and the index of each element's value.
+def unique(x: Any, out_idx: Any = np.int32, *, return_index: bool = False,
+           return_inverse: bool = False, return_counts: bool = False, axis: int | None = None,
+           equal_nan: bool = True, sorted: bool | None = None) -> Any:
+    """TensorFlow's ``tf.unique``: the distinct values of a vector in order of first appearance,
+    and the index of each element's value (a ``(y, idx)`` pair).
+
+    Given any of NumPy's keywords (``return_index``, ``return_inverse``, ``return_counts``,
+    ``axis``, ``sorted``...), NumPy's ``np.unique`` instead: sorted values (and the arrays
+    asked for), not differentiable.
 
     >>> import workbench as wb
     >>> y, idx = wb.unique([3, 1, 3, 2])
     >>> y.numpy(), idx.numpy()
     (array([3, 1, 2]), array([0, 1, 0, 2], dtype=int32))
+    >>> wb.unique([3, 1, 3, 2], sorted=True).numpy()
+    array([1, 2, 3])
     """
+    if sorted is not None or axis is not None or return_index or return_inverse or return_counts:
+        out = np.unique(_np(x), return_index, return_inverse, return_counts, axis,
+                        equal_nan=equal_nan, sorted=True if sorted is None else sorted)
+        return tuple(map(constant, out)) if isinstance(out, tuple) else constant(out)
     y, idx, _ = _first_seen(constant(x), out_idx)
     return Unique(y, constant(idx))
 
