@@ -136,6 +136,13 @@ CASES: dict[str, Case | None] = {  # None: the numba rule is NotSupported (check
     "max_pool2d_gather": Case(lambda x: conv.max_pool2d_gather_p(
         x, x * x, ksize=(2, 3), strides=(1, 2), pads=((0, 1), (1, 1))), (IMG,)),
     "dropout_mask": None,
+    # special functions, segments, scatter: erfc and lgamma compile (lgamma's derivative,
+    # digamma, does not: it is kept off the gradient path); the others are NotSupported
+    "erfc": Case(lambda x: wb.math.erfc(x * 2.0), (A,)),
+    "lgamma": Case(lambda x: wb.math.lgamma(wb.stop_gradient(x)) * x, (POS,)),
+    "digamma": None, "polygamma": None, "zeta": None, "bessel_i0": None, "bessel_i0e": None,
+    "bessel_i1": None, "bessel_i1e": None, "erfinv": None, "ndtri": None, "igamma": None,
+    "igammac": None,
 }
 
 

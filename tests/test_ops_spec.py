@@ -86,6 +86,8 @@ DOMAINS: dict[str, Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]]
     "spd": _spd,
     "bool": lambda rng, s: rng.uniform(size=s) < 0.5,
     "above_one": lambda rng, s: rng.uniform(1.2, 3.0, s),
+    "order": lambda rng, s: rng.uniform(1.5, 3.0, s),  # a parameter taken as constant (zeta's x)
+    "probability": lambda rng, s: rng.uniform(0.05, 0.95, s),
 }
 
 UNARY_SHAPES = ((), (3,), (2, 3))
@@ -287,6 +289,23 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("max_pool2d_gather", (Case(((2, 5, 4, 2), (2, 5, 4, 2)), _POOL,
                                       domains=("distinct", "real"), batchable=False),)),
     OpSpec("dropout_mask", (Case(((3, 4),), {"rate": 0.5, "seed": 3}),), differentiable=False),
+    # special functions, segments, scatter (workbench/ops/special.py); "order" is not perturbed
+    OpSpec("erfc", unary()),
+    OpSpec("lgamma", unary("positive")),
+    OpSpec("digamma", unary("positive")),
+    OpSpec("polygamma", tuple(Case((s,), {"n": n}, domains="positive")
+                              for s, n in (((), 0), ((3,), 1), ((2, 3), 2)))),
+    OpSpec("zeta", (Case(((3,), (3,)), domains=("order", "positive")),
+                    Case(((2, 3), (3,)), domains=("order", "positive")))),
+    OpSpec("bessel_i0", unary()),
+    OpSpec("bessel_i0e", unary("nonzero")),
+    OpSpec("bessel_i1", unary()),
+    OpSpec("bessel_i1e", unary("nonzero")),
+    OpSpec("erfinv", unary("unit")),
+    OpSpec("ndtri", unary("probability")),
+    OpSpec("igamma", (Case(((3,), (3,)), domains=("order", "positive")),
+                      Case(((), (2, 3)), domains=("order", "positive")))),
+    OpSpec("igammac", (Case(((3,), (3,)), domains=("order", "positive")),)),
 ]}
 
 
@@ -305,8 +324,9 @@ def sample_inputs(spec: OpSpec, case: Case, rng: np.random.Generator,
 
 
 def diff_args(case: Case) -> list[int]:
-    """Indices of the inputs that are differentiated (all but boolean conditions and sort keys)."""
-    return [i for i in range(len(case.shapes)) if case.domain(i) not in ("bool", "key")]
+    """Indices of the inputs that are differentiated (all but boolean conditions, sort keys and
+    orders)."""
+    return [i for i in range(len(case.shapes)) if case.domain(i) not in ("bool", "key", "order")]
 
 
 def apply(spec: OpSpec, case: Case, tensors: list) -> wb.Tensor:

@@ -90,6 +90,13 @@ CASES: dict[str, Case | None] = {
                              "pads": ((0, 1), (0, 1))}),
     "max_pool2d": None, "max_pool2d_grad": None, "max_pool2d_gather": None,
     "dropout_mask": None,
+    # special functions, segments, scatter (ops/special.py); integer orders stay constants
+    "erfc": Case([V], at_point=True), "lgamma": Case([P]), "digamma": Case([P]),
+    "polygamma": Case([P], {"n": 2}), "zeta": Case([np.array([2, 3, 4]), P]),
+    "bessel_i0": Case([V], at_point=True), "bessel_i0e": Case([V], at_point=True),
+    "bessel_i1": Case([V], at_point=True), "bessel_i1e": Case([V], at_point=True),
+    "erfinv": Case([V], at_point=True), "ndtri": Case([P / 2.0], at_point=True),
+    "igamma": Case([np.array([1, 2, 3]), P]), "igammac": Case([np.array([1, 2, 3]), P]),
 }
 
 

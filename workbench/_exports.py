@@ -70,6 +70,14 @@ FROM_MODULE: dict[str, tuple[str, ...]] = {
         "all", "any", "average", "count_nonzero", "nanmean", "nansum", "ptp", "reduce_std",
         "reduce_variance", "std", "var"),
     "workbench.symbolic": ("Derivation", "SymbolicBudgetExceeded"),
+    # special functions, segments, scatter and TensorFlow's counting helpers
+    "workbench.ops.scatter": (
+        "scatter_nd", "tensor_scatter_nd_add", "tensor_scatter_nd_max", "tensor_scatter_nd_min",
+        "tensor_scatter_nd_sub", "tensor_scatter_nd_update"),
+    "workbench.ops.special": ("digamma", "erfc", "erfinv", "ndtri", "polygamma", "zeta"),
+    "workbench.ops.tf_math_misc": (
+        "histogram_fixed_width", "reverse_sequence", "sequence_mask", "unique",
+        "unique_with_counts"),
     "workbench.tf_more": (
         "add_n", "boolean_mask", "clip_by_global_norm", "cond", "executing_eagerly", "is_tensor",
         "while_loop"),
@@ -98,6 +106,14 @@ RENAMED: dict[str, tuple[str, str]] = {
     "bitwise_invert": ("workbench.ops.bitwise", "invert"),
     "bitwise_left_shift": ("workbench.ops.bitwise", "left_shift"),
     "bitwise_right_shift": ("workbench.ops.bitwise", "right_shift"),
+    # SciPy's names of special functions
+    "gammaln": ("workbench.ops.special", "lgamma"),
+    "gammainc": ("workbench.ops.special", "igamma"),
+    "gammaincc": ("workbench.ops.special", "igammac"),
+    "i0": ("workbench.ops.special", "bessel_i0"),
+    "i0e": ("workbench.ops.special", "bessel_i0e"),
+    "i1": ("workbench.ops.special", "bessel_i1"),
+    "i1e": ("workbench.ops.special", "bessel_i1e"),
 }
 
 #: Subpackages that are public names (``wb.keras``, ``wb.nn``...), imported when first touched.

@@ -142,3 +142,50 @@ from workbench.ops.sorting import top_k
 from workbench.tf_more import add_n
 
 __all__ += ["add_n", "top_k"]
+
+# special functions, segments, scatter and counting helpers
+from workbench.ops.segments import (
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_prod,
+    segment_sum,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sqrt_n,
+    unsorted_segment_sum,
+)
+from workbench.ops.special import (
+    bessel_i0,
+    bessel_i0e,
+    bessel_i1,
+    bessel_i1e,
+    digamma,
+    erfc,
+    erfinv,
+    igamma,
+    igammac,
+    lbeta,
+    lgamma,
+    ndtri,
+    polygamma,
+    zeta,
+)
+from workbench.ops.tf_math_misc import (
+    bincount,
+    confusion_matrix,
+    cumulative_logsumexp,
+    in_top_k,
+    polyval,
+)
+
+__all__ += [
+    "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "bincount", "confusion_matrix",
+    "cumulative_logsumexp", "digamma", "erfc", "erfinv", "igamma", "igammac", "in_top_k", "lbeta",
+    "lgamma", "ndtri", "polygamma", "polyval", "segment_max", "segment_mean", "segment_min",
+    "segment_prod", "segment_sum", "unsorted_segment_max", "unsorted_segment_mean",
+    "unsorted_segment_min", "unsorted_segment_prod", "unsorted_segment_sqrt_n",
+    "unsorted_segment_sum", "zeta",
+]

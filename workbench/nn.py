@@ -50,3 +50,7 @@ __all__ += ["bias_add", "embedding_lookup", "moments"]
 from workbench.ops.sorting import top_k
 
 __all__ += ["top_k"]
+
+from workbench.ops.tf_math_misc import in_top_k  # special functions, segments, scatter
+
+__all__ += ["in_top_k"]

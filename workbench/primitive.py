@@ -139,7 +139,8 @@ class Registry(Mapping[str, Primitive]):
 #: The op families (modules) whose import registers built-in primitives.
 BUILTIN_FAMILIES = tuple(f"workbench.ops.{family}" for family in (
     "elementwise", "elementwise_more", "reduce", "shape", "linalg", "nn", "sorting", "einsum",
-    "cumulative", "conv", "decompositions"))
+    "cumulative", "conv", "decompositions",
+    "special"))
 REGISTRY = Registry(BUILTIN_FAMILIES)
 
 

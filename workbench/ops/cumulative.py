@@ -30,13 +30,14 @@ def _flip(x: Tensor, axis: int) -> Tensor:
     return sh.getitem_p(x, index=_along(x.ndim, axis, slice(None, None, -1)))
 
 
-def _scan_mul(x: Tensor, axis: int) -> Tensor:
-    """Inclusive running product along ``axis`` by doubling strides (only ``mul`` and slices)."""
+def _scan_mul(x: Tensor, axis: int, combine=ew.mul) -> Tensor:
+    """Inclusive running product (or running ``combine``, an associative binary op) along
+    ``axis`` by doubling strides (only ``combine`` and slices)."""
     n, step, y = x.shape[axis], 1, x
     while step < n:
         head = sh.getitem_p(y, index=_along(y.ndim, axis, slice(0, step)))
-        tail = ew.mul(sh.getitem_p(y, index=_along(y.ndim, axis, slice(step, None))),
-                      sh.getitem_p(y, index=_along(y.ndim, axis, slice(0, n - step))))
+        tail = combine(sh.getitem_p(y, index=_along(y.ndim, axis, slice(step, None))),
+                       sh.getitem_p(y, index=_along(y.ndim, axis, slice(0, n - step))))
         y = sh.concat_p(head, tail, axis=axis)
         step *= 2
     return y
