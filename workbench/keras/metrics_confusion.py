@@ -78,8 +78,9 @@ class _Confusion(Metric):
 
 
 class Precision(_Confusion):
-    """``tp / (tp + fp)`` with predictions above ``thresholds`` (0.5; a list gives one value
-    each) counted positive; ``class_id`` picks one column, ``top_k`` keeps each row's k largest.
+    """``tp / (tp + fp)`` with predictions above ``thresholds`` (0.5, none with ``top_k``; a
+    list gives one value each) counted positive; ``class_id`` picks one column, ``top_k`` keeps
+    each row's k largest.
 
     >>> m = Precision(); m.update_state([0, 1, 1, 1], [1, 0, 1, 1]); round(float(m.result()), 4)
     0.6667
@@ -88,7 +89,9 @@ class Precision(_Confusion):
     def __init__(self, thresholds: Any = None, top_k: int | None = None,
                  class_id: int | None = None, name: str | None = None, dtype: Any = None):
         self._single = thresholds is None or np.ndim(thresholds) == 0
-        super().__init__(0.5 if thresholds is None else thresholds, top_k, class_id, name, dtype)
+        if thresholds is None:  # with top_k, each row's k largest count, however small
+            thresholds = 0.5 if top_k is None else -np.inf
+        super().__init__(thresholds, top_k, class_id, name, dtype)
 
     def result(self) -> Tensor:
         return self._value(_ratio(self.true_positives,
@@ -147,7 +150,8 @@ class AUC(_Confusion):
         self.num_thresholds = len(inner) + 2
         self.from_logits = bool(from_logits)
         self._given_thresholds = thresholds
-        super().__init__([0.0 - EPSILON, *inner, 1.0 + EPSILON], name=name, dtype=dtype)
+        super().__init__([0.0 - EPSILON, *inner, 1.0 + EPSILON], name=name or "auc",
+                         dtype=dtype)
 
     def _scores(self, y_pred: Tensor) -> Tensor:
         return nn.sigmoid(y_pred) if self.from_logits else y_pred
