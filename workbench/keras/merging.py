@@ -124,7 +124,7 @@ class Concatenate(_Merge):
                              f"{self.axis} in range, got {shapes}")
         axis = self.axis % ndim
         rest = [s[:axis] + s[axis + 1:] for s in shapes]
-        if any(r[1:] != rest[0][1:] for r in rest):
+        if any(r != rest[0] for r in rest):
             raise ValueError(f"Concatenate: the inputs must agree on every axis but {self.axis}, "
                              f"got {shapes}")
 
