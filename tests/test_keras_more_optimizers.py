@@ -247,3 +247,38 @@ def test_float32_variables_stay_float32():
         opt.apply_gradients([(wb.constant(np.full(3, 0.5, np.float32)), w)])
         assert w.dtype == np.float32
         assert all(v.dtype == np.float32 for v in opt.variables[1:] if v.shape == (3,))
+
+
+def _compiled_step(compiled: bool):
+    """One step training two small models, with Nadam (global clipping) and AdamW (amsgrad,
+    per-gradient clipping, weight decay): one compiled function for both."""
+    wb.random.set_seed(4)
+    models = [keras.Sequential([keras.layers.Dense(6, activation="gelu", input_shape=(3,)),
+                                keras.layers.LayerNormalization(), keras.layers.Dense(2)])
+              for _ in range(2)]
+    opts = [optimizers.Nadam(0.05, global_clipnorm=0.5),
+            optimizers.AdamW(0.05, weight_decay=0.1, amsgrad=True, clipnorm=0.3)]
+    loss_fn = keras.losses.Huber()
+
+    def step(x, y):
+        total = 0.0
+        for model, opt in zip(models, opts, strict=True):
+            with wb.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+            total = total + loss
+        return total
+
+    return models, (wb.function(step) if compiled else step)
+
+
+def test_compiled_training_step_equals_eager():
+    x, y = RNG.normal(size=(8, 3)), RNG.normal(size=(8, 2))
+    eager_models, eager = _compiled_step(False)
+    compiled_models, compiled = _compiled_step(True)
+    for _ in range(3):
+        np.testing.assert_allclose(float(compiled(x, y)), float(eager(x, y)), rtol=1e-10)
+    for a, b in zip(eager_models, compiled_models, strict=True):
+        for u, v in zip(a.weights, b.weights, strict=True):
+            np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-9, atol=1e-12)
