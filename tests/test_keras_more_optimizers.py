@@ -218,6 +218,16 @@ def test_names_resolve_in_get():
         assert isinstance(optimizers.get(name), cls)
 
 
+def test_nadam_keeps_its_momentum_product_in_variables():
+    opt = optimizers.Nadam(0.1)
+    w = wb.Variable([1.0])
+    for _ in range(3):
+        opt.apply_gradients([(wb.constant([0.5]), w)])
+    want = np.prod([0.9 * (1 - 0.5 * 0.96**t) for t in (1, 2, 3)])
+    assert any(v is opt.u_product for v in opt.variables)
+    np.testing.assert_allclose(float(opt.u_product), want, rtol=1e-14)
+
+
 def test_lr_alias_works_for_the_new_optimizers():
     with pytest.warns(DeprecationWarning):
         opt = optimizers.Nadam(lr=0.02)

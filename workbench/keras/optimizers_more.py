@@ -131,6 +131,7 @@ class Nadam(_RuleOptimizer):
         super().__init__(*args, **kwargs)
         self.u_product = Variable(1.0, trainable=False, name=f"{self.name}/u_product",
                                   dtype=np.float64)
+        self._variables.append(self.u_product)  # listed in `variables`, as in Keras
 
     def apply_gradients(self, grads_and_vars: Any, **kwargs: Any) -> Variable:
         t = ew.cast(self.iterations + 1, np.float64)
