@@ -126,7 +126,8 @@ def _rng(seed: int | None) -> np.random.Generator:
 
 
 _NAMES = {"zeros": Zeros, "ones": Ones, "random_normal": RandomNormal,
-          "random_uniform": RandomUniform, "glorot_uniform": GlorotUniform,
+          "random_uniform": RandomUniform, "uniform": RandomUniform,
+          "normal": RandomNormal, "glorot_uniform": GlorotUniform,
           "he_normal": HeNormal}
 
 

@@ -73,12 +73,12 @@ class Layer:
 
     # --- calling ----------------------------------------------------------------------------
     def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if isinstance(inputs, KerasTensor):
+        if _symbolic(inputs):
             return self._call_symbolic(inputs)
         x = self._cast(inputs)
         self._losses = []  # as in Keras, each call's add_loss values replace the last call's
         if not self.built:
-            self.build(tuple(x.shape) if isinstance(x, Tensor) else x)
+            self.build(_shape_of(x))
             self.built = True
         if "training" in _parameters(type(self).call):
             out = self.call(x, training=bool(training), **kwargs)
@@ -107,11 +107,15 @@ class Layer:
             out += layer.losses
         return out
 
-    def _call_symbolic(self, inputs: KerasTensor) -> KerasTensor:
-        """Functional API: build for ``inputs``' shape and return this layer's symbolic output."""
-        sample = np.zeros((1,) + tuple(inputs.shape[1:]), dtype=self.dtype)
-        out = self(sample)
-        return KerasTensor((None,) + tuple(out.shape[1:]), self, inputs)
+    def _call_symbolic(self, inputs: Any) -> KerasTensor:
+        """Functional API: build for the shape of ``inputs`` (a KerasTensor, or a list of them
+        for a merging layer) and return this layer's symbolic output."""
+        many = not isinstance(inputs, KerasTensor)
+        samples = [np.zeros((1,) + tuple(k.shape[1:]), dtype=self.dtype)
+                   for k in (inputs if many else [inputs])]
+        out = self(samples if many else samples[0])
+        return KerasTensor((None,) + tuple(out.shape[1:]), self,
+                           tuple(inputs) if many else inputs)
 
     def _cast(self, x: Any) -> Any:
         if type(x) is Tensor and x.dtype == self.dtype:  # the common case, first
@@ -185,21 +189,45 @@ class Layer:
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """A new layer from ``get_config()``'s dictionary (fresh weights)."""
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
 class KerasTensor:
     """A symbolic batch in the functional API: its shape (batch axis None), the layer that made
-    it and that layer's input. ``Model(inputs, outputs)`` replays the chain on real data."""
+    it and that layer's input (a KerasTensor, or a tuple of them for a merging layer).
+    ``Model(inputs, outputs)`` replays the graph on real data."""
 
     __slots__ = ("layer", "parent", "shape")
 
-    def __init__(self, shape: tuple, layer: Layer, parent: KerasTensor | None = None):
+    def __init__(self, shape: tuple, layer: Layer,
+                 parent: KerasTensor | tuple[KerasTensor, ...] | None = None):
         self.shape, self.layer, self.parent = tuple(shape), layer, parent
 
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape} from {self.layer.name}>"
+
+
+def _symbolic(inputs: Any) -> bool:
+    """Whether a call is symbolic: a KerasTensor, or a non-empty list of them."""
+    if isinstance(inputs, KerasTensor):
+        return True
+    return (isinstance(inputs, list | tuple) and bool(inputs)
+            and all(isinstance(k, KerasTensor) for k in inputs))
+
+
+def _shape_of(x: Any) -> Any:
+    """The shape ``build`` gets: a tuple, or a list of tuples for a list of inputs."""
+    if isinstance(x, Tensor):
+        return tuple(x.shape)
+    if isinstance(x, list | tuple):
+        return [tuple(v.shape) if hasattr(v, "shape") else np.shape(v) for v in x]
+    return x
 
 
 def _unique(out: list[Variable], more: Any) -> list[Variable]:

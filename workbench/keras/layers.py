@@ -1,5 +1,5 @@
 """Keras layers on workbench ops: Dense, Conv2D, pooling, Flatten, Dropout, BatchNormalization,
-Activation, Input."""
+Activation, Input; the others (``layers_more``, ``layers_shape``, ``merging``) re-exported."""
 
 from __future__ import annotations
 
@@ -8,6 +8,45 @@ from typing import Any
 
 from workbench.keras import activations
 from workbench.keras.layer import KerasTensor, Layer
+from workbench.keras.layers_more import (
+    ELU,
+    AveragePooling1D,
+    Conv1D,
+    Embedding,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    LayerNormalization,
+    LeakyReLU,
+    MaxPooling1D,
+    PReLU,
+)
+from workbench.keras.layers_shape import (
+    Cropping2D,
+    GaussianDropout,
+    GaussianNoise,
+    Permute,
+    RepeatVector,
+    UpSampling2D,
+    ZeroPadding2D,
+)
+from workbench.keras.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from workbench.ops import conv, linalg, nn, shape
 from workbench.ops import elementwise as ew
 from workbench.tf_more import moments
@@ -240,10 +279,58 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
     return KerasTensor(layer.output_shape, layer)
 
 
-__all__ = ["Activation", "AveragePooling2D", "Conv2D", "Dense", "Dropout", "Flatten", "Input",
-           "InputLayer", "KerasTensor", "Lambda", "Layer", "MaxPooling2D", "ReLU", "Reshape",
-           "Softmax"]
+__all__ = [
+    "ELU",
+    "Activation",
+    "Add",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Cropping2D",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Input",
+    "InputLayer",
+    "KerasTensor",
+    "Lambda",
+    "Layer",
+    "LayerNormalization",
+    "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "PReLU",
+    "Permute",
+    "ReLU",
+    "RepeatVector",
+    "Reshape",
+    "Softmax",
+    "Subtract",
+    "UpSampling2D",
+    "ZeroPadding2D",
+    "add",
+    "average",
+    "concatenate",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+]
 MaxPool2D, AvgPool2D, Convolution2D = MaxPooling2D, AveragePooling2D, Conv2D
+MaxPool1D, AvgPool1D, Convolution1D = MaxPooling1D, AveragePooling1D, Conv1D
 
 
 class BatchNormalization(Layer):

@@ -6,25 +6,41 @@ from typing import Any
 
 import numpy as np
 
-from workbench.keras import activations
+from workbench.keras import activations, losses_more
+from workbench.keras.loss_base import EPSILON, Loss, _pred, _true
+from workbench.keras.losses_more import (
+    MAPE,
+    MSLE,
+    BinaryFocalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    SquaredHinge,
+    binary_focal_crossentropy,
+    categorical_hinge,
+    cosine_similarity,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mape,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+    msle,
+    poisson,
+    squared_hinge,
+)
 from workbench.ops import elementwise as ew
 from workbench.ops import nn
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.tensor import Tensor, as_input
-
-EPSILON = 1e-7  # Keras's backend epsilon: probabilities are clipped to [eps, 1 - eps]
-
-
-def _pred(y_pred: Any) -> Tensor:
-    return y_pred if isinstance(y_pred, Tensor) else as_input(np.asarray(y_pred))
-
-
-def _true(y_true: Any, like: Tensor) -> Any:
-    """Targets in the prediction's dtype (labels are data; a Tensor stays a Tensor)."""
-    if isinstance(y_true, Tensor):
-        return ew.cast(y_true, like.dtype) if y_true.dtype != like.dtype else y_true
-    return np.asarray(y_true, dtype=like.dtype)
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -44,16 +60,17 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
 
 
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                             axis: int = -1) -> Tensor:
+                             label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """``-sum(y_true * log(p))`` per sample; ``p`` is renormalized and clipped, as Keras does,
     except for the output of a Keras ``softmax`` activation, whose logits are used instead
-    (``log_softmax``: as Keras does too).
+    (``log_softmax``: as Keras does too). ``label_smoothing`` moves the targets towards
+    uniform: ``y_true (1 - s) + s / classes``.
 
     >>> round(float(categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])[0]), 6)
     0.693147
     """
     p = _pred(y_pred)
-    t = _true(y_true, p)
+    t = _smoothed(_true(y_true, p), label_smoothing, 1.0 / p.shape[axis])
     logits = getattr(p, "_keras_logits", None)
     if logits is not None and not from_logits and axis == -1:  # a Keras softmax's output
         logp = activations.log_softmax_of(p)  # from the softmax's own shift and sum
@@ -86,14 +103,23 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     return categorical_crossentropy(onehot, p, from_logits=from_logits, axis=axis)
 
 
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
-    """``-mean(y log p + (1 - y) log(1 - p))`` over the last axis (logits: the stable form).
+def _smoothed(t: Any, label_smoothing: float, uniform: float) -> Any:
+    s = float(label_smoothing)
+    if not 0.0 <= s <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    return t if s == 0.0 else ew.add(ew.mul(t, 1.0 - s), s * uniform)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                        label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
+    """``-mean(y log p + (1 - y) log(1 - p))`` over ``axis`` (logits: the stable form);
+    ``label_smoothing`` moves the targets towards 1/2: ``y (1 - s) + s / 2``.
 
     >>> round(float(binary_crossentropy([[1.0]], [[0.0]], from_logits=True)[0]), 6)
     0.693147
     """
     p = _pred(y_pred)
-    t = _true(y_true, p)
+    t = _smoothed(_true(y_true, p), label_smoothing, 0.5)
     logits = getattr(p, "_keras_logits", None)
     if logits is not None and not from_logits:  # a Keras sigmoid's output
         p, from_logits = logits, True
@@ -102,32 +128,7 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> 
     else:
         q = ew.clip(p, EPSILON, 1.0 - EPSILON)
         per = ew.neg(ew.add(ew.mul(t, ew.log(q)), ew.mul(ew.sub(1.0, t), ew.log(ew.sub(1.0, q)))))
-    return red.mean(per, axis=-1)
-
-
-class Loss:
-    """A loss object: ``loss(y_true, y_pred)`` is the mean of the per-sample losses."""
-
-    fn: Any = None
-
-    def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None,
-                 **kwargs: Any):
-        if reduction not in ("sum_over_batch_size", "auto", "sum", "none"):
-            raise ValueError(f"unknown reduction {reduction!r}")
-        self.reduction, self.name, self.kwargs = reduction, name or type(self).__name__, kwargs
-
-    def call(self, y_true: Any, y_pred: Any) -> Tensor:
-        return type(self).fn(y_true, y_pred, **self.kwargs)
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        per = self.call(y_true, y_pred)
-        if sample_weight is not None:
-            per = ew.mul(per, np.asarray(sample_weight, dtype=per.dtype).reshape(per.shape))
-        if self.reduction == "none":
-            return per
-        if self.reduction == "sum":
-            return red.sum(per)
-        return red.mean(per)
+    return red.mean(per, axis=axis)
 
 
 class MeanSquaredError(Loss):
@@ -176,7 +177,7 @@ _NAMES = {"mse": mean_squared_error, "mean_squared_error": mean_squared_error,
           "mae": mean_absolute_error, "mean_absolute_error": mean_absolute_error,
           "categorical_crossentropy": categorical_crossentropy,
           "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-          "binary_crossentropy": binary_crossentropy}
+          "binary_crossentropy": binary_crossentropy, **losses_more.NAMES}
 
 
 def get(identifier: Any) -> Any:
@@ -193,7 +194,43 @@ def get(identifier: Any) -> Any:
     raise TypeError(f"cannot use {identifier!r} as a loss")
 
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanAbsoluteError",
-           "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
-           "categorical_crossentropy", "get", "mean_absolute_error", "mean_squared_error",
-           "sparse_categorical_crossentropy"]
+__all__ = [
+    "MAPE",
+    "MSLE",
+    "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "Huber",
+    "KLDivergence",
+    "LogCosh",
+    "Loss",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Poisson",
+    "SparseCategoricalCrossentropy",
+    "SquaredHinge",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
+    "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mape",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "msle",
+    "poisson",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
+]

@@ -8,81 +8,37 @@ from typing import Any
 import numpy as np
 
 from workbench.keras import losses
+from workbench.keras.metric_base import (
+    Mean,
+    MeanMetricWrapper,
+    Metric,
+    _argmax_last,
+    _hits,
+)
+from workbench.keras.metrics_confusion import AUC, Precision, Recall
+from workbench.keras.metrics_more import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    RootMeanSquaredError,
+    SparseCategoricalCrossentropy,
+    SparseTopKCategoricalAccuracy,
+    SquaredHinge,
+    Sum,
+    TopKCategoricalAccuracy,
+)
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
-from workbench.tensor import Tensor, Variable, as_input
-
-_F64 = np.dtype(np.float64)
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_input(np.asarray(x))
-
-
-def _hits(a: Tensor, b: Any) -> Tensor:
-    """1.0 where ``a == b``, else 0.0 (float64)."""
-    return ew.cast(a == b, _F64)
-
-
-def _argmax_last(x: Tensor) -> Tensor:
-    return red.argmax(x, axis=x.ndim - 1)
-
-
-class Metric:
-    """A weighted running mean of per-sample values; subclasses say what the values are."""
-
-    def __init__(self, name: str | None = None, dtype: Any = None):
-        self.name = name or _snake(type(self).__name__)
-        self.dtype = np.dtype(dtype or np.float32)
-        self.total = Variable(0.0, trainable=False, name=f"{self.name}/total", dtype=_F64)
-        self.count = Variable(0.0, trainable=False, name=f"{self.name}/count", dtype=_F64)
-
-    def values(self, y_true: Any, y_pred: Any) -> Tensor:
-        raise NotImplementedError
-
-    def update_state(self, y_true: Any, y_pred: Any = None, sample_weight: Any = None) -> None:
-        self._accumulate(self.values(_t(y_true), _t(y_pred)), sample_weight)
-
-    def _accumulate(self, values: Tensor, sample_weight: Any) -> None:
-        v = ew.cast(values, _F64) if values.dtype != _F64 else values
-        if sample_weight is None:
-            self.total.assign_add(red.sum(v))
-            self.count.assign_add(float(np.prod(v.shape, dtype=np.int64)))
-            return
-        w = sh.broadcast_to(ew.cast(_t(sample_weight), _F64), v.shape)
-        self.total.assign_add(red.sum(ew.mul(v, w)))
-        self.count.assign_add(red.sum(w))
-
-    def result(self) -> Tensor:
-        """The mean so far (0 before any update)."""
-        empty = self.count == 0.0
-        mean = ew.div(self.total, ew.where(empty, 1.0, self.count))
-        return ew.cast(ew.where(empty, 0.0, mean), self.dtype)
-
-    def reset_state(self) -> None:
-        self.total.assign(0.0)
-        self.count.assign(0.0)
-
-    reset_states = reset_state
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
-        self.update_state(*args, **kwargs)
-        return self.result()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name}: {float(self.result()):.4f}>"
-
-
-class Mean(Metric):
-    """The running (weighted) mean of the values given.
-
-    >>> m = Mean(); m.update_state([1.0, 3.0]); m.update_state(5.0); float(m.result())
-    3.0
-    """
-
-    def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        self._accumulate(_t(values), sample_weight)
 
 
 class Accuracy(Metric):
@@ -129,17 +85,6 @@ class SparseCategoricalAccuracy(Metric):
         return _hits(labels, ew.cast(_argmax_last(y_pred), np.int64))
 
 
-class MeanMetricWrapper(Metric):
-    """A running mean of ``fn(y_true, y_pred)`` (how a loss function becomes a metric)."""
-
-    def __init__(self, fn: Any, name: str | None = None, dtype: Any = None):
-        self.fn = fn
-        super().__init__(name or getattr(fn, "__name__", "metric"), dtype)
-
-    def values(self, y_true, y_pred):
-        return self.fn(y_true, y_pred)
-
-
 def get(identifier: Any, loss: Any = None) -> Metric:
     """A metric from a name; ``'acc'``/``'accuracy'`` picks the accuracy that fits ``loss``."""
     if isinstance(identifier, Metric):
@@ -171,13 +116,18 @@ def _accuracy_for(loss: Any) -> type[Metric]:
     return Accuracy
 
 
-def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-
-
 _NAMES = {"categorical_accuracy": CategoricalAccuracy,
           "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-          "binary_accuracy": BinaryAccuracy}
+          "binary_accuracy": BinaryAccuracy, "auc": AUC, "precision": Precision,
+          "recall": Recall, "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+          "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+          "root_mean_squared_error": RootMeanSquaredError}
 
-__all__ = ["Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "Mean", "MeanMetricWrapper",
-           "Metric", "SparseCategoricalAccuracy", "get"]
+__all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+           "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge",
+           "KLDivergence", "LogCoshError", "Mean", "MeanAbsoluteError",
+           "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
+           "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "Recall",
+           "RootMeanSquaredError", "SparseCategoricalAccuracy",
+           "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy",
+           "SquaredHinge", "Sum", "TopKCategoricalAccuracy", "get"]

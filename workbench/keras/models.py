@@ -56,28 +56,56 @@ class Model(Layer):
 
     # --- the functional API ---------------------------------------------------------------
     def _init_functional(self, inputs: Any, outputs: Any) -> None:
-        if not (isinstance(inputs, KerasTensor) and isinstance(outputs, KerasTensor)):
-            raise TypeError("Model(inputs, outputs) takes one keras.Input and the KerasTensor a "
-                            "chain of layers made from it (several inputs or outputs are not "
-                            f"supported), got {type(inputs).__name__}, {type(outputs).__name__}")
-        chain, node = [], outputs
-        while node is not None and node is not inputs:
-            chain.append(node.layer)
-            node = node.parent
-        if node is None:
-            raise ValueError("Model(inputs, outputs): the outputs were not computed from inputs")
-        self._functional = (inputs, outputs)
-        self.layers = [inputs.layer] + chain[::-1]
+        ins = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
+        if not (ins and all(isinstance(k, KerasTensor) for k in ins)
+                and isinstance(outputs, KerasTensor)):
+            raise TypeError("Model(inputs, outputs) takes one keras.Input (or a list of them) "
+                            "and the KerasTensor the layers made from them (several outputs "
+                            f"are not supported), got {type(inputs).__name__}, "
+                            f"{type(outputs).__name__}")
+        order: list[KerasTensor] = []  # the graph's nodes, each after its parents
+        seen = {id(k) for k in ins}
+
+        def visit(node: KerasTensor) -> None:
+            if id(node) in seen:
+                return
+            if node.parent is None:
+                raise ValueError("Model(inputs, outputs): the outputs were not computed from "
+                                 f"inputs alone: they need {node.layer.name}, which is not "
+                                 "among the inputs; pass every keras.Input used")
+            seen.add(id(node))
+            for parent in node.parent if isinstance(node.parent, tuple) else (node.parent,):
+                visit(parent)
+            order.append(node)
+
+        visit(outputs)
+        self._functional = (ins if isinstance(inputs, list | tuple) else ins[0], outputs)
+        self._nodes = order
+        layers = [k.layer for k in ins]
+        for node in order:
+            if node.layer not in layers:
+                layers.append(node.layer)
+        self.layers = layers
         self.built = True
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         if self._functional is None:
             raise NotImplementedError(f"{type(self).__name__} must define call(self, x, "
                                       "training=False), or be made with Model(inputs, outputs)")
-        x = inputs
-        for layer in self.layers[1:]:
-            x = layer(x, training=training)
-        return x
+        ins, outputs = self._functional
+        if isinstance(ins, list):
+            if not isinstance(inputs, list | tuple) or len(inputs) != len(ins):
+                raise ValueError(f"{self.name} takes a list of {len(ins)} inputs, got "
+                                 f"{type(inputs).__name__}")
+            values = {id(k): x for k, x in zip(ins, inputs, strict=True)}
+        else:
+            values = {id(ins): inputs}
+        for node in self._nodes:
+            parent = node.parent
+            args = [values[id(p)] for p in parent] if isinstance(parent, tuple) \
+                else values[id(parent)]
+            values[id(node)] = node.layer(args, training=training)
+        return values[id(outputs)]
 
     # --- training -----------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
