@@ -287,6 +287,8 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("max_pool2d_gather", (Case(((2, 5, 4, 2), (2, 5, 4, 2)), _POOL,
                                       domains=("distinct", "real"), batchable=False),)),
     OpSpec("dropout_mask", (Case(((3, 4),), {"rate": 0.5, "seed": 3}),), differentiable=False),
+    # control flow, linalg, nn names
+    OpSpec("expm", (Case(((3, 3),), domains="small"), Case(((2, 2, 2),), domains="real"))),
 ]}
 
 

@@ -140,6 +140,7 @@ class Registry(Mapping[str, Primitive]):
 BUILTIN_FAMILIES = tuple(f"workbench.ops.{family}" for family in (
     "elementwise", "elementwise_more", "reduce", "shape", "linalg", "nn", "sorting", "einsum",
     "cumulative", "conv", "decompositions"))
+BUILTIN_FAMILIES += ("workbench.ops.expm",)  # control flow, linalg, nn names
 REGISTRY = Registry(BUILTIN_FAMILIES)
 
 

@@ -89,9 +89,9 @@ def _expm_numba(ctx, mat, res, tail):
          f"+ {b[7]!r} * {x6} + {b[5]!r} * {x4} + {b[3]!r} * {x2} + {b[1]!r} * {e})"),
         (f"{v} = {x6} @ ({b[12]!r} * {x6} + {b[10]!r} * {x4} + {b[8]!r} * {x2}) "
          f"+ {b[6]!r} * {x6} + {b[4]!r} * {x4} + {b[2]!r} * {x2} + {b[0]!r} * {e}"),
-        f"{res} = np.linalg.solve({v} - {u}, {v} + {u})",
+        f"{res} = np.ascontiguousarray(np.linalg.solve({v} - {u}, {v} + {u}))",
         f"for {i} in range({s}):",
-        f"    {res} = {res} @ {res}",
+        f"    {res} = np.ascontiguousarray({res} @ {res})",
     ]
 
 
