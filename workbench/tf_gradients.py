@@ -9,6 +9,7 @@ from typing import Any
 
 from workbench import tape_state
 from workbench.custom import custom_gradient
+from workbench.random import compiling
 from workbench.structure import flatten
 from workbench.tape import GradientTape
 from workbench.tensor import Tensor, as_input
@@ -72,7 +73,7 @@ def hessians(ys: Any, xs: Any, gate_gradients: bool = False, aggregation_method:
 def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate ``f`` so that its backward pass runs ``f`` again under a fresh tape
     (``tf.recompute_grad``): the gradients are those of ``f``, to any order. Variables ``f``
-    reads get their gradients too.
+    reads get their gradients too. Inside ``wb.function`` it is ``f`` itself.
 
     >>> import workbench as wb
     >>> block = wb.recompute_grad(lambda x: wb.tanh(x) * x)
@@ -86,6 +87,9 @@ def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(f)
     def wrapper(*args: Any) -> Any:
+        if compiling():  # a compiled graph keeps its intermediates: plain f, same gradients
+            return f(*args)
+
         @custom_gradient
         def rerun(*xs: Any) -> tuple[Any, Callable[..., Any]]:
             def grad_fn(*upstream: Any, variables: Any = None) -> Any:
