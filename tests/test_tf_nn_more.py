@@ -445,6 +445,30 @@ def test_conv2d_transpose_is_a_scatter_and_the_vjp_of_conv2d():
         wb.nn.conv2d_transpose(x, w, [2, 6, 5, 3], 2, "SAME")
 
 
+def test_conv2d_transpose_compiles_in_a_program_split_into_blocks():
+    """Matrix products make wb.function split the program into blocks; the convolution's
+    precompiled-kernel call must work inside a block too."""
+    rng = rng_for("split")
+    x, w, m = rng.normal(size=(1, 3, 3, 2)), rng.normal(size=(2, 2, 2, 2)), rng.normal(size=(2, 2))
+
+    def run(x, w, m):
+        with wb.GradientTape() as tape:
+            tape.watch([x, w, m])
+            y = wb.nn.conv2d_transpose(x, w, [1, 6, 6, 2], 2, "SAME")
+            z = m
+            for _ in range(15):
+                z = wb.sin(z) @ m
+            loss = wb.sum(y * y) + wb.sum(z)
+        return [loss, *tape.gradient(loss, [x, w, m])]
+
+    want = run(wb.constant(x), wb.constant(w), wb.constant(m))
+    compiled = wb.function(run)
+    got = compiled(x, w, m)
+    assert compiled.concrete(x, w, m).split is not None  # the case this test is about
+    for g, v in zip(got, want, strict=True):
+        np.testing.assert_allclose(g.numpy(), v.numpy(), rtol=1e-12, atol=1e-14)
+
+
 def test_local_response_normalization_matches_a_loop():
     rng = rng_for("lrn")
     x = rng.normal(size=(2, 2, 3, 7))
