@@ -392,6 +392,9 @@ def test_conv1d_matches_a_loop():
     np.testing.assert_allclose(wb.nn.conv1d(x, w, [1, 1, 1], "VALID").numpy(),
                                _conv_loop(x[:, None], w[None], (1, 1), ((0, 0),) * 2)[:, 0],
                                rtol=1e-12)
+    explicit = wb.nn.conv1d(x, w, 1, [[0, 0], [2, 1], [0, 0]]).numpy()
+    np.testing.assert_allclose(explicit, _conv_loop(x[:, None], w[None], (1, 1),
+                                                    ((0, 0), (2, 1)))[:, 0], rtol=1e-12)
     check_gradients(lambda a, b: wb.nn.conv1d(a, b, 1, "VALID"), [x, w], rng)
     with pytest.raises(ValueError, match="conv1d: input must be"):
         wb.nn.conv1d(x[0], w, 1, "VALID")

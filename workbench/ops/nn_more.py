@@ -140,7 +140,13 @@ def conv1d(input: Any, filters: Any, stride: Any = 1, padding: Any = "VALID",
         raise ValueError(f"conv1d: input must be (batch, width, channels) and filters (width, "
                          f"in_channels, out_channels), got shapes {x.shape} and {w.shape}")
     d = 1 if dilations is None else _stride_1d(dilations, "dilations")
-    pads = padding if isinstance(padding, str) else [(0, 0), (0, 0)] + [tuple(padding[1])]
+    if isinstance(padding, str):
+        pads = padding
+    elif len(padding) == 3:  # TF's explicit [[0, 0], [left, right], [0, 0]]
+        pads = [(0, 0), tuple(padding[1])]
+    else:
+        raise ValueError(f"conv1d: padding must be 'VALID', 'SAME' or [[0, 0], [left, right], "
+                         f"[0, 0]], got {padding!r}")
     y = conv.conv2d(sh.expand_dims(x, 1), sh.expand_dims(w, 0),
                     strides=(1, _stride_1d(stride, "stride")), padding=pads, dilations=(1, d))
     return sh.squeeze(y, 1)
