@@ -293,6 +293,15 @@ def test_lu_matches_scipy_and_reconstructs():
                                singular)
 
 
+def test_lu_solve_matches_numpy_solve():
+    rng = rng_for("lu solve")
+    a, b = rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 3, 2))
+    lu, p = wb.linalg.lu(a)
+    np.testing.assert_allclose(wb.linalg.lu_solve(lu, p, b).numpy(), np.linalg.solve(a, b),
+                               rtol=1e-11)
+    check_gradients(lambda m, r: wb.linalg.lu_solve(m, p, r), [lu.numpy(), b], rng)
+
+
 def test_lu_gradient_and_compiled_refusal():
     rng = rng_for("lu grad")
     a = rng.normal(size=(3, 3)) + np.diag([3.0, -2.0, 1.0])

@@ -45,6 +45,7 @@ from workbench.ops.linalg_more import (  # control flow, linalg, nn names
     expm,
     lu,
     lu_reconstruct,
+    lu_solve,
     normalize,
     tensor_diag,
     tensor_diag_part,
@@ -52,5 +53,5 @@ from workbench.ops.linalg_more import (  # control flow, linalg, nn names
 )
 from workbench.ops.products import cross
 
-__all__ += ["cholesky_solve", "cross", "expm", "lu", "lu_reconstruct", "normalize",
+__all__ += ["cholesky_solve", "cross", "expm", "lu", "lu_reconstruct", "lu_solve", "normalize",
             "tensor_diag", "tensor_diag_part", "triangular_solve"]

@@ -1,5 +1,5 @@
 """More of ``tf.linalg`` as functions of existing ops: ``expm``, triangular and Cholesky solves,
-``lu`` (partial pivoting, differentiable elimination), ``normalize``, ``tensor_diag``."""
+``lu``/``lu_solve`` (partial pivoting, differentiable elimination), ``normalize``, ``tensor_diag``."""
 
 from __future__ import annotations
 
@@ -137,6 +137,29 @@ def lu_reconstruct(lower_upper: Any, perm: Any, name: str | None = None) -> Tens
     inverse = np.argsort(p, axis=-1)
     return indexing.take_along_axis(product, np.broadcast_to(inverse[..., None], product.shape),
                                     axis=-2)
+
+
+def lu_solve(lower_upper: Any, perm: Any, rhs: Any, validate_args: bool = False,
+             name: str | None = None) -> Tensor:
+    """``x`` with ``a @ x = rhs`` from ``a``'s ``lu`` factors (``tf.linalg.lu_solve``): the
+    rows of ``rhs`` permuted, then two triangular solves.
+
+    >>> import workbench as wb
+    >>> lu, p = wb.linalg.lu(wb.constant([[1.0, 2.0], [4.0, 2.0]]))
+    >>> wb.linalg.lu_solve(lu, p, wb.constant([[3.0], [6.0]])).numpy()
+    array([[1.],
+           [1.]])
+    """
+    packed, rhs = _square(lower_upper, "lu_solve"), as_input(rhs)
+    _solve_shapes(packed, rhs, "lu_solve")
+    p = np.asarray(perm._value if isinstance(perm, Tensor) else perm)
+    lead = np.broadcast_shapes(p.shape[:-1], rhs.shape[:-2])
+    index = np.broadcast_to(p[..., None], lead + rhs.shape[-2:])
+    permuted = indexing.take_along_axis(sh.broadcast_to(rhs, lead + rhs.shape[-2:]), index,
+                                        axis=-2)
+    n = packed.shape[-1]
+    unit_lower = ew.add(tril(packed, -1), np.eye(n, dtype=packed.dtype))
+    return triangular_solve(packed, triangular_solve(unit_lower, permuted), lower=False)
 
 
 def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None,
