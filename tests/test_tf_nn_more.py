@@ -56,6 +56,13 @@ def test_map_fn_gradients_second_order_and_jacobian():
     np.testing.assert_allclose(jac, want, rtol=1e-14)
 
 
+def test_map_fn_over_a_variable_gives_its_gradient():
+    v = wb.Variable([[1.0, 2.0], [3.0, -1.0]])
+    with wb.GradientTape() as tape:
+        y = wb.sum(wb.map_fn(lambda r: r * r[0], v))
+    np.testing.assert_allclose(tape.gradient(y, v).numpy(), [[4.0, 1.0], [5.0, 3.0]])
+
+
 def test_map_fn_empty_elems_need_a_signature():
     empty = wb.zeros((0, 3))
     got = wb.map_fn(lambda r: wb.sum(r), empty, fn_output_signature=wb.float32)
@@ -102,6 +109,8 @@ def test_scan_and_folds_on_empty_elems():
     empty = wb.zeros((0, 3))
     got = wb.scan(lambda a, v: a + v, empty, initializer=wb.zeros(3))
     assert got.shape == (0, 3)
+    a, b = wb.scan(lambda a, v: a, empty, initializer=(1.5, wb.zeros((2, 2), wb.float32)))
+    assert (a.shape, b.shape, b.dtype) == ((0,), (0, 2, 2), np.float32)
     np.testing.assert_array_equal(wb.foldl(lambda a, v: a + v, empty,
                                            initializer=wb.ones(3)).numpy(), np.ones(3))
     for fn in (wb.scan, wb.foldl, wb.foldr):
@@ -200,6 +209,7 @@ def test_recompute_grad_gives_the_same_gradients_to_second_order():
     for got, want in zip(_grads_twice(wb.recompute_grad(f), x, v), _grads_twice(f, x, v),
                          strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-13)
+    assert abs(float(wb.recompute_grad(lambda t: t * t)(3.0)) - 9.0) < 1e-15  # a number in
     pair = wb.recompute_grad(lambda x: (x * 2.0, wb.sin(x)))
     with wb.GradientTape() as tape:
         tape.watch(x)

@@ -10,15 +10,16 @@ from typing import Any
 import numpy as np
 
 from workbench import nest
+from workbench.convert import constant
 from workbench.dtypes import default_dtype
 from workbench.ops import shape as sh
 from workbench.ops.numpy_more import unstack
-from workbench.tensor import Tensor, as_input
+from workbench.tensor import Tensor
 
 
 def _leaves(elems: Any, op: str) -> tuple[list[Tensor], int]:
     """The tensors of the nested ``elems`` and their common leading size."""
-    flat = [as_input(e) for e in nest.flatten(elems)]
+    flat = [constant(e) for e in nest.flatten(elems)]
     if not flat:
         raise ValueError(f"{op}: elems must hold at least one tensor")
     for t in flat:
@@ -46,7 +47,7 @@ def _stack(results: list[Any]) -> Any:
     for other in results[1:]:
         nest.assert_same_structure(first, other)
     columns = zip(*(nest.flatten(r) for r in results), strict=True)
-    return nest.pack_sequence_as(first, [sh.stack([as_input(v) for v in c]) for c in columns])
+    return nest.pack_sequence_as(first, [sh.stack([constant(v) for v in c]) for c in columns])
 
 
 def _empty(like: Any) -> Any:
@@ -147,8 +148,8 @@ def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
     array([6., 6., 3.])
     """
     _, outputs, visited, init = _accumulate(fn, elems, initializer, reverse, "scan")
-    if not outputs:
-        return _empty(init)
+    if not outputs:  # empty elems: zero-length stacks shaped like the initializer
+        return _empty(nest.map_structure(constant, init))
     by_position = [outputs[visited.index(i)] for i in sorted(visited)]
     return _stack(by_position)
 

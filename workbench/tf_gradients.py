@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench import tape_state
+from workbench.convert import constant
 from workbench.custom import custom_gradient
 from workbench.random import compiling
 from workbench.structure import flatten
 from workbench.tape import GradientTape
-from workbench.tensor import Tensor, as_input
+from workbench.tensor import Tensor
 
 
 def _sources(xs: Any) -> list[Tensor]:
@@ -93,7 +94,7 @@ def recompute_grad(f: Callable[..., Any]) -> Callable[..., Any]:
         @custom_gradient
         def rerun(*xs: Any) -> tuple[Any, Callable[..., Any]]:
             def grad_fn(*upstream: Any, variables: Any = None) -> Any:
-                sources = [as_input(x) for x in xs] + list(variables or ())
+                sources = [constant(x) for x in xs] + list(variables or ())
                 with GradientTape(watch_accessed_variables=False) as tape:
                     tape.watch(sources)
                     again = flatten(f(*sources[:len(xs)]))[0]

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from workbench import random as wb_random
+from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import expm as _expm
 from workbench.ops import indexing
@@ -15,7 +16,7 @@ from workbench.ops import shape as sh
 from workbench.ops.linalg import column, solve, swap_last
 from workbench.ops.matrix_functions import _square, diag_matrix, diagonal, tril, triu
 from workbench.ops.norms import tf_norm
-from workbench.tensor import Tensor, as_input
+from workbench.tensor import Tensor
 
 
 class LUResult(NamedTuple):
@@ -53,7 +54,7 @@ def triangular_solve(matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = 
     array([[1.],
            [2.]])
     """
-    matrix, rhs = _square(matrix, "triangular_solve"), as_input(rhs)
+    matrix, rhs = _square(matrix, "triangular_solve"), constant(rhs)
     _solve_shapes(matrix, rhs, "triangular_solve")
     a = tril(matrix) if lower else triu(matrix)
     return solve(swap_last(a) if adjoint else a, rhs)
@@ -150,7 +151,7 @@ def lu_solve(lower_upper: Any, perm: Any, rhs: Any, validate_args: bool = False,
     array([[1.],
            [1.]])
     """
-    packed, rhs = _square(lower_upper, "lu_solve"), as_input(rhs)
+    packed, rhs = _square(lower_upper, "lu_solve"), constant(rhs)
     _solve_shapes(packed, rhs, "lu_solve")
     p = np.asarray(perm._value if isinstance(perm, Tensor) else perm)
     lead = np.broadcast_shapes(p.shape[:-1], rhs.shape[:-2])
@@ -172,7 +173,7 @@ def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None,
     >>> unit.numpy(), n.numpy()
     (array([0.6, 0.8]), array([5.]))
     """
-    x = as_input(tensor)
+    x = constant(tensor)
     norm = tf_norm(x, ord=ord, axis=axis, keepdims=True)
     return ew.div(x, norm), norm
 
@@ -186,7 +187,7 @@ def tensor_diag(diagonal: Any, name: str | None = None) -> Tensor:
     array([[1., 0.],
            [0., 2.]])
     """
-    d = as_input(diagonal)
+    d = constant(diagonal)
     return sh.reshape(diag_matrix(sh.reshape(d, (d.size,))), d.shape + d.shape)
 
 
@@ -198,7 +199,7 @@ def tensor_diag_part(input: Any, name: str | None = None) -> Tensor:
     >>> wb.linalg.tensor_diag_part(wb.constant([[1.0, 5.0], [6.0, 2.0]])).numpy()
     array([1., 2.])
     """
-    x = as_input(input)
+    x = constant(input)
     half = x.shape[:x.ndim // 2]
     if x.ndim % 2 or x.shape[x.ndim // 2:] != half:
         raise ValueError(f"tensor_diag_part: input shape must be s + s, got {x.shape}")

@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from workbench.convert import constant
 from workbench.ops import arrays, conv
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.joining import concatenate
 from workbench.ops.nn import relu
-from workbench.tensor import Tensor, as_input
+from workbench.tensor import Tensor
 
 
 def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: Any,
@@ -60,7 +61,7 @@ def weighted_cross_entropy_with_logits(labels: Any, logits: Any, pos_weight: Any
     >>> round(float(wb.nn.weighted_cross_entropy_with_logits(1.0, 0.0, 3.0)), 6)
     2.079442
     """
-    labels, logits = as_input(labels), as_input(logits)
+    labels, logits = constant(labels), constant(logits)
     log_weight = ew.add(1.0, ew.mul(ew.sub(pos_weight, 1.0), labels))
     soft = ew.add(ew.log1p(ew.exp(ew.neg(ew.abs(logits)))), relu(ew.neg(logits)))
     return ew.add(ew.mul(ew.sub(1.0, labels), logits), ew.mul(log_weight, soft))
@@ -76,7 +77,7 @@ def log_poisson_loss(targets: Any, log_input: Any, compute_full_loss: bool = Fal
     >>> float(wb.nn.log_poisson_loss(wb.constant(2.0), wb.constant(0.0)))
     1.0
     """
-    targets, log_input = as_input(targets), as_input(log_input)
+    targets, log_input = constant(targets), constant(log_input)
     loss = ew.sub(ew.exp(log_input), ew.mul(log_input, targets))
     if not compute_full_loss:
         return loss
@@ -97,7 +98,7 @@ def local_response_normalization(input: Any, depth_radius: int = 5, bias: float 
     >>> wb.nn.local_response_normalization(wb.constant([[[[1.0, 2.0]]]]), 1, 1.0, 1.0, 1.0).numpy()
     array([[[[0.16666667, 0.33333333]]]])
     """
-    x = as_input(input)
+    x = constant(input)
     if x.ndim != 4:
         raise ValueError(f"local_response_normalization: input must be rank 4 (NHWC), got "
                          f"shape {x.shape}")
@@ -135,7 +136,7 @@ def conv1d(input: Any, filters: Any, stride: Any = 1, padding: Any = "VALID",
     """
     if data_format not in ("NWC", "NHWC"):
         raise ValueError(f"conv1d: only data_format='NWC' is supported, got {data_format!r}")
-    x, w = as_input(input), as_input(filters)
+    x, w = constant(input), constant(filters)
     if x.ndim != 3 or w.ndim != 3:
         raise ValueError(f"conv1d: input must be (batch, width, channels) and filters (width, "
                          f"in_channels, out_channels), got shapes {x.shape} and {w.shape}")
@@ -165,7 +166,7 @@ def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
     >>> wb.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "VALID").numpy().ravel()
     array([4., 8.])
     """
-    x, w = conv._image(input, "depthwise_conv2d"), as_input(filter)
+    x, w = conv._image(input, "depthwise_conv2d"), constant(filter)
     if w.ndim != 4 or w.shape[2] != x.shape[3]:
         raise ValueError(f"depthwise_conv2d: filter must be (height, width, {x.shape[3]}, "
                          f"channel_multiplier) for input {x.shape}, got {w.shape}")
@@ -194,7 +195,7 @@ def conv2d_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
     op = "conv2d_transpose"
     if data_format != "NHWC":
         raise ValueError(f"{op}: only data_format='NHWC' is supported, got {data_format!r}")
-    x, w = conv._image(input, op), as_input(filters)
+    x, w = conv._image(input, op), constant(filters)
     out = tuple(int(d) for d in np.asarray(output_shape._value if isinstance(
         output_shape, Tensor) else output_shape).tolist())
     if len(out) != 4 or out[0] != x.shape[0] or w.ndim != 4 or w.shape[2] != out[3] \
