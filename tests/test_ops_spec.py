@@ -306,6 +306,8 @@ SPECS: dict[str, OpSpec] = {s.name: s for s in [
     OpSpec("igamma", (Case(((3,), (3,)), domains=("order", "positive")),
                       Case(((), (2, 3)), domains=("order", "positive")))),
     OpSpec("igammac", (Case(((3,), (3,)), domains=("order", "positive")),)),
+    # control flow, linalg, nn names
+    OpSpec("expm", (Case(((3, 3),), domains="small"), Case(((2, 2, 2),), domains="real"))),
 ]}
 
 

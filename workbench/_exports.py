@@ -6,6 +6,7 @@
 #: Public names defined under the same name in a module that is imported on first use.
 FROM_MODULE: dict[str, tuple[str, ...]] = {
     "workbench.check": ("GradientMismatch", "GradientReport", "check_gradients"),
+    "workbench.control_flow": ("foldl", "foldr", "map_fn", "scan", "vectorized_map"),
     "workbench.custom": ("custom_gradient",),
     "workbench.functional": (
         "checkpoint", "deriv", "elementwise_grad", "grad", "grad_and_aux", "grad_named", "hessian",
@@ -81,6 +82,7 @@ FROM_MODULE: dict[str, tuple[str, ...]] = {
     "workbench.tf_more": (
         "add_n", "boolean_mask", "clip_by_global_norm", "cond", "executing_eagerly", "is_tensor",
         "while_loop"),
+    "workbench.tf_gradients": ("hessians", "recompute_grad"),
     "workbench.tf_names": (
         "TensorSpec", "clip_by_value", "function", "matmul", "newaxis", "print", "range"),
 }

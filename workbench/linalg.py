@@ -39,3 +39,19 @@ from workbench.ops.products import tensordot
 from workbench.tf_more import band_part, matvec
 
 __all__ += ["band_part", "einsum", "l2_normalize", "matvec", "tensordot"]
+
+from workbench.ops.linalg_more import (  # control flow, linalg, nn names
+    cholesky_solve,
+    expm,
+    lu,
+    lu_reconstruct,
+    lu_solve,
+    normalize,
+    tensor_diag,
+    tensor_diag_part,
+    triangular_solve,
+)
+from workbench.ops.products import cross
+
+__all__ += ["cholesky_solve", "cross", "expm", "lu", "lu_reconstruct", "lu_solve", "normalize",
+            "tensor_diag", "tensor_diag_part", "triangular_solve"]

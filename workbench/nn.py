@@ -54,3 +54,19 @@ __all__ += ["top_k"]
 from workbench.ops.tf_math_misc import in_top_k  # special functions, segments, scatter
 
 __all__ += ["in_top_k"]
+
+from workbench.ops.nn_more import (  # control flow, linalg, nn names
+    batch_normalization,
+    conv1d,
+    conv2d_transpose,
+    depthwise_conv2d,
+    local_response_normalization,
+    log_poisson_loss,
+    lrn,
+    normalize_moments,
+    weighted_cross_entropy_with_logits,
+)
+
+__all__ += ["batch_normalization", "conv1d", "conv2d_transpose", "depthwise_conv2d",
+            "local_response_normalization", "log_poisson_loss", "lrn", "normalize_moments",
+            "weighted_cross_entropy_with_logits"]

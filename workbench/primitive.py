@@ -140,7 +140,7 @@ class Registry(Mapping[str, Primitive]):
 BUILTIN_FAMILIES = tuple(f"workbench.ops.{family}" for family in (
     "elementwise", "elementwise_more", "reduce", "shape", "linalg", "nn", "sorting", "einsum",
     "cumulative", "conv", "decompositions",
-    "special"))
+    "special", "expm"))
 REGISTRY = Registry(BUILTIN_FAMILIES)
 
 

@@ -23,7 +23,7 @@ MIN_BLOCKS = 12
 #: dtypes a block reads through a typed pointer.
 POINTER_TYPES = {"float64": "float64", "float32": "float32", "int64": "int64", "int32": "int32"}
 HELPERS = {"np", "math", "block_sum", "pairwise_sum", "random_bits", "carray", "pointer", "vecmath",
-           "prange"}
+           "prange", "call_block"}
 #: The option compiling a kernel or block whose loop runs its chunks on every core (``prange``,
 #: see ``loops``): no other parallel rewrites (they would cost compile time and change nothing).
 PARALLEL = ('parallel={"prange": True, "comprehension": False, "reduction": False, '
@@ -36,7 +36,7 @@ import numpy as np
 from numba import carray, cfunc, types
 
 from workbench.compile import vecmath
-from workbench.compile.runtime import block_sum, pairwise_sum, pointer, random_bits
+from workbench.compile.runtime import block_sum, call_block, pairwise_sum, pointer, random_bits
 '''
 #: The name of the runtime's matrix product of a dtype among a split's ``sources``.
 GEMM = "runtime.gemm:"

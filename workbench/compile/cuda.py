@@ -39,6 +39,7 @@ OVERRIDES.update(dict.fromkeys(  # sorting allocates and calls np.argsort (workb
     NotSupported("sorting allocates arrays and calls np.argsort, which a CUDA thread cannot")))
 OVERRIDES.update(dict.fromkeys(  # decompositions (workbench/ops/decompositions.py)
     ("cholesky", "eigh", "eigvalsh", "svd", "svdvals", "slogdet", "pinv", "qr"), _NO_LAPACK))
+OVERRIDES["expm"] = _NO_LAPACK  # its Numba rule solves with np.linalg (workbench/ops/expm.py)
 
 
 @dataclass

@@ -252,3 +252,4 @@ RULES: dict[str, Rule] = {
                      "slogdet", "qr", "pinv", "sort_by", "unsort_by"), _small),
     **dict.fromkeys(_PER_SAMPLE, _per_sample),
 }
+RULES["expm"] = _small  # the matrix exponential (workbench/ops/expm.py)
