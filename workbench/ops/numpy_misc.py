@@ -16,6 +16,7 @@ from workbench.ops.arrays import moveaxis
 from workbench.ops.creation import linspace
 from workbench.ops.elementwise_composite import isinf, isnan, logical_and, logical_or
 from workbench.ops.numpy_more import floor_divide
+from workbench.ops.ufunc_dtypes import like_ufunc
 from workbench.tensor import Tensor
 
 # dtype and shape utilities work on dtypes and shapes, not on values: NumPy's own serve
@@ -29,6 +30,7 @@ def _float_dtype(x: Tensor) -> np.dtype:
 
 
 # --- float decomposition --------------------------------------------------------------------
+@like_ufunc(np.ldexp)
 def ldexp(x1: Any, x2: Any) -> Tensor:
     """``x1 * 2**x2`` for integer ``x2`` (exact: a power of two); differentiable in ``x1``.
 

@@ -282,14 +282,17 @@ def shape(x) -> tuple[int, ...]:
     return tuple(x.shape) if isinstance(x, Tensor) else np.shape(x)
 
 
-def size(x) -> int:
-    """The number of elements (``np.size``, ``tf.size``).
+def size(x, axis: int | None = None) -> int:
+    """The number of elements (``np.size``, ``tf.size``), or the length of ``axis``.
 
     >>> import workbench as wb
-    >>> wb.size(wb.zeros((2, 3)))
-    6
+    >>> wb.size(wb.zeros((2, 3))), wb.size(wb.zeros((2, 3)), axis=-1)
+    (6, 3)
     """
-    return math.prod(shape(x))
+    if axis is None:
+        return math.prod(shape(x))
+    dims = shape(x)
+    return dims[normalize_axis_index(axis, len(dims))]
 
 
 def ndim(x) -> int:

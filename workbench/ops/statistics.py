@@ -122,6 +122,8 @@ def nansum(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     3.0
     """
     x = constant(red.in_dtype(x, dtype))
+    if x.dtype.kind not in "fc":  # no NaN to skip: NumPy's plain sum (bool, int32 -> int64)
+        return red.sum(x, axis=axis, keepdims=keepdims)
     return red.sum(ew.where(x != x, 0.0, x), axis=axis, keepdims=keepdims)  # noqa: PLR0124
 
 
