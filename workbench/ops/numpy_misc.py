@@ -12,6 +12,7 @@ import numpy as np
 from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
+from workbench.ops import shape as sh
 from workbench.ops.arrays import moveaxis
 from workbench.ops.creation import linspace
 from workbench.ops.elementwise_composite import isinf, isnan, logical_and, logical_or
@@ -269,13 +270,14 @@ def result_type(*arrays_and_dtypes: Any) -> np.dtype:
 
 # --- conversions that change only the memory layout (Tensors have none to change) ----------
 def ascontiguousarray(a: Any, dtype: Any = None) -> Tensor:
-    """``a`` as a Tensor (``np.ascontiguousarray``: the layout is NumPy's business).
+    """``a`` as a Tensor of rank >= 1 (``np.ascontiguousarray``: the layout is NumPy's business).
 
     >>> import workbench as wb
-    >>> wb.ascontiguousarray([1.0, 2.0]).shape
-    (2,)
+    >>> wb.ascontiguousarray([1.0, 2.0]).shape, wb.ascontiguousarray(3.0).shape
+    ((2,), (1,))
     """
-    return constant(a, dtype)
+    t = constant(a, dtype)
+    return sh.reshape(t, (1,)) if t.ndim == 0 else t
 
 
 def asarray_chkfinite(a: Any, dtype: Any = None) -> Tensor:

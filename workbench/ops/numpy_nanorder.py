@@ -12,7 +12,12 @@ from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.axes import reduction_axes
 from workbench.ops.indexing import take
-from workbench.ops.numpy_stats import _quantile, percent_to_fraction, quantile_dtype
+from workbench.ops.numpy_stats import (
+    _quantile,
+    median_dtype,
+    percent_to_fraction,
+    quantile_dtype,
+)
 from workbench.tensor import Tensor, as_input
 
 
@@ -73,4 +78,4 @@ def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     array([2.5, 3. ])
     """
     x = constant(a)
-    return ew.cast(_nan_quantile(x, 0.5, axis, keepdims, "linear"), quantile_dtype(x, 0.5))
+    return ew.cast(_nan_quantile(x, 0.5, axis, keepdims, "linear"), median_dtype(x))

@@ -141,6 +141,11 @@ def quantile_dtype(x: Tensor, q: Any) -> np.dtype:
     return np.result_type(x.dtype, np.float16, q if weak else np.asarray(q))
 
 
+def median_dtype(x: Tensor) -> np.dtype:
+    """NumPy's median dtype: a mean's (floats stay, bool and integers give float64)."""
+    return np.dtype(x.dtype) if x.dtype.kind in "fc" else np.dtype(np.float64)
+
+
 def percent_to_fraction(q: Any) -> Any:
     """A percentile's ``q`` as a quantile's (``q / 100``); a Tensor stays on the tape."""
     return ew.div(q, 100.0) if isinstance(q, Tensor) else np.asarray(q, dtype=float) / 100.0
@@ -206,7 +211,8 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> float(wb.median([3.0, 1.0, 2.0, 10.0]))
     2.5
     """
-    return _quantile(constant(a), 0.5, axis, keepdims, "linear")
+    x = constant(a)
+    return ew.cast(_quantile(x, 0.5, axis, keepdims, "linear"), median_dtype(x))
 
 
 def partition(a: Any, kth: Any, axis: int | None = -1) -> Tensor:
@@ -321,7 +327,7 @@ def convolve(a: Any, v: Any, mode: str = "full") -> Tensor:
     >>> wb.convolve(wb.constant([1.0, 2.0, 3.0]), wb.constant([0.0, 1.0, 0.5])).numpy()
     array([0. , 1. , 2.5, 4. , 1.5])
     """
-    a, v = constant(a), constant(v)
+    a, v = (sh.reshape(t, (1,)) if t.ndim == 0 else t for t in (constant(a), constant(v)))
     if a.ndim != 1 or v.ndim != 1 or not a.shape[0] or not v.shape[0]:
         raise ValueError(f"convolve: needs two non-empty vectors, got {a.shape} and {v.shape}")
     if v.shape[0] > a.shape[0]:

@@ -172,7 +172,8 @@ def transpose(x, perm=None, *, axes=None) -> Tensor:
 
 
 def broadcast_to(x, shape) -> Tensor:
-    """Broadcast ``x`` to ``shape`` (its gradient sums back)."""
+    """Broadcast ``x`` to ``shape`` (an int or a tuple; its gradient sums back)."""
+    shape = (shape,) if np.ndim(shape) == 0 else shape
     return broadcast_to_p(x, shape=tuple(int(d) for d in shape))
 
 
