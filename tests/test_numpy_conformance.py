@@ -234,3 +234,29 @@ def test_gradient_errors_name_the_problem():
 def test_size_axis_like_numpy(axis):
     a = np.zeros((2, 3))
     assert wb.size(wb.constant(a), axis) == np.size(a, axis)
+
+
+# --- call patterns: broadcasting, empty arrays, positional arguments --------------------------
+@pytest.mark.parametrize("call", [
+    lambda m, y, x: m.trapezoid(y[0], x),  # y (4,) against x (3, 4): NumPy's broadcasting
+    lambda m, y, x: m.trapezoid(y, x, axis=0),
+    lambda m, y, x: m.trapezoid(y, x[0]),
+    lambda m, y, x: m.var(np.zeros((0, 4)), axis=0),
+    lambda m, y, x: m.std(np.zeros((0, 4))),
+    lambda m, y, x: m.geomspace(np.float32(1.0), np.float32(8.0), 4),
+    lambda m, y, x: m.nan_to_num(np.array([np.nan, 1.0]), True, 5.0),
+])
+def test_call_patterns_like_numpy(call):
+    y, x = RNG.uniform(size=(3, 4)), np.sort(RNG.uniform(size=(3, 4)), axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # NumPy warns on the empty variance
+        want, got = np.asarray(call(np, y, x)), np.asarray(call(wb, y, x))
+    assert (got.dtype, got.shape) == (want.dtype, want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_polyder_of_a_matrix_raises_like_numpy():
+    with pytest.raises(ValueError):
+        np.polyder(np.ones((3, 4)), 2)
+    with pytest.raises(ValueError, match="polyder: p must be a vector"):
+        wb.polyder(wb.ones((3, 4)), 2)

@@ -286,9 +286,10 @@ def fmin(x, y) -> Tensor:
     return ew.where(logical_or(y != y, x <= y), x, y)  # noqa: PLR0124 - y != y: NaN test
 
 
-def nan_to_num(x, nan: float = 0.0, posinf: float | None = None,
+def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None) -> Tensor:
     """NaN to ``nan``, +-inf to ``posinf``/``neginf`` (default: the dtype's largest finite values).
+    ``copy`` is NumPy's (a Tensor is never changed in place).
 
     The gradient is 1 where ``x`` is finite, 0 elsewhere.
 

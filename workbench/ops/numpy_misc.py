@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench.convert import constant
+from workbench.dtypes import default_dtype
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
@@ -121,7 +122,9 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
         out = ew.where(last, stop, out)
     out = ew.mul(out, sign)
     out = out if axis == 0 else moveaxis(out, 0, axis)
-    return out if dtype is None else ew.cast(out, dtype)
+    if dtype is None:  # NumPy: float64 (the default float) even for float32 ends
+        dtype = np.result_type(out.dtype, default_dtype())
+    return out if out.dtype == dtype else ew.cast(out, dtype)
 
 
 # --- closeness and equality (booleans: not differentiable) ----------------------------------

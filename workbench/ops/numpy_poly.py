@@ -161,7 +161,10 @@ def polyder(p: Any, m: int = 1) -> Tensor:
     >>> wb.polyder(wb.constant([1.0, 2.0, 3.0])).numpy()
     array([2., 2.])
     """
-    p = sh.reshape(constant(p), (-1,))
+    p = constant(p)
+    if p.ndim > 1:
+        raise ValueError(f"polyder: p must be a vector of coefficients, got shape {p.shape}")
+    p = sh.reshape(p, (-1,))
     for _ in range(int(m)):
         n = p.shape[0] - 1
         if n <= 0:  # past the degree: no coefficients left, as NumPy

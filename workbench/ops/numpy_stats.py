@@ -241,15 +241,15 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Tensor:
     4.0
     """
     y = constant(y)
-    axis = normalize_axis_index(axis, y.ndim)
+    given, axis = axis, normalize_axis_index(axis, y.ndim)
     n = y.shape[axis]
     mid = ew.add(y[_along(axis, slice(1, None))], y[_along(axis, slice(None, n - 1))])
     if x is None:
         return ew.mul(red.sum(mid, axis=axis), dx / 2.0)
     x = constant(x)
-    d = diff(x) if x.ndim == 1 else diff(x, axis=axis)
-    if x.ndim == 1:
-        d = sh.reshape(d, (-1,) + (1,) * (y.ndim - 1 - axis))
+    if x.ndim > 1:  # as NumPy: the gaps and the sum along the axis as given, broadcasting y
+        return ew.div(red.sum(ew.mul(mid, diff(x, axis=given)), axis=given), 2.0)
+    d = sh.reshape(diff(x), (-1,) + (1,) * (y.ndim - 1 - axis))
     return ew.div(red.sum(ew.mul(mid, d), axis=axis), 2.0)
 
 
