@@ -50,20 +50,19 @@ from workbench.ops.elementwise import (
     multiply,
     neg,
     power,
-    reciprocal,
     remainder,
     round,
     sign,
     sin,
     sinh,
     sqrt,
-    square,
     stop_gradient,
     subtract,
     tan,
     tanh,
     trunc,
 )
+from workbench.ops.numpy_ufuncs import fabs, reciprocal, rint, square
 from workbench.ops.reduce import argmax, argmin, logsumexp, max, mean, min, sum
 from workbench.ops.shape import (
     broadcast_to,
@@ -98,7 +97,7 @@ convert_to_tensor = constant
 negative = neg
 reduce_sum, reduce_mean, reduce_max, reduce_min, amax, amin = sum, mean, max, min, max, min
 reduce_logsumexp = logsumexp
-fix, rint, around, absolute, fabs, pow = trunc, round, round, abs, abs, power
+fix, around, absolute, pow = trunc, round, abs, power
 acos, asin, atan = arccos, arcsin, arctan
 truediv = realdiv = divide
 permute_dims, rank = transpose, ndim

@@ -58,9 +58,10 @@ FROM_MODULE: dict[str, tuple[str, ...]] = {
         "searchsorted", "vecdot", "vecmat"),
     "workbench.ops.numpy_selection": (
         "block", "c_", "choose", "compress", "delete", "extract", "insert", "r_", "resize"),
+    "workbench.ops.numpy_gradient": ("gradient",),
     "workbench.ops.numpy_stats": (
-        "convolve", "correlate", "cumulative_prod", "cumulative_sum", "ediff1d", "gradient",
-        "median", "nancumprod", "nancumsum", "nanmax", "nanmin", "nanprod", "nanstd", "nanvar",
+        "convolve", "correlate", "cumulative_prod", "cumulative_sum", "ediff1d", "median",
+        "nancumprod", "nancumsum", "nanmax", "nanmin", "nanprod", "nanstd", "nanvar",
         "partition", "percentile", "polyval", "quantile", "trapezoid", "vander"),
     "workbench.ops.numpy_windows": (
         "bartlett", "blackman", "fromfunction", "hamming", "hanning", "indices", "ix_", "kaiser",

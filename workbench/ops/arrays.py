@@ -269,8 +269,9 @@ def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
     if n < 0:
         raise ValueError(f"diff: order n must be non-negative, got {n}")
     for _ in range(n):
-        x = ew.sub(sh.getitem(x, _along(axis, slice(1, None))),
-                   sh.getitem(x, _along(axis, slice(None, -1))))
+        hi = sh.getitem(x, _along(axis, slice(1, None)))
+        lo = sh.getitem(x, _along(axis, slice(None, -1)))
+        x = hi != lo if x.dtype.kind == "b" else ew.sub(hi, lo)  # bools: NumPy's not_equal
     return x
 
 

@@ -18,6 +18,7 @@ from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.axes import reduction_axes
 from workbench.ops.einsum import element_array
+from workbench.ops.ufunc_dtypes import accumulator_dtype
 from workbench.primitive import defprimitive
 from workbench.tensor import Tensor, as_input
 
@@ -168,7 +169,10 @@ def cumprod(x, axis=None, exclusive: bool = False, reverse: bool = False, *,
     >>> wb.cumprod(wb.constant([1.0, 2.0, 3.0]), axis=0, reverse=True).numpy()
     array([6., 6., 3.])
     """
-    x, axis = _prepare(red.in_dtype(x, dtype), axis)
+    x = red.in_dtype(x, dtype)
+    if dtype is None and accumulator_dtype(ew.dtype_of(x)) != ew.dtype_of(x):
+        x = ew.cast(x, accumulator_dtype(ew.dtype_of(x)))  # NumPy: bool, int32 -> int64
+    x, axis = _prepare(x, axis)
     return _scan(x, axis, bool(exclusive), bool(reverse), "mul")
 
 

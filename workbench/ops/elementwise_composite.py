@@ -12,6 +12,7 @@ import numpy as np
 from workbench.ops import elementwise as ew
 from workbench.ops.elementwise_more import identity
 from workbench.ops.nn import softplus
+from workbench.ops.ufunc_dtypes import like_ufunc
 from workbench.tensor import Tensor, as_input, constant
 
 _LN2 = math.log(2.0)
@@ -185,6 +186,7 @@ def xlogy(x, y) -> Tensor:
 
 
 # --- exponentials and logarithms -------------------------------------------------------------
+@like_ufunc(np.exp2)
 def exp2(x) -> Tensor:
     """``2 ** x``.
 
@@ -206,6 +208,7 @@ def _larger_and_gap(x, y) -> tuple[Tensor, Tensor]:
     return hi, ew.where(same_inf, 0.0, ew.sub(lo, hi))
 
 
+@like_ufunc(np.logaddexp)
 def logaddexp(x, y) -> Tensor:
     """``log(exp(x) + exp(y))`` without overflow: ``max + softplus(min - max)``; exact at
     infinities (``logaddexp(-inf, 5) == 5``) and at ties (each input gets half the gradient).
@@ -218,6 +221,7 @@ def logaddexp(x, y) -> Tensor:
     return ew.add(hi, softplus(gap))
 
 
+@like_ufunc(np.logaddexp2)
 def logaddexp2(x, y) -> Tensor:
     """``log2(2**x + 2**y)`` without overflow: ``max + log2(1 + 2**(min - max))``.
 
@@ -229,11 +233,13 @@ def logaddexp2(x, y) -> Tensor:
     return ew.add(hi, ew.div(softplus(ew.mul(gap, _LN2)), _LN2))
 
 
+@like_ufunc(np.deg2rad)
 def deg2rad(x) -> Tensor:
     """Degrees to radians."""
     return ew.mul(x, math.pi / 180.0)
 
 
+@like_ufunc(np.rad2deg)
 def rad2deg(x) -> Tensor:
     """Radians to degrees."""
     return ew.mul(x, 180.0 / math.pi)
@@ -280,9 +286,10 @@ def fmin(x, y) -> Tensor:
     return ew.where(logical_or(y != y, x <= y), x, y)  # noqa: PLR0124 - y != y: NaN test
 
 
-def nan_to_num(x, nan: float = 0.0, posinf: float | None = None,
+def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None) -> Tensor:
     """NaN to ``nan``, +-inf to ``posinf``/``neginf`` (default: the dtype's largest finite values).
+    ``copy`` is NumPy's (a Tensor is never changed in place).
 
     The gradient is 1 where ``x`` is finite, 0 elsewhere.
 
@@ -318,6 +325,7 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     return constant(out)
 
 
+@like_ufunc(np.heaviside)
 def heaviside(x, h0) -> Tensor:
     """The step function (``np.heaviside``): 0 for x < 0, ``h0`` at 0, 1 for x > 0, NaN at NaN.
 

@@ -330,7 +330,7 @@ def _triangle(m: Any, k: int, lower: bool, fn: str) -> Tensor:
         raise ValueError(f"{fn} needs a matrix or a stack of matrices, got shape {m.shape}")
     rows, cols = m.shape[-2:]
     mask = np.tri(rows, cols, k, dtype=bool) if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
-    return ew.where(mask, m, 0.0)
+    return ew.where(mask, m, np.zeros((), m.dtype))  # the dtype stays, as NumPy
 
 
 def tril(m: Any, k: int = 0) -> Tensor:

@@ -10,12 +10,15 @@ from typing import Any
 import numpy as np
 
 from workbench.convert import constant
+from workbench.dtypes import default_dtype
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
+from workbench.ops import shape as sh
 from workbench.ops.arrays import moveaxis
 from workbench.ops.creation import linspace
 from workbench.ops.elementwise_composite import isinf, isnan, logical_and, logical_or
 from workbench.ops.numpy_more import floor_divide
+from workbench.ops.ufunc_dtypes import like_ufunc
 from workbench.tensor import Tensor
 
 # dtype and shape utilities work on dtypes and shapes, not on values: NumPy's own serve
@@ -29,6 +32,7 @@ def _float_dtype(x: Tensor) -> np.dtype:
 
 
 # --- float decomposition --------------------------------------------------------------------
+@like_ufunc(np.ldexp)
 def ldexp(x1: Any, x2: Any) -> Tensor:
     """``x1 * 2**x2`` for integer ``x2`` (exact: a power of two); differentiable in ``x1``.
 
@@ -118,7 +122,9 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
         out = ew.where(last, stop, out)
     out = ew.mul(out, sign)
     out = out if axis == 0 else moveaxis(out, 0, axis)
-    return out if dtype is None else ew.cast(out, dtype)
+    if dtype is None:  # NumPy: float64 (the default float) even for float32 ends
+        dtype = np.result_type(out.dtype, default_dtype())
+    return out if out.dtype == dtype else ew.cast(out, dtype)
 
 
 # --- closeness and equality (booleans: not differentiable) ----------------------------------
@@ -267,13 +273,14 @@ def result_type(*arrays_and_dtypes: Any) -> np.dtype:
 
 # --- conversions that change only the memory layout (Tensors have none to change) ----------
 def ascontiguousarray(a: Any, dtype: Any = None) -> Tensor:
-    """``a`` as a Tensor (``np.ascontiguousarray``: the layout is NumPy's business).
+    """``a`` as a Tensor of rank >= 1 (``np.ascontiguousarray``: the layout is NumPy's business).
 
     >>> import workbench as wb
-    >>> wb.ascontiguousarray([1.0, 2.0]).shape
-    (2,)
+    >>> wb.ascontiguousarray([1.0, 2.0]).shape, wb.ascontiguousarray(3.0).shape
+    ((2,), (1,))
     """
-    return constant(a, dtype)
+    t = constant(a, dtype)
+    return sh.reshape(t, (1,)) if t.ndim == 0 else t
 
 
 def asarray_chkfinite(a: Any, dtype: Any = None) -> Tensor:

@@ -18,6 +18,7 @@ from workbench.ops.axes import normalize_axis_index
 from workbench.ops.elementwise_more import arctan2
 from workbench.ops.indexing import take
 from workbench.ops.joining import split
+from workbench.ops.ufunc_dtypes import dot_dtype, like_ufunc
 from workbench.tensor import Tensor
 
 
@@ -42,7 +43,8 @@ def real(val: Any) -> Tensor:
     >>> wb.real(wb.constant([1.0, -2.0])).numpy()
     array([ 1., -2.])
     """
-    return ew.mul(_real_only(val, "real"), 1)
+    t = _real_only(val, "real")
+    return sh.reshape(t, t.shape)  # a new Tensor of the same dtype (bool stays bool)
 
 
 def imag(val: Any) -> Tensor:
@@ -55,6 +57,7 @@ def imag(val: Any) -> Tensor:
     return _zeros_from(_real_only(val, "imag"))
 
 
+@like_ufunc(np.conjugate)
 def conj(x: Any) -> Tensor:
     """The complex conjugate of a real tensor: the tensor itself (``np.conj``, ``np.conjugate``).
 
@@ -92,6 +95,7 @@ def signbit(x: Any) -> Tensor:
     return arctan2(0.0, x) > 0
 
 
+@like_ufunc(np.copysign)
 def copysign(x1: Any, x2: Any) -> Tensor:
     """``|x1|`` with the sign of ``x2`` (``np.copysign``): the gradient wrt ``x1`` is
     ``sign(x1) * (+-1)`` and wrt ``x2`` zero.
@@ -103,6 +107,7 @@ def copysign(x1: Any, x2: Any) -> Tensor:
     return ew.where(signbit(x2), ew.neg(ew.abs(x1)), ew.abs(x1))
 
 
+@like_ufunc(np.floor_divide)
 def floor_divide(x1: Any, x2: Any) -> Tensor:
     """``floor(x1 / x2)`` as NumPy and Python compute it (``np.floor_divide``, ``//``): the
     exact quotient ``(x1 - x1 mod x2) / x2`` rounded; not differentiable (gradient None).
@@ -113,9 +118,9 @@ def floor_divide(x1: Any, x2: Any) -> Tensor:
     """
     dtype = np.result_type(ew.dtype_of(x1), ew.dtype_of(x2))
     quotient = ew.round(ew.div(ew.sub(x1, ew.mod(x1, x2)), x2))
-    if dtype.kind in "iub":
-        return ew.cast(quotient, dtype)
     zero = x2 == 0 if isinstance(x2, Tensor) else Tensor(np.asarray(x2) == 0)
+    if dtype.kind in "iub":  # an integer divided by 0 gives 0, as NumPy (which also warns)
+        return ew.cast(ew.where(zero, 0, quotient), dtype)
     # x / 0 is inf or NaN, as NumPy; stop_gradient keeps the whole result off the gradient path
     return ew.where(zero, ew.stop_gradient(ew.div(x1, x2)), quotient)
 
@@ -214,7 +219,7 @@ def vdot(a: Any, b: Any) -> Tensor:
     a, b = sh.reshape(constant(a), (-1,)), sh.reshape(constant(b), (-1,))
     if a.shape != b.shape:
         raise ValueError(f"vdot: the tensors have {a.shape[0]} and {b.shape[0]} elements")
-    return red.sum(ew.mul(_real_only(a, "vdot"), _real_only(b, "vdot")))
+    return dot_dtype(red.sum(ew.mul(_real_only(a, "vdot"), _real_only(b, "vdot"))), a, b)
 
 
 # --- shapes ---------------------------------------------------------------------------------

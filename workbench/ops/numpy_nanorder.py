@@ -12,8 +12,13 @@ from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
 from workbench.ops.axes import reduction_axes
 from workbench.ops.indexing import take
-from workbench.ops.numpy_stats import _quantile, quantile_dtype
-from workbench.tensor import Tensor
+from workbench.ops.numpy_stats import (
+    _quantile,
+    median_dtype,
+    percent_to_fraction,
+    quantile_dtype,
+)
+from workbench.tensor import Tensor, as_input
 
 
 def _nan_quantile(a: Any, q: Any, axis: Any, keepdims: bool, method: str) -> Tensor:
@@ -24,12 +29,13 @@ def _nan_quantile(a: Any, q: Any, axis: Any, keepdims: bool, method: str) -> Ten
     flat = sh.reshape(sh.transpose(x, rest + list(axes)), (-1, int(np.prod(
         [x.shape[i] for i in axes], dtype=int))))
     values = np.asarray(flat)
+    q = as_input(q) if isinstance(q, Tensor) else q
     qs = np.asarray(q, dtype=float)
     rows = []
     for r in range(flat.shape[0]):
         keep = np.flatnonzero(~np.isnan(values[r]))
         if keep.size:
-            rows.append(sh.reshape(_quantile(take(flat[r], keep), qs, None, False, method),
+            rows.append(sh.reshape(_quantile(take(flat[r], keep), q, None, False, method),
                                    (-1,)))
         else:  # an all-NaN slice gives NaN, as NumPy (which also warns)
             rows.append(Tensor(np.full(qs.size, np.nan, x.dtype)))
@@ -59,8 +65,9 @@ def nanpercentile(a: Any, q: Any, axis: Any = None, keepdims: bool = False, *,
     >>> float(wb.nanpercentile([1.0, np.nan, 3.0], 50))
     2.0
     """
-    x, qs = constant(a), np.asarray(q, dtype=float) / 100.0
-    return ew.cast(_nan_quantile(x, qs, axis, keepdims, method), quantile_dtype(x, q))
+    x = constant(a)
+    return ew.cast(_nan_quantile(x, percent_to_fraction(q), axis, keepdims, method),
+                   quantile_dtype(x, q))
 
 
 def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -71,4 +78,4 @@ def nanmedian(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     array([2.5, 3. ])
     """
     x = constant(a)
-    return ew.cast(_nan_quantile(x, 0.5, axis, keepdims, "linear"), quantile_dtype(x, 0.5))
+    return ew.cast(_nan_quantile(x, 0.5, axis, keepdims, "linear"), median_dtype(x))

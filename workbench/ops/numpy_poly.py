@@ -15,7 +15,9 @@ from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.arrays import moveaxis
 from workbench.ops.einsum import einsum
+from workbench.ops.joining import atleast_1d
 from workbench.ops.numpy_stats import convolve
+from workbench.ops.ufunc_dtypes import dot_dtype
 from workbench.tensor import Tensor
 
 
@@ -27,7 +29,7 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1) -> Tensor:
     >>> wb.vecdot(wb.constant([[1.0, 2.0], [3.0, 4.0]]), wb.constant([1.0, 1.0])).numpy()
     array([3., 7.])
     """
-    return red.sum(ew.mul(x1, x2), axis=axis)
+    return dot_dtype(red.sum(ew.mul(x1, x2), axis=axis), x1, x2)
 
 
 def matvec(x1: Any, x2: Any, /) -> Tensor:
@@ -38,7 +40,7 @@ def matvec(x1: Any, x2: Any, /) -> Tensor:
     array([1., 3.])
     """
     x2 = constant(x2)
-    return red.sum(ew.mul(x1, sh.expand_dims(x2, -2)), axis=-1)
+    return dot_dtype(red.sum(ew.mul(x1, sh.expand_dims(x2, -2)), axis=-1), x1, x2)
 
 
 def vecmat(x1: Any, x2: Any, /) -> Tensor:
@@ -49,7 +51,7 @@ def vecmat(x1: Any, x2: Any, /) -> Tensor:
     array([1., 2.])
     """
     x1 = constant(x1)
-    return red.sum(ew.mul(sh.expand_dims(x1, -1), x2), axis=-2)
+    return dot_dtype(red.sum(ew.mul(sh.expand_dims(x1, -1), x2), axis=-2), x1, x2)
 
 
 # --- covariance -----------------------------------------------------------------------------
@@ -102,8 +104,15 @@ def corrcoef(x: Any, y: Any = None, rowvar: builtins.bool = True, *, dtype: Any 
 
 
 # --- polynomials (coefficients highest power first) -----------------------------------------
-def _aligned(a1: Any, a2: Any) -> tuple[Tensor, Tensor]:
-    a, b = sh.reshape(constant(a1), (-1,)), sh.reshape(constant(a2), (-1,))
+def _aligned(a1: Any, a2: Any, name: str) -> tuple[Tensor, Tensor]:
+    """The coefficient arrays with the shorter one padded by leading zeros along axis 0, as
+    NumPy's polyadd/polysub (arrays of equal length are combined as they are, any rank)."""
+    a, b = atleast_1d(constant(a1)), atleast_1d(constant(a2))
+    if a.shape[0] == b.shape[0]:
+        return a, b
+    if a.ndim > 1 or b.ndim > 1:
+        raise ValueError(f"{name}: coefficient arrays of shapes {a.shape} and {b.shape} have "
+                         "different lengths; only 1-D ones are padded (as NumPy)")
     n = builtins.max(a.shape[0], b.shape[0])
 
     def front(t: Tensor) -> Tensor:
@@ -120,7 +129,7 @@ def polyadd(a1: Any, a2: Any) -> Tensor:
     >>> wb.polyadd(wb.constant([1.0, 2.0]), wb.constant([1.0, 0.0, 3.0])).numpy()
     array([1., 1., 5.])
     """
-    a, b = _aligned(a1, a2)
+    a, b = _aligned(a1, a2, "polyadd")
     return ew.add(a, b)
 
 
@@ -131,7 +140,7 @@ def polysub(a1: Any, a2: Any) -> Tensor:
     >>> wb.polysub(wb.constant([1.0, 2.0]), wb.constant([1.0, 0.0, 3.0])).numpy()
     array([-1.,  1., -1.])
     """
-    a, b = _aligned(a1, a2)
+    a, b = _aligned(a1, a2, "polysub")
     return ew.sub(a, b)
 
 
@@ -152,7 +161,10 @@ def polyder(p: Any, m: int = 1) -> Tensor:
     >>> wb.polyder(wb.constant([1.0, 2.0, 3.0])).numpy()
     array([2., 2.])
     """
-    p = sh.reshape(constant(p), (-1,))
+    p = constant(p)
+    if p.ndim > 1:
+        raise ValueError(f"polyder: p must be a vector of coefficients, got shape {p.shape}")
+    p = sh.reshape(p, (-1,))
     for _ in range(int(m)):
         n = p.shape[0] - 1
         if n <= 0:  # past the degree: no coefficients left, as NumPy

@@ -1,5 +1,5 @@
 """NumPy's NaN-ignoring reductions, order statistics (median, quantile, partition), and the
-numerical helpers built on slices (trapezoid, gradient, convolve, polyval, vander) as composites."""
+numerical helpers built on slices (trapezoid, convolve, polyval, vander) as composites."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from workbench.ops.indexing import take, take_along_axis
 from workbench.ops.joining import concatenate
 from workbench.ops.sorting import sort
 from workbench.ops.statistics import nanmean
-from workbench.tensor import Tensor
+from workbench.tensor import Tensor, as_input
 
 
 # --- NaN-ignoring reductions ----------------------------------------------------------------
@@ -28,6 +28,12 @@ def _nan_filled(x: Any, fill: float) -> tuple[Tensor, Tensor]:
     x = constant(x)
     nan = isnan(x)
     return ew.where(nan, fill, x), nan
+
+
+def _exact(a: Any) -> bool:
+    """True for bool and integer data: no NaN to skip, so NumPy runs the plain reduction (and
+    keeps its dtype rules: ``nansum`` of int32 is int64, ``nanmax`` of int32 int32)."""
+    return ew.dtype_of(a if isinstance(a, Tensor | int | float) else np.asarray(a)).kind in "biu"
 
 
 def _counts(x: Tensor, axis: Any, keepdims: bool) -> Tensor:
@@ -42,6 +48,8 @@ def nanmax(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> float(wb.nanmax([1.0, np.nan, 3.0]))
     3.0
     """
+    if _exact(a):
+        return red.max(a, axis=axis, keepdims=keepdims)
     filled = _nan_filled(a, -np.inf)[0]
     top = red.max(filled, axis=axis, keepdims=keepdims)
     all_nan = _counts(constant(a), axis, keepdims) == 0
@@ -55,6 +63,8 @@ def nanmin(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> float(wb.nanmin([1.0, np.nan, 3.0]))
     1.0
     """
+    if _exact(a):
+        return red.min(a, axis=axis, keepdims=keepdims)
     return ew.neg(nanmax(ew.neg(constant(a)), axis=axis, keepdims=keepdims))
 
 
@@ -65,6 +75,8 @@ def nanprod(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> float(wb.nanprod([2.0, np.nan, 3.0]))
     6.0
     """
+    if _exact(a):
+        return prod(a, axis=axis, keepdims=keepdims)
     return prod(_nan_filled(a, 1.0)[0], axis=axis, keepdims=keepdims)
 
 
@@ -75,6 +87,8 @@ def nancumsum(a: Any, axis: int | None = None) -> Tensor:
     >>> wb.nancumsum([1.0, np.nan, 2.0]).numpy()
     array([1., 1., 3.])
     """
+    if _exact(a):
+        return cumsum(a, axis=axis)
     return cumsum(_nan_filled(a, 0.0)[0], axis=axis)
 
 
@@ -85,6 +99,8 @@ def nancumprod(a: Any, axis: int | None = None) -> Tensor:
     >>> wb.nancumprod([2.0, np.nan, 3.0]).numpy()
     array([2., 2., 6.])
     """
+    if _exact(a):
+        return cumprod(a, axis=axis)
     return cumprod(_nan_filled(a, 1.0)[0], axis=axis)
 
 
@@ -125,9 +141,20 @@ def quantile_dtype(x: Tensor, q: Any) -> np.dtype:
     return np.result_type(x.dtype, np.float16, q if weak else np.asarray(q))
 
 
+def median_dtype(x: Tensor) -> np.dtype:
+    """NumPy's median dtype: a mean's (floats stay, bool and integers give float64)."""
+    return np.dtype(x.dtype) if x.dtype.kind in "fc" else np.dtype(np.float64)
+
+
+def percent_to_fraction(q: Any) -> Any:
+    """A percentile's ``q`` as a quantile's (``q / 100``); a Tensor stays on the tape."""
+    return ew.div(q, 100.0) if isinstance(q, Tensor) else np.asarray(q, dtype=float) / 100.0
+
+
 def _quantile(x: Tensor, q: Any, axis: Any, keepdims: bool, method: str) -> Tensor:
     if method != "linear":
         raise NotImplementedError(f"quantile: method={method!r}; only 'linear' is supported")
+    q = as_input(q) if isinstance(q, Tensor) else q
     qs = np.asarray(q, dtype=float)
     if np.any((qs < 0) | (qs > 1)):
         raise ValueError(f"quantile: q must lie in [0, 1], got {q!r}")
@@ -142,6 +169,8 @@ def _quantile(x: Tensor, q: Any, axis: Any, keepdims: bool, method: str) -> Tens
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, n - 1)
     frac = (pos - lo).astype(np.result_type(s.dtype, np.float16))  # float32 stays float32
+    if isinstance(q, Tensor):  # d/dq = (x_hi - x_lo) * (n - 1): frac carries q's gradient
+        frac = ew.sub(ew.mul(sh.reshape(q, (-1,)), float(n - 1)), lo.astype(frac.dtype))
     picked = ew.add(ew.mul(take(s, lo, axis=-1), 1.0 - frac), ew.mul(take(s, hi, axis=-1), frac))
     picked = moveaxis(picked, -1, 0)  # q's axes first, as NumPy
     shape = kept if keepdims else tuple(x.shape[i] for i in rest)
@@ -151,7 +180,8 @@ def _quantile(x: Tensor, q: Any, axis: Any, keepdims: bool, method: str) -> Tens
 def quantile(a: Any, q: Any, axis: Any = None, keepdims: bool = False, *,
              method: str = "linear") -> Tensor:
     """The ``q``-th quantile(s) over ``axis`` with linear interpolation between order
-    statistics (NumPy's default method); the gradient flows to the two neighbours.
+    statistics (NumPy's default method); the gradient flows to the two neighbours, and to a
+    Tensor ``q`` as ``(x_hi - x_lo) * (n - 1)`` (the slope between them).
 
     >>> import workbench as wb
     >>> float(wb.quantile([1.0, 4.0, 2.0, 3.0], 0.5))
@@ -169,8 +199,9 @@ def percentile(a: Any, q: Any, axis: Any = None, keepdims: bool = False, *,
     >>> float(wb.percentile([1.0, 2.0, 3.0], 50))
     2.0
     """
-    x, qs = constant(a), np.asarray(q, dtype=float) / 100.0
-    return ew.cast(_quantile(x, qs, axis, keepdims, method), quantile_dtype(x, q))
+    x = constant(a)
+    return ew.cast(_quantile(x, percent_to_fraction(q), axis, keepdims, method),
+                   quantile_dtype(x, q))
 
 
 def median(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -180,7 +211,8 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     >>> float(wb.median([3.0, 1.0, 2.0, 10.0]))
     2.5
     """
-    return _quantile(constant(a), 0.5, axis, keepdims, "linear")
+    x = constant(a)
+    return ew.cast(_quantile(x, 0.5, axis, keepdims, "linear"), median_dtype(x))
 
 
 def partition(a: Any, kth: Any, axis: int | None = -1) -> Tensor:
@@ -209,46 +241,16 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Tensor:
     4.0
     """
     y = constant(y)
-    axis = normalize_axis_index(axis, y.ndim)
+    given, axis = axis, normalize_axis_index(axis, y.ndim)
     n = y.shape[axis]
     mid = ew.add(y[_along(axis, slice(1, None))], y[_along(axis, slice(None, n - 1))])
     if x is None:
         return ew.mul(red.sum(mid, axis=axis), dx / 2.0)
     x = constant(x)
-    d = diff(x) if x.ndim == 1 else diff(x, axis=axis)
-    if x.ndim == 1:
-        d = sh.reshape(d, (-1,) + (1,) * (y.ndim - 1 - axis))
+    if x.ndim > 1:  # as NumPy: the gaps and the sum along the axis as given, broadcasting y
+        return ew.div(red.sum(ew.mul(mid, diff(x, axis=given)), axis=given), 2.0)
+    d = sh.reshape(diff(x), (-1,) + (1,) * (y.ndim - 1 - axis))
     return ew.div(red.sum(ew.mul(mid, d), axis=axis), 2.0)
-
-
-def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
-    """Second-order central differences inside, one-sided at the ends (``np.gradient`` with
-    unit or scalar spacing; one tensor per axis, or one tensor for one axis).
-
-    >>> import workbench as wb
-    >>> wb.gradient(wb.constant([1.0, 4.0, 9.0, 16.0])).numpy()
-    array([3., 4., 6., 7.])
-    """
-    f = constant(f)
-    if edge_order != 1:
-        raise NotImplementedError("gradient: only edge_order=1 is supported")
-    axes = tuple(range(f.ndim)) if axis is None else reduction_axes(axis, f.ndim)
-    spacing = list(varargs) if varargs else [1.0] * len(axes)
-    if len(spacing) == 1:
-        spacing = spacing * len(axes)
-    if len(spacing) != len(axes) or any(np.ndim(h) for h in spacing):
-        raise NotImplementedError("gradient: give one scalar spacing, or one per axis")
-    outs = []
-    for ax, h in zip(axes, spacing, strict=True):
-        n = f.shape[ax]
-        if n < 2:
-            raise ValueError(f"gradient: axis {ax} has {n} points; at least 2 are needed")
-        first = ew.sub(f[_along(ax, slice(1, 2))], f[_along(ax, slice(0, 1))])
-        last = ew.sub(f[_along(ax, slice(n - 1, n))], f[_along(ax, slice(n - 2, n - 1))])
-        inner = ew.div(ew.sub(f[_along(ax, slice(2, None))], f[_along(ax, slice(None, n - 2))]),
-                       2.0)
-        outs.append(ew.div(concatenate([first, inner, last], axis=ax), float(h)))
-    return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Tensor:
@@ -325,7 +327,7 @@ def convolve(a: Any, v: Any, mode: str = "full") -> Tensor:
     >>> wb.convolve(wb.constant([1.0, 2.0, 3.0]), wb.constant([0.0, 1.0, 0.5])).numpy()
     array([0. , 1. , 2.5, 4. , 1.5])
     """
-    a, v = constant(a), constant(v)
+    a, v = (sh.reshape(t, (1,)) if t.ndim == 0 else t for t in (constant(a), constant(v)))
     if a.ndim != 1 or v.ndim != 1 or not a.shape[0] or not v.shape[0]:
         raise ValueError(f"convolve: needs two non-empty vectors, got {a.shape} and {v.shape}")
     if v.shape[0] > a.shape[0]:
@@ -363,7 +365,7 @@ def polyval(p: Any, x: Any) -> Tensor:
     array([3., 8.])
     """
     p, x = constant(p), constant(x)
-    out = ew.mul(x, 0)
+    out = Tensor(np.zeros(x.shape, x.dtype))  # NumPy's zeros_like(x): bool stays bool
     for i in range(p.shape[0]):
         out = ew.add(ew.mul(out, x), p[i])
     return out

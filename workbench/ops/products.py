@@ -14,6 +14,7 @@ from workbench.ops import shape as sh
 from workbench.ops.axes import planes_last
 from workbench.ops.einsum import LETTERS, einsum
 from workbench.ops.linalg import matmul
+from workbench.ops.ufunc_dtypes import accumulator_dtype
 from workbench.tensor import Tensor
 
 
@@ -162,4 +163,6 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     n = max(min(rows - lo_r, cols - lo_c), 0)
     if (lo_r, lo_c, n, n) != (0, 0, rows, cols):
         a = sh.getitem(a, (Ellipsis, slice(lo_r, lo_r + n), slice(lo_c, lo_c + n)))
+    if accumulator_dtype(a.dtype) != a.dtype:
+        a = ew.cast(a, accumulator_dtype(a.dtype))  # NumPy sums bool and int32 as int64
     return einsum("...ii->...", a)

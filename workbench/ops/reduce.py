@@ -115,7 +115,14 @@ def max(x, axis=None, keepdims: bool = False) -> Tensor:
 
 
 def min(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Minimum over ``axis`` (``-max(-x)``)."""
+    """Minimum over ``axis`` (``-max(-x)``; bools and unsigned integers, where ``-`` does not
+    reverse the order, as ``top - max(top - x)``)."""
+    kind = ew.dtype_of(as_input(x)).kind
+    if kind == "b":
+        return max(as_input(x) < 1, axis=axis, keepdims=keepdims) < 1  # all(x) = not any(not x)
+    if kind == "u":
+        top = np.iinfo(ew.dtype_of(x)).max
+        return ew.sub(top, max(ew.sub(top, x), axis=axis, keepdims=keepdims))
     return ew.neg(max(ew.neg(x), axis=axis, keepdims=keepdims))
 
 

@@ -172,7 +172,8 @@ def transpose(x, perm=None, *, axes=None) -> Tensor:
 
 
 def broadcast_to(x, shape) -> Tensor:
-    """Broadcast ``x`` to ``shape`` (its gradient sums back)."""
+    """Broadcast ``x`` to ``shape`` (an int or a tuple; its gradient sums back)."""
+    shape = (shape,) if np.ndim(shape) == 0 else shape
     return broadcast_to_p(x, shape=tuple(int(d) for d in shape))
 
 
@@ -282,14 +283,17 @@ def shape(x) -> tuple[int, ...]:
     return tuple(x.shape) if isinstance(x, Tensor) else np.shape(x)
 
 
-def size(x) -> int:
-    """The number of elements (``np.size``, ``tf.size``).
+def size(x, axis: int | None = None) -> int:
+    """The number of elements (``np.size``, ``tf.size``), or the length of ``axis``.
 
     >>> import workbench as wb
-    >>> wb.size(wb.zeros((2, 3)))
-    6
+    >>> wb.size(wb.zeros((2, 3))), wb.size(wb.zeros((2, 3)), axis=-1)
+    (6, 3)
     """
-    return math.prod(shape(x))
+    if axis is None:
+        return math.prod(shape(x))
+    dims = shape(x)
+    return dims[normalize_axis_index(axis, len(dims))]
 
 
 def ndim(x) -> int:

@@ -32,7 +32,7 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False, *, dtype=None,
     x = constant(red.in_dtype(x, dtype))
     ddof = ddof if correction is None else correction  # NumPy 2's name for ddof
     axes, n = _count(x, axis)
-    if n - ddof <= 0:
+    if n - ddof <= 0 and n:  # no elements at all: NaN, as NumPy (which also warns)
         raise ValueError(f"var/std: ddof={ddof} leaves no degrees of freedom for {n} elements "
                          f"per group (axis={axis!r}, shape {x.shape}); use ddof < {n}")
     centered = ew.sub(x, red.mean(x, axis=axes, keepdims=True))
@@ -122,6 +122,8 @@ def nansum(x, axis=None, keepdims: bool = False, *, dtype=None) -> Tensor:
     3.0
     """
     x = constant(red.in_dtype(x, dtype))
+    if x.dtype.kind not in "fc":  # no NaN to skip: NumPy's plain sum (bool, int32 -> int64)
+        return red.sum(x, axis=axis, keepdims=keepdims)
     return red.sum(ew.where(x != x, 0.0, x), axis=axis, keepdims=keepdims)  # noqa: PLR0124
 
 
