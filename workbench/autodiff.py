@@ -146,30 +146,36 @@ def _backward_arrays(live: list[Record], reach: set[int], wanted: set[int],
         if batch and not prim.batchable:
             raise BatchingUnsupported(f"primitive '{prim.name}' does not take batched cotangents")
         rules = prim.vjp_numpy
-        if rules is not None:
-            ans = out._value
-            values = [getattr(a, "_value", a) for a in inputs]
-        for argnum, arg in enumerate(inputs):
-            arg_id = id(arg)
-            if arg_id not in reach:
-                continue
-            if rules is not None:
-                rule = rules[argnum]
-                if rule is None:
-                    continue
-                ct = rule(g, ans, *values, **params)
-            else:
-                rule = prim.vjp[argnum] if type(prim.vjp) is tuple else prim.vjp_rule(argnum)
-                if rule is None:
-                    continue
-                ct = rule(Tensor(g), out, *inputs, **params)
-                if ct is None:
-                    continue
-                ct = _value_of(ct)
-            if batch or getattr(ct, "shape", ()) != getattr(arg._value, "shape", ()):
-                ct = sum_to(Tensor(ct), batch, arg.shape)._value
-            prev = adjoint.get(arg_id)
-            adjoint[arg_id] = ct if prev is None else np.add(prev, ct)
+        if rules is not None and len(inputs) == 1:  # a live unary record: its input is in reach
+            x = inputs[0]
+            ct = rules[0](g, out._value, x._value, **params)
+            _add_cotangent(adjoint, x, ct, batch)
+        elif rules is not None:
+            ans, values = out._value, [getattr(a, "_value", a) for a in inputs]
+            for arg, rule in zip(inputs, rules):
+                if rule is not None and id(arg) in reach:
+                    _add_cotangent(adjoint, arg, rule(g, ans, *values, **params), batch)
+        else:
+            for argnum, arg in enumerate(inputs):
+                if id(arg) in reach:
+                    rule = prim.vjp[argnum] if type(prim.vjp) is tuple else prim.vjp_rule(argnum)
+                    ct = None if rule is None else rule(Tensor(g), out, *inputs, **params)
+                    if ct is not None:
+                        _add_cotangent(adjoint, arg, _value_of(ct), batch)
+
+
+def _add_cotangent(adjoint: dict[int, Any], arg: Tensor, ct: Any, batch: tuple) -> None:
+    """Add the NumPy cotangent ``ct`` to ``arg``'s adjoint, un-broadcast to its shape."""
+    value = arg._value
+    try:
+        broadcast = ct.shape != value.shape
+    except AttributeError:  # a Python number (from a user's rule or primitive)
+        broadcast = np.shape(ct) != np.shape(value)
+    if broadcast or batch:
+        ct = sum_to(Tensor(ct), batch, arg.shape)._value
+    key = id(arg)
+    prev = adjoint.get(key)
+    adjoint[key] = ct if prev is None else np.add(prev, ct)
 
 
 def _value_of(t: Any) -> Any:
