@@ -155,11 +155,12 @@ def _backward_arrays(live: list[Record], reach: set[int], wanted: set[int],
             for arg, rule in zip(inputs, rules):
                 if rule is not None and id(arg) in reach:
                     _add_cotangent(adjoint, arg, rule(g, ans, *values, **params), batch)
-        else:
+        else:  # one Tensor cotangent for all inputs (custom_gradient calls grad_fn once per g)
+            g = Tensor(g)
             for argnum, arg in enumerate(inputs):
                 if id(arg) in reach:
                     rule = prim.vjp[argnum] if type(prim.vjp) is tuple else prim.vjp_rule(argnum)
-                    ct = None if rule is None else rule(Tensor(g), out, *inputs, **params)
+                    ct = None if rule is None else rule(g, out, *inputs, **params)
                     if ct is not None:
                         _add_cotangent(adjoint, arg, _value_of(ct), batch)
 
