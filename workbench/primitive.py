@@ -176,6 +176,8 @@ def defprimitive(
 
     User primitives are not assumed to handle batched cotangents (``batchable=False``), so
     ``jacobian`` falls back to one reverse pass per output row for graphs that contain them.
+    ``vjp_numpy`` (optional) repeats the ``vjp`` rules on NumPy values, the same NumPy calls in
+    the same order, for reverse passes no tape records (see ``Primitive``).
     """
     if not (isinstance(name, str) and name.isascii() and name.isidentifier()):
         raise ValueError(f"primitive name {name!r} must be an ASCII identifier (letters, digits, "
