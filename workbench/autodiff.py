@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from workbench import tape_state
 from workbench.primitive import NON_DIFFERENTIABLE
-from workbench.tensor import Tensor
+from workbench.tensor import STAGING, Tensor, as_input
 
 Record = tuple[Any, tuple[Any, ...], Tensor, dict[str, Any]]
 _FLOAT = np.dtype(np.float64)
@@ -74,15 +75,39 @@ def reverse_pass(
     ``seeds`` pairs each target with its cotangent, shaped ``batch + target.shape``. Each source
     group lists the ids of the tensors standing for one source (a Variable has one snapshot per
     assignment); its gradient is the sum of their adjoints, or None if none is connected.
+
+    While a tape records, the VJP rules run as workbench ops (that tape gets the backward
+    computation, for higher order). Otherwise nothing needs those ops, so the pass runs on NumPy
+    values, with each primitive's ``vjp_numpy`` rules where it has them: the same NumPy calls in
+    the same order, hence the same bits, without a Tensor and a ``bind`` per step.
     """
     wanted = {i for group in source_groups for i in group}
     reach, live = forward_reach(records, wanted)
-    adjoint: dict[int, Tensor] = {}
+    on_arrays = not (tape_state.ACTIVE.get() or STAGING)
+    add = np.add if on_arrays else _ew.add
+    adjoint: dict[int, Any] = {}
     for target, seed in seeds:
         if id(target) in reach:
-            _accumulate(adjoint, id(target), seed)
+            _accumulate(adjoint, id(target), _value_of(seed) if on_arrays else seed, add)
     if not adjoint:
         return [None] * len(source_groups)
+    if on_arrays:
+        _backward_arrays(live, reach, wanted, adjoint, batch_ndim)
+    else:
+        _backward_tensors(live, reach, wanted, adjoint, batch_ndim)
+    results: list[Tensor | None] = []
+    for group in source_groups:
+        parts = [adjoint[i] for i in group if i in adjoint]
+        total = parts[0] if parts else None
+        for part in parts[1:]:
+            total = add(total, part)
+        results.append(Tensor(total) if on_arrays and parts else total)
+    return results
+
+
+def _backward_tensors(live: list[Record], reach: set[int], wanted: set[int],
+                      adjoint: dict[int, Any], batch_ndim: int) -> None:
+    """The reverse sweep with Tensor cotangents and the workbench-op VJP rules."""
     batch = next(iter(adjoint.values())).shape[:batch_ndim]
     for prim, inputs, out, params in reversed(live):
         key = id(out)
@@ -106,14 +131,59 @@ def reverse_pass(
                 ct = sum_to(ct, batch, arg.shape)
             prev = adjoint.get(arg_id)
             adjoint[arg_id] = ct if prev is None else _ew.add(prev, ct)
-    results: list[Tensor | None] = []
-    for group in source_groups:
-        parts = [adjoint[i] for i in group if i in adjoint]
-        total = parts[0] if parts else None
-        for part in parts[1:]:
-            total = _ew.add(total, part)
-        results.append(total)
-    return results
+
+
+def _backward_arrays(live: list[Record], reach: set[int], wanted: set[int],
+                     adjoint: dict[int, Any], batch_ndim: int) -> None:
+    """The reverse sweep with NumPy cotangents: ``vjp_numpy`` rules on the records' values, and
+    the workbench-op rules (given and giving Tensors) for primitives without them."""
+    batch = tuple(np.shape(next(iter(adjoint.values())))[:batch_ndim])
+    for prim, inputs, out, params in reversed(live):
+        key = id(out)
+        g = adjoint.get(key) if key in wanted else adjoint.pop(key, None)
+        if g is None:
+            continue
+        if batch and not prim.batchable:
+            raise BatchingUnsupported(f"primitive '{prim.name}' does not take batched cotangents")
+        rules = prim.vjp_numpy
+        if rules is not None and len(inputs) == 1:  # a live unary record: its input is in reach
+            x = inputs[0]
+            ct = rules[0](g, out._value, x._value, **params)
+            _add_cotangent(adjoint, x, ct, batch)
+        elif rules is not None:
+            ans, values = out._value, [getattr(a, "_value", a) for a in inputs]
+            for arg, rule in zip(inputs, rules):
+                if rule is not None and id(arg) in reach:
+                    _add_cotangent(adjoint, arg, rule(g, ans, *values, **params), batch)
+        else:  # one Tensor cotangent for all inputs (custom_gradient calls grad_fn once per g)
+            g = Tensor(g)
+            for argnum, arg in enumerate(inputs):
+                if id(arg) in reach:
+                    rule = prim.vjp[argnum] if type(prim.vjp) is tuple else prim.vjp_rule(argnum)
+                    ct = None if rule is None else rule(g, out, *inputs, **params)
+                    if ct is not None:
+                        _add_cotangent(adjoint, arg, _value_of(ct), batch)
+
+
+def _add_cotangent(adjoint: dict[int, Any], arg: Tensor, ct: Any, batch: tuple) -> None:
+    """Add the NumPy cotangent ``ct`` to ``arg``'s adjoint, un-broadcast to its shape."""
+    value = arg._value
+    try:
+        broadcast = ct.shape != value.shape
+    except AttributeError:  # a Python number (from a user's rule or primitive)
+        broadcast = np.shape(ct) != np.shape(value)
+    if broadcast or batch:
+        ct = sum_to(Tensor(ct), batch, arg.shape)._value
+    key = id(arg)
+    prev = adjoint.get(key)
+    adjoint[key] = ct if prev is None else np.add(prev, ct)
+
+
+def _value_of(t: Any) -> Any:
+    """The NumPy value an op would compute on for ``t`` (a Tensor, a Variable, a number...)."""
+    if type(t) is not Tensor:
+        t = as_input(t)
+    return t._value if isinstance(t, Tensor) else t
 
 
 def _raw_shape(t: Tensor) -> tuple[int, ...]:
@@ -125,9 +195,9 @@ def _raw_shape(t: Tensor) -> tuple[int, ...]:
         return ()
 
 
-def _accumulate(adjoint: dict[int, Tensor], key: int, ct: Tensor) -> None:
+def _accumulate(adjoint: dict[int, Any], key: int, ct: Any, add: Any) -> None:
     prev = adjoint.get(key)
-    adjoint[key] = ct if prev is None else _ew.add(prev, ct)
+    adjoint[key] = ct if prev is None else add(prev, ct)
 
 
 from workbench.ops import elementwise as _ew

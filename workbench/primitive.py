@@ -52,6 +52,10 @@ class Primitive:
     ``None`` (no rule: differentiating raises ``LookupError``). Rules are written in workbench ops,
     so a reverse pass is itself recorded and differentiable, and they accept cotangents ``g`` with
     extra *leading* batch axes (``g.shape == batch + ans.shape``) so jacobians need one pass.
+
+    ``vjp_numpy`` (optional, with a tuple ``vjp``) holds the same rules on NumPy values, NumPy
+    call for NumPy call, so they give the same bits: the reverse pass runs them instead when no
+    tape records it (nothing then needs the backward computation as workbench ops).
     """
 
     name: str
@@ -61,6 +65,7 @@ class Primitive:
     numba: Any = None
     kind: str = "custom"
     batchable: bool = True
+    vjp_numpy: tuple | None = None
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -154,6 +159,7 @@ def defprimitive(
     kind: str = "custom",
     batchable: bool | None = None,
     register: bool = True,
+    vjp_numpy: Sequence | None = None,
 ) -> Primitive:
     """Define a primitive: its NumPy forward and its VJP rules (one per input).
 
@@ -171,6 +177,8 @@ def defprimitive(
 
     User primitives are not assumed to handle batched cotangents (``batchable=False``), so
     ``jacobian`` falls back to one reverse pass per output row for graphs that contain them.
+    ``vjp_numpy`` (optional) repeats the ``vjp`` rules on NumPy values, the same NumPy calls in
+    the same order, for reverse passes no tape records (see ``Primitive``).
     """
     if not (isinstance(name, str) and name.isascii() and name.isidentifier()):
         raise ValueError(f"primitive name {name!r} must be an ASCII identifier (letters, digits, "
@@ -178,6 +186,11 @@ def defprimitive(
                          "generated code and printed graphs, e.g. defprimitive('my_op', ...)")
     if isinstance(vjp, Sequence) and not isinstance(vjp, tuple):
         vjp = tuple(vjp)
+    if vjp_numpy is not None:
+        vjp_numpy = tuple(vjp_numpy)
+        if not isinstance(vjp, tuple) or [r is None for r in vjp] != [r is None for r in vjp_numpy]:
+            raise ValueError(f"primitive '{name}': vjp_numpy needs a tuple vjp, with a rule "
+                             "exactly where vjp has one (None where it has None)")
     prim = Primitive(
         name=name,
         forward=forward,
@@ -186,6 +199,7 @@ def defprimitive(
         numba=numba,
         kind=kind,
         batchable=(kind != "custom") if batchable is None else batchable,
+        vjp_numpy=vjp_numpy,
     )
     if register:
         REGISTRY.add(prim)
@@ -214,20 +228,28 @@ def _check_rules(prim: Primitive) -> None:
 def bind(prim: Primitive, *args: Any, **params: Any) -> Tensor:
     """Run ``prim`` eagerly on ``args`` and offer the application to every active tape.
 
-    This is the hot path of eager mode: all-Tensor arguments take the short branch, with one
-    and two arguments (nearly every op) unpacked without building a list.
+    This is the hot path of eager mode: Tensor arguments (and, with two arguments, a Python
+    float or int beside a Tensor) take the short branch, with one and two arguments (nearly
+    every op) unpacked without building a list.
     """
     n = len(args)
     if n == 2:
         x, y = args
-        if type(x) is not Tensor or type(y) is not Tensor:
+        tx, ty = type(x), type(y)
+        if tx is Tensor:
+            x = x._value
+        elif tx is not float and tx is not int or ty is not Tensor:
             return _bind_converted(prim, args, params)
-        out = Tensor(prim.forward(x._value, y._value, **params))
+        if ty is Tensor:
+            y = y._value
+        elif ty is not float and ty is not int:
+            return _bind_converted(prim, args, params)
+        out = Tensor(prim.forward(x, y, **params) if params else prim.forward(x, y))
     elif n == 1:
         x = args[0]
         if type(x) is not Tensor:
             return _bind_converted(prim, args, params)
-        out = Tensor(prim.forward(x._value, **params))
+        out = Tensor(prim.forward(x._value, **params) if params else prim.forward(x._value))
     else:
         for a in args:
             if type(a) is not Tensor:

@@ -22,6 +22,12 @@ def dtype_of(x) -> np.dtype:
     return x.dtype if isinstance(x, Tensor) else np.result_type(x)
 
 
+def _one_and_square(ufunc, v):
+    """``ufunc(1.0, v * v)`` on NumPy values, an array result written into the square's buffer."""
+    sq = v * v
+    return ufunc(1.0, sq, out=sq) if type(sq) is np.ndarray else ufunc(1.0, sq)
+
+
 def _piecewise_where(c, x, y):
     return sympy.Piecewise((x, c), (y, True))
 
@@ -36,6 +42,7 @@ def _round_half_even(x):
 neg = defprimitive(
     "neg", np.negative,
     vjp=(lambda g, ans, x: neg(g),),
+    vjp_numpy=(lambda g, ans, x: -g,),
     sympy=lambda x: -x,
     kind=EW,
     numba="(-{0})",
@@ -43,6 +50,7 @@ neg = defprimitive(
 add = defprimitive(
     "add", np.add,
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+    vjp_numpy=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
     sympy=lambda x, y: x + y,
     kind=EW,
     numba="({0} + {1})",
@@ -50,6 +58,7 @@ add = defprimitive(
 sub = defprimitive(
     "sub", np.subtract,
     vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: neg(g)),
+    vjp_numpy=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
     sympy=lambda x, y: x - y,
     kind=EW,
     numba="({0} - {1})",
@@ -57,6 +66,7 @@ sub = defprimitive(
 mul = defprimitive(
     "mul", np.multiply,
     vjp=(lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(g, x)),
+    vjp_numpy=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
     sympy=lambda x, y: x * y,
     kind=EW,
     numba="({0} * {1})",
@@ -64,6 +74,7 @@ mul = defprimitive(
 div = defprimitive(
     "div", np.true_divide,
     vjp=(lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(div(mul(g, ans), y))),
+    vjp_numpy=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -(g * ans / y)),
     sympy=lambda x, y: x / y,
     kind=EW,
     numba="({0} / {1})",
@@ -139,6 +150,7 @@ fmod = defprimitive(  # C's remainder: the sign of x (truncating division)
 exp = defprimitive(
     "exp", np.exp,
     vjp=(lambda g, ans, x: mul(g, ans),),
+    vjp_numpy=(lambda g, ans, x: g * ans,),
     sympy=sympy.exp,
     kind=EW,
     numba="{T}(vecmath.exp(np.float64({0})))",  # vectorises on the CPU; CUDA: math.exp
@@ -146,6 +158,7 @@ exp = defprimitive(
 log = defprimitive(
     "log", np.log,
     vjp=(lambda g, ans, x: div(g, x),),
+    vjp_numpy=(lambda g, ans, x: g / x,),
     sympy=sympy.log,
     kind=EW,
     numba="math.log({0})",
@@ -153,6 +166,7 @@ log = defprimitive(
 log1p = defprimitive(
     "log1p", np.log1p,
     vjp=(lambda g, ans, x: div(g, add(x, 1.0)),),
+    vjp_numpy=(lambda g, ans, x: g / (x + 1.0),),
     sympy=lambda x: sympy.log(1 + x),
     kind=EW,
     numba="math.log1p({0})",
@@ -160,6 +174,7 @@ log1p = defprimitive(
 expm1 = defprimitive(
     "expm1", np.expm1,
     vjp=(lambda g, ans, x: mul(g, add(ans, 1.0)),),
+    vjp_numpy=(lambda g, ans, x: g * (ans + 1.0),),
     sympy=lambda x: sympy.exp(x) - 1,
     kind=EW,
     numba="math.expm1({0})",
@@ -167,6 +182,7 @@ expm1 = defprimitive(
 sin = defprimitive(
     "sin", np.sin,
     vjp=(lambda g, ans, x: mul(g, cos(x)),),
+    vjp_numpy=(lambda g, ans, x: g * np.cos(x),),
     sympy=sympy.sin,
     kind=EW,
     numba="math.sin({0})",
@@ -174,6 +190,7 @@ sin = defprimitive(
 cos = defprimitive(
     "cos", np.cos,
     vjp=(lambda g, ans, x: neg(mul(g, sin(x))),),
+    vjp_numpy=(lambda g, ans, x: -(g * np.sin(x)),),
     sympy=sympy.cos,
     kind=EW,
     numba="math.cos({0})",
@@ -181,6 +198,7 @@ cos = defprimitive(
 tan = defprimitive(
     "tan", np.tan,
     vjp=(lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))),),
+    vjp_numpy=(lambda g, ans, x: g * _one_and_square(np.add, ans),),
     sympy=sympy.tan,
     kind=EW,
     numba="math.tan({0})",
@@ -188,6 +206,7 @@ tan = defprimitive(
 arcsin = defprimitive(
     "arcsin", np.arcsin,
     vjp=(lambda g, ans, x: div(g, sqrt(sub(1.0, mul(x, x)))),),
+    vjp_numpy=(lambda g, ans, x: g / np.sqrt(_one_and_square(np.subtract, x)),),
     sympy=sympy.asin,
     kind=EW,
     numba="math.asin({0})",
@@ -195,6 +214,7 @@ arcsin = defprimitive(
 arccos = defprimitive(
     "arccos", np.arccos,
     vjp=(lambda g, ans, x: neg(div(g, sqrt(sub(1.0, mul(x, x))))),),
+    vjp_numpy=(lambda g, ans, x: -(g / np.sqrt(_one_and_square(np.subtract, x))),),
     sympy=sympy.acos,
     kind=EW,
     numba="math.acos({0})",
@@ -202,6 +222,7 @@ arccos = defprimitive(
 arctan = defprimitive(
     "arctan", np.arctan,
     vjp=(lambda g, ans, x: div(g, add(1.0, mul(x, x))),),
+    vjp_numpy=(lambda g, ans, x: g / _one_and_square(np.add, x),),
     sympy=sympy.atan,
     kind=EW,
     numba="math.atan({0})",
@@ -209,6 +230,7 @@ arctan = defprimitive(
 sinh = defprimitive(
     "sinh", np.sinh,
     vjp=(lambda g, ans, x: mul(g, cosh(x)),),
+    vjp_numpy=(lambda g, ans, x: g * np.cosh(x),),
     sympy=sympy.sinh,
     kind=EW,
     numba="math.sinh({0})",
@@ -216,6 +238,7 @@ sinh = defprimitive(
 cosh = defprimitive(
     "cosh", np.cosh,
     vjp=(lambda g, ans, x: mul(g, sinh(x)),),
+    vjp_numpy=(lambda g, ans, x: g * np.sinh(x),),
     sympy=sympy.cosh,
     kind=EW,
     numba="math.cosh({0})",
@@ -223,6 +246,7 @@ cosh = defprimitive(
 tanh = defprimitive(
     "tanh", np.tanh,
     vjp=(lambda g, ans, x: mul(g, sub(1.0, mul(ans, ans))),),
+    vjp_numpy=(lambda g, ans, x: g * _one_and_square(np.subtract, ans),),
     sympy=sympy.tanh,
     kind=EW,
     numba="{T}(vecmath.tanh(np.float64({0})))",  # vectorises on the CPU; CUDA: math.tanh
@@ -230,6 +254,7 @@ tanh = defprimitive(
 sqrt = defprimitive(
     "sqrt", np.sqrt,
     vjp=(lambda g, ans, x: div(mul(g, 0.5), ans),),
+    vjp_numpy=(lambda g, ans, x: g * 0.5 / ans,),
     sympy=sympy.sqrt,
     kind=EW,
     numba="math.sqrt({0})",
@@ -237,6 +262,7 @@ sqrt = defprimitive(
 abs = defprimitive(
     "abs", np.abs,
     vjp=(lambda g, ans, x: mul(g, sign(x)),),
+    vjp_numpy=(lambda g, ans, x: g * np.sign(x),),
     sympy=sympy.Abs,
     kind=EW,
     numba="abs({0})",
@@ -272,6 +298,8 @@ ceil = defprimitive(
 maximum = defprimitive(  # ties send the gradient to x, as TensorFlow does
     "maximum", np.maximum,
     vjp=(lambda g, ans, x, y: where(x >= y, g, 0.0), lambda g, ans, x, y: where(x >= y, 0.0, g)),
+    vjp_numpy=(lambda g, ans, x, y: np.where(x >= y, g, 0.0),
+               lambda g, ans, x, y: np.where(x >= y, 0.0, g)),
     sympy=sympy.Max,
     kind=EW,
     numba="({0} if {0} >= {1} or {0} != {0} else {1})",
@@ -279,6 +307,8 @@ maximum = defprimitive(  # ties send the gradient to x, as TensorFlow does
 minimum = defprimitive(  # ties send the gradient to x, as TensorFlow does
     "minimum", np.minimum,
     vjp=(lambda g, ans, x, y: where(x <= y, g, 0.0), lambda g, ans, x, y: where(x <= y, 0.0, g)),
+    vjp_numpy=(lambda g, ans, x, y: np.where(x <= y, g, 0.0),
+               lambda g, ans, x, y: np.where(x <= y, 0.0, g)),
     sympy=sympy.Min,
     kind=EW,
     numba="({0} if {0} <= {1} or {0} != {0} else {1})",
@@ -286,6 +316,8 @@ minimum = defprimitive(  # ties send the gradient to x, as TensorFlow does
 where = defprimitive(
     "where", np.where,
     vjp=(None, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: where(c, 0.0, g)),
+    vjp_numpy=(None, lambda g, ans, c, x, y: np.where(c, g, 0.0),
+               lambda g, ans, c, x, y: np.where(c, 0.0, g)),
     sympy=_piecewise_where,
     kind=EW,
     numba="({1} if {0} else {2})",
@@ -293,6 +325,7 @@ where = defprimitive(
 cast_p = defprimitive(
     "cast", lambda x, dtype: np.asarray(x).astype(dtype),
     vjp=(lambda g, ans, x, dtype: cast(g, dtype=dtype_of(x)),),
+    vjp_numpy=(lambda g, ans, x, dtype: np.asarray(g).astype(np.result_type(x)),),
     sympy=lambda x, dtype: x,
     kind=EW,
     numba="{T}({0})",
