@@ -292,14 +292,16 @@ def test_histogram_sequence_mask_and_unique():
     np.testing.assert_array_equal(wb.sequence_mask([[1], [3]], 4).numpy(),
                                   [[[True, False, False, False]], [[True, True, True, False]]])
     x = [4, 2, 4, 9, 2, 2]
-    y, idx = wb.unique(x)
+    y, idx, _ = wb.unique_with_counts(x)  # tf.unique's (y, idx)
     seen = list(dict.fromkeys(x))
     assert y.numpy().tolist() == seen and idx.numpy().tolist() == [seen.index(a) for a in x]
     assert wb.unique_with_counts(x).count.numpy().tolist() == [x.count(a) for a in seen]
-    values, counts = wb.unique(x, return_counts=True)  # NumPy's keywords: NumPy's np.unique
+    assert wb.unique(x).numpy().tolist() == sorted(seen)  # the top-level name is NumPy's
+    values, counts = wb.unique(x, return_counts=True)
     assert values.numpy().tolist() == sorted(seen)
     assert counts.numpy().tolist() == [x.count(a) for a in sorted(seen)]
     assert wb.unique([[1, 2], [1, 2]], axis=0).numpy().tolist() == [[1, 2]]
+    assert wb.unique([[3, 1], [1, 2]]).numpy().tolist() == [1, 2, 3]  # flattened
 
 
 @pytest.mark.parametrize("seq_axis, batch_axis", [(1, 0), (0, 1), (2, 0)])
@@ -359,3 +361,17 @@ def test_segments_scatters_and_scans_compile():
     got_y, got_g = wb.function(run)(x)
     np.testing.assert_allclose(got_y.numpy(), want_y.numpy(), rtol=1e-12)
     np.testing.assert_allclose(got_g.numpy(), want_g.numpy(), rtol=1e-12)
+
+
+@given(st.lists(st.sampled_from([-1.5, 0.0, 2.0, 3.25]), min_size=1, max_size=12))
+def test_unique_values_are_first_occurrences_and_carry_their_gradient(values):
+    x = wb.Variable(np.array(values))
+    want = np.unique(np.array(values))
+    w = np.arange(1.0, want.size + 1)
+    with wb.GradientTape() as tape:
+        loss = wb.reduce_sum(wb.unique(x) * w)
+    grad = np.zeros(len(values))
+    for k, v in enumerate(want):  # each distinct value's weight lands on its first occurrence
+        grad[values.index(v)] = w[k]
+    np.testing.assert_array_equal(wb.unique(x).numpy(), want)
+    np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), grad)

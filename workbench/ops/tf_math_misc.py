@@ -174,14 +174,6 @@ def reverse_sequence(input: Any, seq_lengths: Any, seq_axis: int = 1,
     return sh.getitem(x, tuple(grid))
 
 
-class Unique(NamedTuple):
-    """``tf.unique``'s result: the distinct values in order of first appearance, and for each
-    input element the position of its value in ``y``."""
-
-    y: Tensor
-    idx: Tensor
-
-
 class UniqueWithCounts(NamedTuple):
     """``tf.unique_with_counts``'s result: ``y``, ``idx`` and how often each value occurs."""
 
@@ -203,33 +195,35 @@ def _first_seen(x: Tensor, out_idx: Any) -> tuple[Tensor, np.ndarray, np.ndarray
     return y, rank[inverse.reshape(-1)].astype(out_idx), counts[order].astype(out_idx)
 
 
-def unique(x: Any, out_idx: Any = np.int32, *, return_index: bool = False,
-           return_inverse: bool = False, return_counts: bool = False, axis: int | None = None,
-           equal_nan: bool = True, sorted: bool | None = None) -> Any:
-    """TensorFlow's ``tf.unique``: the distinct values of a vector in order of first appearance,
-    and the index of each element's value (a ``(y, idx)`` pair).
-
-    Given any of NumPy's keywords (``return_index``, ``return_inverse``, ``return_counts``,
-    ``axis``, ``sorted``...), NumPy's ``np.unique`` instead: sorted values (and the arrays
-    asked for), not differentiable.
+def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True,
+           sorted: bool = True) -> Any:
+    """NumPy's ``np.unique``: the sorted distinct values (and the arrays asked for). The values
+    are the input's elements picked at their first occurrence, so their gradient reaches those
+    elements. TensorFlow's ``tf.unique`` (first-appearance order, ``(y, idx)``) is
+    ``unique_with_counts(x)[:2]``: NumPy's name wins at the top level, as for ``where``.
 
     >>> import workbench as wb
-    >>> y, idx = wb.unique([3, 1, 3, 2])
+    >>> wb.unique([3, 1, 3, 2]).numpy()
+    array([1, 2, 3])
+    >>> y, idx, count = wb.unique_with_counts([3, 1, 3, 2])
     >>> y.numpy(), idx.numpy()
     (array([3, 1, 2]), array([0, 1, 0, 2], dtype=int32))
-    >>> wb.unique([3, 1, 3, 2], sorted=True).numpy()
-    array([1, 2, 3])
     """
-    if sorted is not None or axis is not None or return_index or return_inverse or return_counts:
-        out = np.unique(_np(x), return_index, return_inverse, return_counts, axis,
-                        equal_nan=equal_nan, sorted=True if sorted is None else sorted)
-        return tuple(map(constant, out)) if isinstance(out, tuple) else constant(out)
-    y, idx, _ = _first_seen(constant(x), out_idx)
-    return Unique(y, constant(idx))
+    x = constant(ar)
+    values, first, *rest = np.unique(x.numpy(), True, return_inverse, return_counts, axis,
+                                     equal_nan=equal_nan, sorted=sorted)
+    if axis is None:
+        picked = sh.getitem(sh.reshape(x, (-1,)), first)
+    else:
+        picked = sh.getitem(x, (slice(None),) * normalize_axis_index(axis, x.ndim) + (first,))
+    out = [picked] + ([constant(first)] if return_index else []) + [constant(r) for r in rest]
+    return tuple(out) if len(out) > 1 else picked
 
 
 def unique_with_counts(x: Any, out_idx: Any = np.int32) -> UniqueWithCounts:
-    """``tf.unique_with_counts``: ``unique``'s ``y`` and ``idx`` plus each value's count.
+    """``tf.unique_with_counts``: the distinct values of a vector in order of first appearance
+    (``y``), the index of each element's value in ``y`` (``idx``) and each value's ``count``.
 
     >>> import workbench as wb
     >>> wb.unique_with_counts([3, 1, 3]).count.numpy()
