@@ -211,8 +211,8 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     (array([3, 1, 2]), array([0, 1, 0, 2], dtype=int32))
     """
     x = constant(ar)
-    values, first, *rest = np.unique(x.numpy(), True, return_inverse, return_counts, axis,
-                                     equal_nan=equal_nan, sorted=sorted)
+    _, first, *rest = np.unique(x.numpy(), True, return_inverse, return_counts, axis,
+                                equal_nan=equal_nan, sorted=sorted)
     if axis is None:
         picked = sh.getitem(sh.reshape(x, (-1,)), first)
     else:
