@@ -105,10 +105,9 @@ def reverse_pass(
     return results
 
 
-def _backward_tensors(live: list[Record], reach: set[int], wanted: set[int],
-                      adjoint: dict[int, Any], batch_ndim: int) -> None:
-    """The reverse sweep with Tensor cotangents and the workbench-op VJP rules."""
-    batch = next(iter(adjoint.values())).shape[:batch_ndim]
+def _due(live: list[Record], wanted: set[int], adjoint: dict[int, Any], batch: tuple):
+    """The live records in reverse order, each with its output's cotangent (taken out of
+    ``adjoint`` unless the output is a source), skipping those that received none."""
     for prim, inputs, out, params in reversed(live):
         key = id(out)
         g = adjoint.get(key) if key in wanted else adjoint.pop(key, None)
@@ -116,6 +115,14 @@ def _backward_tensors(live: list[Record], reach: set[int], wanted: set[int],
             continue
         if batch and not prim.batchable:
             raise BatchingUnsupported(f"primitive '{prim.name}' does not take batched cotangents")
+        yield prim, inputs, out, params, g
+
+
+def _backward_tensors(live: list[Record], reach: set[int], wanted: set[int],
+                      adjoint: dict[int, Any], batch_ndim: int) -> None:
+    """The reverse sweep with Tensor cotangents and the workbench-op VJP rules."""
+    batch = next(iter(adjoint.values())).shape[:batch_ndim]
+    for prim, inputs, out, params, g in _due(live, wanted, adjoint, batch):
         rules = prim.vjp if type(prim.vjp) is tuple else None
         for argnum, arg in enumerate(inputs):
             arg_id = id(arg)
@@ -129,8 +136,7 @@ def _backward_tensors(live: list[Record], reach: set[int], wanted: set[int],
                 continue
             if batch or _raw_shape(ct) != _raw_shape(arg):
                 ct = sum_to(ct, batch, arg.shape)
-            prev = adjoint.get(arg_id)
-            adjoint[arg_id] = ct if prev is None else _ew.add(prev, ct)
+            _accumulate(adjoint, arg_id, ct, _ew.add)
 
 
 def _backward_arrays(live: list[Record], reach: set[int], wanted: set[int],
@@ -138,13 +144,7 @@ def _backward_arrays(live: list[Record], reach: set[int], wanted: set[int],
     """The reverse sweep with NumPy cotangents: ``vjp_numpy`` rules on the records' values, and
     the workbench-op rules (given and giving Tensors) for primitives without them."""
     batch = tuple(np.shape(next(iter(adjoint.values())))[:batch_ndim])
-    for prim, inputs, out, params in reversed(live):
-        key = id(out)
-        g = adjoint.get(key) if key in wanted else adjoint.pop(key, None)
-        if g is None:
-            continue
-        if batch and not prim.batchable:
-            raise BatchingUnsupported(f"primitive '{prim.name}' does not take batched cotangents")
+    for prim, inputs, out, params, g in _due(live, wanted, adjoint, batch):
         rules = prim.vjp_numpy
         if rules is not None and len(inputs) == 1:  # a live unary record: its input is in reach
             x = inputs[0]
@@ -174,9 +174,7 @@ def _add_cotangent(adjoint: dict[int, Any], arg: Tensor, ct: Any, batch: tuple) 
         broadcast = np.shape(ct) != np.shape(value)
     if broadcast or batch:
         ct = sum_to(Tensor(ct), batch, arg.shape)._value
-    key = id(arg)
-    prev = adjoint.get(key)
-    adjoint[key] = ct if prev is None else np.add(prev, ct)
+    _accumulate(adjoint, id(arg), ct, np.add)
 
 
 def _value_of(t: Any) -> Any:
