@@ -24,6 +24,19 @@ def _indices(indices: Any, name: str = "indices") -> np.ndarray:
     return idx
 
 
+def integer_values(values: Any, what: str) -> np.ndarray:
+    """``values`` (a Tensor, array or list) as int64 indices; ``what`` names them in the error.
+    Empty values pass whatever their dtype (``[]`` is a float array to NumPy).
+
+    >>> integer_values([2, 0], "ids")
+    array([2, 0])
+    """
+    arr = np.asarray(values._value if isinstance(values, Tensor) else values)
+    if arr.dtype.kind not in "iu" and arr.size:
+        raise TypeError(f"{what} must be integers, got dtype {arr.dtype.name}")
+    return arr.astype(np.int64)
+
+
 def _placed(values: np.ndarray, at: int, ndim: int) -> np.ndarray:
     """``values`` reshaped so its axes sit at positions ``at, at+1, ...`` of a rank-``ndim``
     grid."""

@@ -13,15 +13,14 @@ import numpy as np
 from workbench.convert import constant
 from workbench.ops import elementwise as ew
 from workbench.ops import shape as sh
+from workbench.ops.indexing import integer_values
 from workbench.ops.segments import unsorted_segment_max, unsorted_segment_min
 from workbench.tensor import Tensor
 
 
 def _index_tuples(indices: Any, shape: tuple[int, ...], updates: Tensor, op: str) -> np.ndarray:
     """The checked index tuples (last axis of ``indices``) into ``shape``."""
-    idx = np.asarray(indices._value if isinstance(indices, Tensor) else indices)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"{op}: indices must be integers, got dtype {idx.dtype.name}")
+    idx = integer_values(indices, f"{op}: indices")
     if idx.ndim < 1 or idx.shape[-1] > len(shape):
         raise ValueError(f"{op}: indices of shape {idx.shape} need a last axis of at most the "
                          f"rank of the shape {shape}")

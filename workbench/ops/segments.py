@@ -17,14 +17,12 @@ from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops import shape as sh
 from workbench.ops.cumulative import prod
+from workbench.ops.indexing import integer_values
 from workbench.tensor import Tensor
 
 
 def _ids(segment_ids: Any, op: str) -> np.ndarray:
-    ids = np.asarray(segment_ids._value if isinstance(segment_ids, Tensor) else segment_ids)
-    if ids.dtype.kind not in "iu" and not (ids.size == 0 and ids.dtype.kind == "f"):
-        raise TypeError(f"{op}: segment_ids must be integers, got dtype {ids.dtype.name}")
-    return ids.astype(np.int64)
+    return integer_values(segment_ids, f"{op}: segment_ids")
 
 
 def _flatten(data: Tensor, ids: np.ndarray, num_segments: int, op: str):

@@ -15,6 +15,7 @@ from workbench.ops import shape as sh
 from workbench.ops.axes import normalize_axis_index
 from workbench.ops.cumulative import _flip, _scan_mul, _shift_in
 from workbench.ops.elementwise_composite import logaddexp
+from workbench.ops.indexing import integer_values
 from workbench.tensor import Tensor
 
 
@@ -23,10 +24,7 @@ def _np(x: Any) -> np.ndarray:
 
 
 def _ints(x: Any, op: str, name: str) -> np.ndarray:
-    arr = _np(x)
-    if arr.dtype.kind not in "iu" and arr.size:
-        raise TypeError(f"{op}: {name} must be integers, got dtype {arr.dtype.name}")
-    return arr.astype(np.int64)
+    return integer_values(x, f"{op}: {name}")
 
 
 def bincount(arr: Any, weights: Any = None, minlength: int | None = None,
