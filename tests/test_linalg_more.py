@@ -420,3 +420,17 @@ def test_symbolic_derivative_of_det_is_the_adjugate():
     np.testing.assert_allclose(d.value, d.tape_value)
 
 
+
+
+@pytest.mark.parametrize("ord", [None, 2, 3, 0.5])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_norms_of_non_finite_vectors_follow_numpy(ord, bad):
+    """A NaN or infinite element gives NumPy's NaN or inf norm (the zero-norm guard once turned
+    a NaN sum into a silent 0)."""
+    v = np.array([3.0, bad, 0.0])
+    with np.errstate(invalid="ignore"):
+        got = float(wb.linalg.norm(wb.constant(v), ord=ord))
+        want = float(np.linalg.norm(v, ord=ord))
+    np.testing.assert_equal(got, want)
+    np.testing.assert_equal(float(wb.linalg.global_norm([wb.constant(v[:1]), wb.constant(v[1:])])),
+                            float(np.linalg.norm(v)))

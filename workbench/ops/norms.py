@@ -22,11 +22,12 @@ from workbench.tensor import Tensor
 
 
 def _root(total, p: float) -> Tensor:
-    """``total ** (1/p)``, and 0 with gradient 0 where ``total`` is 0."""
-    pos = total > 0.0
-    safe = ew.where(pos, total, 1.0)
+    """``total ** (1/p)``, and 0 with gradient 0 where ``total`` is 0 (a NaN total stays NaN:
+    the mask tests for zero, not for a positive total)."""
+    zero = total == 0.0
+    safe = ew.where(zero, 1.0, total)
     root = ew.sqrt(safe) if p == 2 else ew.power(safe, 1.0 / p)
-    return ew.where(pos, root, 0.0)
+    return ew.where(zero, 0.0, root)
 
 
 def _sum_squares(x, axis) -> Tensor:
