@@ -854,6 +854,21 @@ def test_add_n_unstack_boolean_mask_gradients():
         tf.add_n([tf.zeros([2]), tf.zeros([3])])
 
 
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_clip_by_global_norm_of_a_non_finite_norm_is_nan_everywhere(bad):
+    """TensorFlow signals an infinite or NaN global norm by NaN entries (not a silent 0)."""
+    with np.errstate(invalid="ignore"):
+        clipped, norm = tf.clip_by_global_norm([tf.constant([3.0]), tf.constant([bad])], 1.0)
+    assert not np.isfinite(float(norm))
+    assert all(np.isnan(c.numpy()).all() for c in clipped)
+
+
+def test_clip_by_global_norm_keeps_each_tensors_dtype():
+    clipped, _ = tf.clip_by_global_norm([tf.constant([3.0], tf.float32), tf.constant([4.0])], 1.0)
+    assert [c.dtype for c in clipped] == [tf.float32, tf.float64]
+    close(clipped[0], [0.6], rtol=1e-6), close(clipped[1], [0.8])
+
+
 def test_clip_by_global_norm_and_moments_bias_add_embedding_lookup():
     clipped, norm = tf.clip_by_global_norm([tf.constant([3.0]), None, tf.constant([4.0])], 2.5)
     close(norm, 5.0), close(clipped[0], [1.5]), close(clipped[2], [2.0])

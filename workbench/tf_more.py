@@ -89,7 +89,8 @@ def boolean_mask(tensor: Any, mask: Any, axis: int = 0, name: str | None = None)
 def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
                         name: str | None = None) -> tuple[list, Tensor]:
     """Scale every tensor by ``clip_norm / max(global_norm, clip_norm)`` (``tf.clip_by_global_norm``);
-    returns ``(clipped_list, global_norm)``. None entries stay None.
+    returns ``(clipped_list, global_norm)``. None entries stay None; a non-finite global norm
+    makes every entry NaN, as TensorFlow signals it. The scale takes each tensor's dtype.
 
     >>> import workbench as wb
     >>> clipped, n = wb.clip_by_global_norm([wb.constant([3.0]), wb.constant([4.0])], 1.0)
@@ -99,7 +100,14 @@ def clip_by_global_norm(t_list: Any, clip_norm: Any, use_norm: Any = None,
     t_list = list(t_list)
     norm = global_norm(t_list) if use_norm is None else as_input(use_norm)
     scale = elementwise.divide(clip_norm, elementwise.maximum(norm, clip_norm))
-    return [None if t is None else elementwise.multiply(t, scale) for t in t_list], norm
+    scale = elementwise.add(scale, elementwise.subtract(norm, norm))  # NaN where norm is not finite
+    clipped = []
+    for t in t_list:
+        if t is not None:
+            t = as_input(t)
+            t = elementwise.multiply(t, elementwise.cast(scale, t.dtype))
+        clipped.append(t)
+    return clipped, norm
 
 
 def is_tensor(x: Any) -> bool:

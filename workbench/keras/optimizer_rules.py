@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from workbench.ops import elementwise as ew
-from workbench.ops import reduce as red
+from workbench.ops.arrays import clip_by_norm
 from workbench.optim import Optimizer, Slots
 from workbench.tensor import Tensor, Variable, constant
+from workbench.tf_more import clip_by_global_norm
 
 
 def _step(step: Any, value: Any) -> Any:
@@ -130,10 +131,6 @@ def apply_rule(opt: Optimizer, rule: Any, grad: Tensor, var: Variable) -> None:
     var.assign(value)
 
 
-def _norm(g: Any) -> Tensor:
-    return ew.sqrt(red.sum(ew.square(g)))
-
-
 def clip_gradients(grads: list[Any], clipnorm: float | None, clipvalue: float | None,
                    global_clipnorm: float | None) -> list[Any]:
     """Keras's gradient clipping: each gradient to L2 norm ``clipnorm``, all of them together
@@ -144,17 +141,11 @@ def clip_gradients(grads: list[Any], clipnorm: float | None, clipvalue: float | 
     array([0.6, 0.8])
     """
     if clipnorm:
-        return [None if g is None else ew.div(ew.mul(g, clipnorm), ew.maximum(_norm(g), clipnorm))
-                for g in grads]
+        return [None if g is None else clip_by_norm(g, clipnorm) for g in grads]
     if global_clipnorm:
-        present = [g for g in grads if g is not None]
-        if not present:
+        if all(g is None for g in grads):
             return grads
-        norm = ew.sqrt(sum(red.sum(ew.square(g)) for g in present))
-        # a non-finite norm makes the scale NaN, as Keras's clip_by_global_norm
-        scale = ew.add(ew.div(global_clipnorm, ew.maximum(norm, global_clipnorm)),
-                       ew.sub(norm, norm))
-        return [None if g is None else ew.mul(g, ew.cast(scale, g.dtype)) for g in grads]
+        return clip_by_global_norm(grads, global_clipnorm)[0]
     if clipvalue:
         return [None if g is None else ew.clip(g, -clipvalue, clipvalue) for g in grads]
     return grads
