@@ -10,6 +10,7 @@ from workbench.keras.loss_base import EPSILON, Loss, _pred, _true
 from workbench.ops import elementwise as ew
 from workbench.ops import nn
 from workbench.ops import reduce as red
+from workbench.ops.losses import l2_normalize
 from workbench.tensor import Tensor
 
 
@@ -107,11 +108,6 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
     return ew.maximum(ew.add(ew.sub(neg, pos), 1.0), 0.0)
 
 
-def _l2_normalize(x: Any, axis: int) -> Tensor:
-    return ew.div(x, ew.sqrt(ew.maximum(red.sum(ew.square(x), axis=axis, keepdims=True),
-                                        1e-12)))
-
-
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     """Minus the cosine of the angle between ``y_true`` and ``y_pred`` along ``axis`` (so that
     minimizing it aligns them).
@@ -120,7 +116,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
     array([-1.])
     """
     p, t = _pair(y_true, y_pred)
-    return ew.neg(red.sum(ew.mul(_l2_normalize(t, axis), _l2_normalize(p, axis)), axis=axis))
+    return ew.neg(red.sum(ew.mul(l2_normalize(t, axis), l2_normalize(p, axis)), axis=axis))
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
