@@ -13,6 +13,7 @@ from workbench.ops import conv, nn, shape
 from workbench.ops import elementwise as ew
 from workbench.ops import reduce as red
 from workbench.ops.arrays import pad
+from workbench.ops.nn_more import conv1d
 from workbench.tensor import Tensor
 from workbench.tf_more import moments
 
@@ -192,9 +193,7 @@ class Conv1D(Layer):
             left = self.dilation_rate * (self.kernel_size - 1)
             x = pad(x, [(0, 0), (left, 0), (0, 0)]) if left else x
             padding = "valid"
-        y = conv.conv2d(shape.expand_dims(x, 1), shape.expand_dims(self.kernel, 0),
-                        (1, self.strides), padding.upper(), dilations=(1, self.dilation_rate))
-        y = shape.squeeze(y, 1)
+        y = conv1d(x, self.kernel, self.strides, padding.upper(), dilations=self.dilation_rate)
         return self.activation(ew.add(y, self.bias) if self.bias is not None else y)
 
     def get_config(self):
